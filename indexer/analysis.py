@@ -1,0 +1,274 @@
+"""Vietnamese analysis: pyvi word segmentation with offsets into the original text.
+
+``segment`` normalises the text, splits it into syllables exactly as pyvi does, tags them with
+pyvi's own CRF model and keeps, for every syllable, where it sits in the text as written. The
+Whoosh tokenizer below turns one ``Segmentation`` into the terms of each indexed field, so pyvi
+runs once per document however many fields it feeds.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from whoosh.analysis import Token, Tokenizer
+
+from indexer.text import fold, normalize_with_map
+
+# pyvi 0.1.1's ViTokenizer.sylabelize pattern, verbatim, so our syllables are pyvi's syllables.
+_PYVI_PATTERN = re.compile(
+    "("
+    + "|".join(
+        [
+            r"[A-ZĐ]+\.",
+            r"Tp\.",
+            r"Mr\.",
+            r"Mrs\.",
+            r"Ms\.",
+            r"Dr\.",
+            r"ThS\.",
+            "==>",
+            "->",
+            r"\.\.\.",
+            ">>",
+            "\n",
+            r"\w+://[^\s]+",
+            r"([a-zA-Z0-9_.+-]+@([a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)",
+            r"\d+([\.,_]\d+)+",
+            r"[^\w\s]",
+            r"\w+",
+        ]
+    )
+    + ")",
+    re.UNICODE,
+)
+_WORD_CHAR = re.compile(r"\w")
+_EDGE_PUNCT = re.compile(r"^\W+|\W+$")
+
+
+@dataclass(slots=True)
+class Segmentation:
+    """The syllables of one text, in order, with pyvi's word boundaries.
+
+    ``syllables[i]`` is normalised text with its case kept; ``text_of_original[starts[i]:ends[i]]``
+    is the same syllable as written. ``joined[i]`` says pyvi glued syllable ``i`` to the one before
+    it (``Hà_Nội``); ``breaks[i]`` says punctuation or a line break stands before it.
+    """
+
+    syllables: list[str]
+    starts: list[int]
+    ends: list[int]
+    joined: list[bool]
+    breaks: list[bool]
+
+    def words(self) -> Iterator[tuple[int, int]]:
+        """Yield ``(first, last + 1)`` syllable ranges of pyvi's words."""
+        first = 0
+        for i in range(1, len(self.syllables) + 1):
+            if i == len(self.syllables) or not self.joined[i]:
+                yield first, i
+                first = i
+
+
+def segment(text: str) -> Segmentation:
+    """Normalise ``text``, segment it into pyvi words and map every syllable back onto ``text``."""
+    normalized, starts, ends = normalize_with_map(text)
+    pieces = [(m.group(), m.start(), m.end()) for m in _PYVI_PATTERN.finditer(normalized)]
+    joins = tag_joins([p[0] for p in pieces])
+    seg = Segmentation([], [], [], [], [])
+    pending_break = False
+    for (piece, start, end), join in zip(pieces, joins, strict=True):
+        if not _WORD_CHAR.search(piece):
+            pending_break = True
+            continue
+        core = _EDGE_PUNCT.sub("", piece)
+        start += piece.index(core[0]) if core else 0
+        end = start + len(core)
+        seg.joined.append(join and not pending_break and bool(seg.syllables))
+        seg.syllables.append(core)
+        seg.starts.append(starts[start] if starts else start)
+        seg.ends.append(ends[end - 1] if ends else end)
+        seg.breaks.append(pending_break)
+        pending_break = False
+    return seg
+
+
+def tag_joins(pieces: Sequence[str]) -> list[bool]:
+    """For each pyvi piece, whether pyvi's tokenize() would glue it to the previous one with ``_``.
+
+    Same features, same model and same gluing rule as ``pyvi.ViTokenizer.tokenize``; features are
+    built once per piece instead of once per neighbour, which is what makes this faster.
+    """
+    if not pieces:
+        return []
+    tagger, bi_grams, tri_grams = _pyvi_model()
+    labels = tagger.tag(_features(pieces, bi_grams, tri_grams))
+    punct = string.punctuation
+    joins = [False]
+    for i in range(1, len(pieces)):
+        cur, prev = pieces[i], pieces[i - 1]
+        joins.append(
+            labels[i] == "I_W"
+            and cur not in punct
+            and prev not in punct
+            and not cur[0].isdigit()
+            and not prev[0].isdigit()
+            and not (cur[0].istitle() and not prev[0].istitle())
+        )
+    return joins
+
+
+def _features(pieces: Sequence[str], bi_grams: set, tri_grams: set) -> list[list[str]]:
+    """pyvi's word2features as crfsuite attribute names (a False feature weighs nothing)."""
+    n = len(pieces)
+    lower = [p.lower() for p in pieces]
+    title = [p.istitle() for p in pieces]
+    upper = [p.isupper() for p in pieces]
+    bigram = [(pieces[i] + " " + pieces[i + 1]).lower() in bi_grams for i in range(n - 1)]
+    trigram = [" ".join(pieces[i : i + 3]).lower() in tri_grams for i in range(n - 2)]
+    items = []
+    for i in range(n):
+        f = ["bias", "word.lower():" + lower[i]]
+        if upper[i]:
+            f.append("word.isupper()")
+        if title[i]:
+            f.append("word.istitle()")
+        if pieces[i].isdigit():
+            f.append("word.isdigit()")
+        if i > 0:
+            f.append("-1:word.lower():" + lower[i - 1])
+            if title[i - 1]:
+                f.append("-1:word.istitle()")
+            if upper[i - 1]:
+                f.append("-1:word.isupper()")
+            if bigram[i - 1]:
+                f.append("-1:word.bi_gram()")
+            if i > 1 and trigram[i - 2]:
+                f.append("-2:word.tri_gram()")
+        if i < n - 1:
+            f.append("+1:word.lower():" + lower[i + 1])
+            if title[i + 1]:
+                f.append("+1:word.istitle()")
+            if upper[i + 1]:
+                f.append("+1:word.isupper()")
+            if bigram[i]:
+                f.append("+1:word.bi_gram()")
+            if i < n - 2 and trigram[i]:
+                f.append("+2:word.tri_gram()")
+        items.append(f)
+    return items
+
+
+_MODEL = None
+
+
+def _pyvi_model():
+    """Load pyvi's CRF tagger and n-gram lists once per process, on first use (it takes ~1 s)."""
+    global _MODEL
+    if _MODEL is None:
+        from pyvi.ViTokenizer import ViTokenizer
+
+        _MODEL = (ViTokenizer.model.tagger_, ViTokenizer.bi_grams, ViTokenizer.tri_grams)
+    return _MODEL
+
+
+# --- the terms of each indexed field -------------------------------------------------------
+
+_fold_cache: dict[str, str] = {}
+
+
+def _folded(term: str) -> str:
+    folded = _fold_cache.get(term)
+    if folded is None:
+        if len(_fold_cache) > 200_000:
+            _fold_cache.clear()
+        folded = _fold_cache[term] = fold(term)
+    return folded
+
+
+def field_terms(kind: str, seg: Segmentation) -> list[tuple[str, int, int]]:
+    """The terms of one field kind, each with its start and end in the original text.
+
+    ``syllables``: lowercased syllables (``hà``, ``nội``); ``folded``: the same without
+    diacritics (``ha``, ``noi``); ``bigrams`` and ``folded_bigrams``: neighbouring pairs not
+    split by punctuation (``hà nội``); ``words``: pyvi words of two or more syllables (``hà_nội``).
+    """
+    if kind in ("syllables", "bigrams"):
+        terms = [s.lower() for s in seg.syllables]
+    elif kind in ("folded", "folded_bigrams"):
+        terms = [_folded(s) for s in seg.syllables]
+    if kind in ("syllables", "folded"):
+        return list(zip(terms, seg.starts, seg.ends, strict=True))
+    if kind in ("bigrams", "folded_bigrams"):
+        return [
+            (terms[i - 1] + " " + terms[i], seg.starts[i - 1], seg.ends[i])
+            for i in range(1, len(terms))
+            if not seg.breaks[i]
+        ]
+    if kind == "words":
+        return [
+            ("_".join(seg.syllables[a:b]).lower(), seg.starts[a], seg.ends[b - 1])
+            for a, b in seg.words()
+            if b - a > 1
+        ]
+    raise ValueError(f"unknown analysis kind {kind!r}")
+
+
+FIELD_KINDS = ("syllables", "folded", "bigrams", "folded_bigrams", "words")
+
+
+class VietnameseTokenizer(Tokenizer):
+    """A Whoosh tokenizer for one kind of Vietnamese term (see ``FIELD_KINDS``).
+
+    Given a string it segments it with pyvi and yields tokens whose ``startchar``/``endchar``
+    point into that string as written. Given a list of terms (what the indexer's worker
+    processes computed) it yields them as they are, so pyvi does not run again in the writer.
+    """
+
+    def __init__(self, kind: str = "syllables"):
+        if kind not in FIELD_KINDS:
+            raise ValueError(f"unknown analysis kind {kind!r}")
+        self.kind = kind
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.kind == self.kind
+
+    def __hash__(self):
+        return hash((type(self), self.kind))
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if isinstance(value, str):
+            spans = field_terms(self.kind, segment(value))
+        else:
+            spans = [(term, 0, 0) for term in value]
+        for pos, (text, start, end) in enumerate(spans):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def analyzer(kind: str) -> VietnameseTokenizer:
+    """The Whoosh analyzer for ``kind`` (a tokenizer is itself a complete analyzer)."""
+    return VietnameseTokenizer(kind)

@@ -1,0 +1,232 @@
+"""The command line: python -m indexer build|add|delete|stats|search|optimize.
+
+Exit codes: 0 success, 1 when a document was rejected (or the command failed), 2 on a usage
+error. Warnings and errors are one line each on standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+from indexer.embedded import DEFAULT_INDEX, ensure_embedded_index
+from indexer.index import IndexMissing, open_index
+from indexer.query import QueryError
+from indexer.search import SORTS, search
+from indexer.sources import Problem, read_documents
+from indexer.stats import index_stats
+from indexer.writing import delete_documents, optimize, prune, write_documents
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m indexer", description="Build and query a vietsearch index.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--index",
+            default=os.environ.get("VIETSEARCH_INDEX", str(DEFAULT_INDEX)),
+            help="index folder (default: $VIETSEARCH_INDEX or the embedded sample)",
+        )
+        return sub
+
+    for name, help_text in (
+        ("build", "Index sources, skipping unchanged documents."),
+        ("add", "Index sources, replacing documents with the same id."),
+    ):
+        sub = command(name, help_text)
+        sub.add_argument(
+            "sources",
+            nargs="+",
+            metavar="SOURCE",
+            help="folders, .txt, .jsonl, .jsonl.gz or .csv files",
+        )
+        sub.add_argument(
+            "--workers",
+            type=_positive,
+            default=None,
+            help="segmentation processes (default: one per CPU)",
+        )
+        sub.add_argument(
+            "--batch-size", type=_positive, default=1000, help="documents per commit (default 1000)"
+        )
+        sub.add_argument("--quiet", action="store_true", help="print nothing but warnings")
+        if name == "build":
+            sub.add_argument(
+                "--prune",
+                action="store_true",
+                help="delete documents that the sources no longer hold",
+            )
+    sub = command("delete", "Delete documents by id.")
+    sub.add_argument("ids", nargs="+", metavar="ID")
+    sub = command("stats", "Show documents, size on disk, fields and the last commit time.")
+    sub.add_argument("--json", action="store_true", help="print JSON")
+    sub = command("search", "Search the index (for debugging and scripts).")
+    sub.add_argument("query", nargs="+", metavar="QUERY")
+    sub.add_argument("--json", action="store_true", help="print the SearchPage as JSON")
+    sub.add_argument("--page", type=_positive, default=1)
+    sub.add_argument("--per-page", type=_positive, default=10)
+    sub.add_argument("--sort", choices=SORTS, default="relevance")
+    command("optimize", "Merge all segments into one and remove stale files.")
+    return parser
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return int(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except (QueryError, IndexMissing) as exc:
+        print(f"indexer: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, QueryError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        print("indexer: interrupted; committed batches are kept", file=sys.stderr)
+        return 130
+
+
+def _build(args) -> int:
+    progress = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
+    problems: list[Problem] = []
+
+    def report(problem: Problem) -> None:
+        problems.append(problem)
+        print(f"warning: {problem}", file=sys.stderr)
+
+    total = None
+    if progress:
+        total = sum(1 for _ in read_documents(args.sources, lambda p: None))
+        progress.total = total
+    summary, seen = write_documents(
+        args.index,
+        read_documents(args.sources, report),
+        skip_unchanged=args.command == "build",
+        workers=args.workers,
+        batch_size=args.batch_size,
+        report=report,
+        progress=progress.update if progress else lambda done: None,
+    )
+    if progress:
+        progress.finish()
+    summary.skipped = sum(p.kind == "skipped" for p in problems)
+    summary.rejected = sum(p.kind == "rejected" for p in problems)
+    if getattr(args, "prune", False):
+        # The same spelling as Document.origin (abspath: symlinks not resolved).
+        skipped_files = {os.path.abspath(p.path) for p in problems if p.kind == "skipped"}
+        summary.deleted = prune(args.index, seen, skipped_files)
+    if not args.quiet:
+        print(summary)
+    return EXIT_FAILED if summary.rejected else EXIT_OK
+
+
+def _delete(args) -> int:
+    deleted = delete_documents(args.index, args.ids)
+    print(f"deleted {deleted} of {len(args.ids)} documents")
+    return EXIT_OK if deleted == len(set(args.ids)) else EXIT_FAILED
+
+
+def _stats(args) -> int:
+    stats = index_stats(_opened(args.index).path)
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+    return EXIT_OK
+
+
+def _search(args) -> int:
+    page = search(
+        _opened(args.index),
+        " ".join(args.query),
+        page=args.page,
+        per_page=args.per_page,
+        sort=args.sort,
+    )
+    if args.json:
+        print(json.dumps(page.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{page.total} results ({page.took_ms:.1f} ms)")
+    if page.suggestion:
+        print(f"did you mean: {page.suggestion}")
+    for rank, hit in enumerate(page.hits, start=(page.page - 1) * page.per_page + 1):
+        print(f"{rank}. {_plain(hit.title_html)}  [{hit.id}, {hit.score:.2f}]")
+        print(f"   {_plain(hit.snippet_html)}")
+    return EXIT_OK
+
+
+def _optimize(args) -> int:
+    optimize(_opened(args.index).path)
+    print("optimized")
+    return EXIT_OK
+
+
+def _opened(path: str):
+    if Path(path).resolve() == DEFAULT_INDEX.resolve():
+        ensure_embedded_index()
+    return open_index(path)
+
+
+def _plain(fragment: str) -> str:
+    """Snippet HTML for a terminal: marks in bold on a terminal, plain text otherwise."""
+    bold, normal = ("\033[1m", "\033[0m") if sys.stdout.isatty() else ("", "")
+    fragment = re.sub(r"<mark>", bold, fragment).replace("</mark>", normal)
+    return html.unescape(fragment)
+
+
+class ProgressBar:
+    """One self-rewriting line on standard error: done/total, documents/s and ETA."""
+
+    def __init__(self, total: int | None = None):
+        self.total = total
+        self.started = time.monotonic()
+        self.shown_at = 0.0
+
+    def update(self, done: int) -> None:
+        """Redraw, at most ten times a second."""
+        now = time.monotonic()
+        if now - self.shown_at < 0.1 and done != self.total:
+            return
+        self.shown_at = now
+        rate = done / max(now - self.started, 1e-9)
+        total = self.total or done
+        filled = int(30 * done / total) if total else 30
+        eta = (total - done) / rate if rate and total >= done else 0
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} "
+            f"{rate:.1f} docs/s ETA {int(eta) // 60}:{int(eta) % 60:02d} "
+        )
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        """End the progress line."""
+        sys.stderr.write("\n")
+
+
+_COMMANDS = {
+    "build": _build,
+    "add": _build,
+    "delete": _delete,
+    "stats": _stats,
+    "search": _search,
+    "optimize": _optimize,
+}

@@ -1,0 +1,57 @@
+"""The one place that names the index's fields and says how each is analysed and stored.
+
+Searchable text is indexed several ways, each a field of its own so ranking can weigh them:
+``title``/``body`` hold accented syllables with positions (phrases), ``*_fold`` the same without
+diacritics (for ``ha noi``), ``bigrams``/``fold_bigrams`` neighbouring syllable pairs of title and
+body (they reward words kept together), ``words`` pyvi's compound words. The original text is
+stored with the syllable offsets, so snippets never run pyvi again.
+"""
+
+from __future__ import annotations
+
+from whoosh import fields
+
+from indexer.analysis import analyzer
+
+# Bump when analysis changes what a document indexes to, so incremental builds redo everything.
+ANALYSIS_VERSION = "1"
+
+# Which analysis kind feeds each searchable field, and from which source text.
+TEXT_FIELDS = {
+    "title": ("syllables", "title"),
+    "title_fold": ("folded", "title"),
+    "body": ("syllables", "body"),
+    "body_fold": ("folded", "body"),
+    "bigrams": ("bigrams", "both"),
+    "fold_bigrams": ("folded_bigrams", "both"),
+    "words": ("words", "both"),
+}
+
+# Fields a search hit carries, in the order the JSON API lists them.
+HIT_FIELDS = ("id", "title", "url", "published", "source", "category")
+
+
+def build_schema() -> fields.Schema:
+    """The Whoosh schema of a vietsearch index."""
+    positional = dict(phrase=True)
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        title=fields.TEXT(analyzer=analyzer("syllables"), stored=True, **positional),
+        title_fold=fields.TEXT(analyzer=analyzer("folded"), **positional),
+        body=fields.TEXT(analyzer=analyzer("syllables"), stored=True, **positional),
+        body_fold=fields.TEXT(analyzer=analyzer("folded"), **positional),
+        bigrams=fields.TEXT(analyzer=analyzer("bigrams"), phrase=False),
+        fold_bigrams=fields.TEXT(analyzer=analyzer("folded_bigrams"), phrase=False),
+        words=fields.TEXT(analyzer=analyzer("words"), phrase=False),
+        url=fields.STORED(),
+        published=fields.DATETIME(stored=True, sortable=True),
+        year=fields.ID(sortable=True),
+        source=fields.ID(stored=True, sortable=True),
+        category=fields.ID(stored=True, sortable=True),
+        tags=fields.KEYWORD(stored=True, commas=True, lowercase=True),
+        # Syllable offsets of title and body (see indexer.spans), for snippets.
+        title_spans=fields.STORED(),
+        body_spans=fields.STORED(),
+        content_hash=fields.ID(sortable=True),
+        origin=fields.ID(stored=True),
+    )

@@ -1,0 +1,190 @@
+"""The one search function behind the CLI, the web page and the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+from whoosh import sorting
+
+from indexer.index import SearchIndex, open_index
+from indexer.query import DateRange, ParsedQuery, QueryError, parse_query
+from indexer.searching import CompiledQuery, QueryCompiler, filter_query, mask_query
+from indexer.snippets import MatchTerms, highlight_all, snippet
+from indexer.suggest import suggest
+
+MAX_PER_PAGE = 100
+MAX_RESULT_WINDOW = 10_000  # like Elasticsearch's index.max_result_window
+SORTS = ("relevance", "newest", "oldest")
+FACETS = ("source", "category", "year")
+FEW_RESULTS = 3  # at or below this many hits, look for a "did you mean" suggestion
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions from the search form or API parameters (the query text can add more)."""
+
+    source: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    published_from: dt.date | None = None
+    published_to: dt.date | None = None
+
+
+@dataclass
+class Hit:
+    """One ranked result; ``title_html`` and ``snippet_html`` are escaped HTML with ``<mark>``."""
+
+    id: str
+    title: str
+    url: str
+    published: str | None
+    source: str
+    category: str
+    score: float
+    title_html: str
+    snippet_html: str
+
+
+@dataclass
+class SearchPage:
+    """One page of results, with the facet counts and suggestion for the whole result set."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    suggestion: str | None = None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The JSON form: the field names are the JSON keys."""
+        return asdict(self)
+
+
+def search(
+    index: SearchIndex | str | os.PathLike,
+    query: str,
+    page: int = 1,
+    per_page: int = 10,
+    sort: str = "relevance",
+    filters: Filters | None = None,
+) -> SearchPage:
+    """Search ``index`` for ``query`` and return one page of ranked, highlighted hits.
+
+    Raises ``QueryError`` (and nothing else) for a query or parameters it will not run.
+    """
+    started = time.perf_counter()
+    _check_paging(page, per_page, sort)
+    parsed = parse_query(query)
+    index = index if isinstance(index, SearchIndex) else open_index(index)
+    searcher = index.searcher()
+    filters = filters or Filters()
+    compiled, results = _run(searcher, parsed, filters, page * per_page, sort, None)
+    if compiled.strict and results.is_empty() and len(compiled.free_text) > 1:
+        compiled, results = _run(searcher, parsed, filters, page * per_page, sort, False)
+    total = len(results)
+    terms = MatchTerms.from_syllables(compiled.syllables)
+    hits = [_hit(r, terms) for r in results[(page - 1) * per_page : page * per_page]]
+    suggestion = None
+    if total <= FEW_RESULTS and compiled.free_text:
+        suggestion = suggest(
+            searcher, query, compiled.free_text, total, lambda q: _count(searcher, q, filters)
+        )
+    return SearchPage(
+        query=query,
+        total=total,
+        page=page,
+        per_page=per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        hits=hits,
+        suggestion=suggestion,
+        facets=_facets(results),
+    )
+
+
+def _check_paging(page: int, per_page: int, sort: str) -> None:
+    if not isinstance(page, int) or page < 1:
+        raise QueryError("page must be a whole number from 1.")
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}.")
+    if page * per_page > MAX_RESULT_WINDOW:
+        raise QueryError(
+            f"Results beyond the first {MAX_RESULT_WINDOW:,} cannot be paged to; "
+            "narrow the query instead."
+        )
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
+
+
+def _run(
+    searcher, parsed: ParsedQuery, filters: Filters, limit: int, sort: str, strict: bool | None
+):
+    compiled: CompiledQuery = QueryCompiler(searcher, strict).compile(parsed)
+    dates = ()
+    if filters.published_from or filters.published_to:
+        dates = (
+            DateRange(_day(filters.published_from), _day(filters.published_to, next_day=True)),
+        )
+    options = dict(
+        limit=limit,
+        filter=filter_query(parsed, filters.source, filters.category, dates),
+        mask=mask_query(parsed),
+        groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS},
+    )
+    if sort != "relevance":
+        options["sortedby"] = "published"
+        options["reverse"] = sort == "newest"
+    return compiled, searcher.search(compiled.query, **options)
+
+
+def _day(day: dt.date | None, next_day: bool = False) -> dt.datetime | None:
+    if day is None:
+        return None
+    start = dt.datetime(day.year, day.month, day.day)
+    return start + dt.timedelta(days=1) if next_day else start
+
+
+def _count(searcher, query: str, filters: Filters) -> int:
+    """How many documents ``query`` finds (for judging a suggestion)."""
+    try:
+        parsed = parse_query(query)
+    except QueryError:
+        return 0
+    _, results = _run(searcher, parsed, filters, 1, "relevance", None)
+    return len(results)
+
+
+def _hit(result, terms: MatchTerms) -> Hit:
+    stored = result.fields()
+    published = stored.get("published")
+    return Hit(
+        id=stored["id"],
+        title=stored.get("title", ""),
+        url=stored.get("url", ""),
+        published=published.date().isoformat() if published else None,
+        source=stored.get("source", ""),
+        category=stored.get("category", ""),
+        score=round(float(result.score or 0.0), 4),
+        title_html=highlight_all(stored.get("title", ""), stored.get("title_spans", ""), terms),
+        snippet_html=snippet(stored.get("body", ""), stored.get("body_spans", ""), terms),
+    )
+
+
+def _facets(results) -> dict[str, dict[str, int]]:
+    facets = {}
+    for name in FACETS:
+        counts = {
+            _text(key): count
+            for key, count in results.groups(name).items()
+            if key not in ("", b"", None)
+        }
+        facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return facets
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,269 @@
+"""Turning a parsed query into a ranked Whoosh query.
+
+Each query syllable becomes a group of field terms: the accented syllable in ``title`` and
+``body``, and its folded form in ``title_fold`` and ``body_fold``. A syllable typed with
+diacritics weighs its exact form fully and the folded form at ``FOLDED_WEIGHT``, so exact
+accented matches rank first; a syllable typed without diacritics goes to the folded fields.
+Neighbouring syllables add bigram terms (the proximity boost) and pyvi's compound words.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+from whoosh import scoring
+
+from indexer.analysis import Segmentation, segment
+from indexer.query import All, Any, DateRange, Not, ParsedQuery, Phrase, Text
+from indexer.text import fold
+
+# Ranking parameters, tuned on ../shared/data/dev with bench/relevance.py (see its README).
+TITLE_WEIGHT = 1.5
+FOLDED_WEIGHT = 0.5
+BIGRAM_WEIGHT = 0.5
+WORD_WEIGHT = 0.25
+BM25_K1 = 0.9
+BM25_B = 0.75
+IDF_EXPONENT = 0.5
+# Up to this many syllables, every one must match (keyword search); longer queries are
+# questions, ranked by how much of them matches.
+STRICT_MAX_TERMS = 4
+MAX_TERMS = 64
+
+# Question words carry no topic; dropped from long free-text queries (never from phrases).
+QUESTION_WORDS = frozenset(
+    [
+        "gì",
+        "nào",
+        "đâu",
+        "bao_nhiêu",
+        "thế_nào",
+        "như_thế_nào",
+        "tại_sao",
+        "vì_sao",
+        "là_gì",
+        "mấy",
+        "hả",
+        "ư",
+        "chăng",
+    ]
+)
+
+
+class RobertsonBM25F(scoring.BM25F):
+    """Whoosh's BM25F with the usual BM25 idf, ``log(1 + (N - n + 0.5) / (n + 0.5))``.
+
+    Whoosh's own ``1 + log(N / (n + 1))`` keeps very common syllables (là, của, và) at about
+    half the weight of rare ones, which lets them swamp long questions.
+    """
+
+    def idf(self, searcher, fieldname, text):
+        parent = searcher.get_parent()
+        n = parent.doc_frequency(fieldname, text)
+        return math.log(1 + (parent.doc_count_all() - n + 0.5) / (n + 0.5))
+
+
+def weighting() -> scoring.WeightingModel:
+    """The BM25F model every searcher uses."""
+    return RobertsonBM25F(B=BM25_B, K1=BM25_K1)
+
+
+@dataclass
+class CompiledQuery:
+    """A Whoosh query plus what highlighting and suggestions need to know about it."""
+
+    query: wq.Query
+    syllables: list[str] = field(default_factory=list)
+    free_text: list[str] = field(default_factory=list)
+    strict: bool = True
+
+
+@dataclass
+class _Parts:
+    required: list = field(default_factory=list)
+    optional: list = field(default_factory=list)
+    excluded: list = field(default_factory=list)
+    syllables: list[str] = field(default_factory=list)
+
+
+class QueryCompiler:
+    """Compiles a ``ParsedQuery`` against one searcher (which supplies the idf statistics)."""
+
+    def __init__(self, searcher, strict: bool | None = None):
+        self.searcher = searcher
+        self.strict = strict
+        self._idf: dict[str, float] = {}
+
+    def compile(self, parsed: ParsedQuery) -> CompiledQuery:
+        """Build the Whoosh query for ``parsed``."""
+        texts = [p for p in parsed.parts if isinstance(p, Text)]
+        free = [s for t in texts for s in self._content_syllables(segment(t.text))]
+        if self.strict is None:
+            self.strict = len(set(free)) <= STRICT_MAX_TERMS
+        parts = self._compile_parts(parsed.parts, top=True)
+        return CompiledQuery(_combine(parts), parts.syllables, free, self.strict)
+
+    def _compile_parts(self, nodes, top: bool = False) -> _Parts:
+        parts = _Parts()
+        for node in nodes:
+            if isinstance(node, Not):
+                inner = self._compile_parts([node.part])
+                if inner.required or inner.optional:
+                    parts.excluded.append(_combine(inner))
+            elif isinstance(node, Text):
+                self._add_text(node, parts)
+            elif isinstance(node, Phrase):
+                self._add_phrase(node, parts)
+            elif isinstance(node, Any):
+                options = [self._compile_parts([o]) for o in node.options]
+                options = [o for o in options if o.required or o.optional]
+                if options:
+                    parts.required.append(wq.Or([_combine(o) for o in options]))
+                    parts.syllables += [s for o in options for s in o.syllables]
+            elif isinstance(node, All):
+                inner = self._compile_parts(node.parts)
+                if inner.required or inner.optional:
+                    parts.required.append(_combine(inner))
+                    parts.syllables += inner.syllables
+        return parts
+
+    def _add_text(self, node: Text, parts: _Parts) -> None:
+        seg = segment(node.text)
+        syllables = self._content_syllables(seg)
+        weights = self._weights(syllables)
+        groups = [self._group(s, weights[s], node.title_only) for s in dict.fromkeys(syllables)]
+        (parts.required if self.strict else parts.optional).extend(groups)
+        if not node.title_only:
+            parts.optional.extend(self._neighbour_terms(seg))
+        parts.syllables += syllables
+
+    def _add_phrase(self, node: Phrase, parts: _Parts) -> None:
+        seg = segment(node.text)
+        syllables = seg.syllables[:MAX_TERMS]
+        if not syllables:
+            return
+        parts.syllables += syllables
+        if len(syllables) == 1:
+            parts.required.append(self._group(syllables[0], 1.0, node.title_only))
+            return
+        folded = [fold(s) for s in syllables]
+        accented = all(fold(s) != s.lower() for s in syllables if s.isalpha())
+        fields = ("title",) if node.title_only else ("title", "body")
+        if accented:
+            terms = [s.lower() for s in syllables]
+            options = [wq.Phrase(f, terms) for f in fields]
+            options += [wq.Phrase(f + "_fold", folded, boost=FOLDED_WEIGHT) for f in fields]
+        else:
+            options = [wq.Phrase(f + "_fold", folded) for f in fields]
+        parts.required.append(wq.Or(options))
+
+    def _content_syllables(self, seg: Segmentation) -> list[str]:
+        """The syllables worth searching for: question words dropped, at most ``MAX_TERMS``."""
+        kept = []
+        for a, b in seg.words():
+            word = "_".join(seg.syllables[a:b]).lower()
+            if word not in QUESTION_WORDS:
+                kept.extend(seg.syllables[a:b])
+        kept = kept or seg.syllables
+        if len(set(kept)) > MAX_TERMS:
+            informative = sorted(set(kept), key=self._syllable_idf, reverse=True)[:MAX_TERMS]
+            kept = [s for s in kept if s in set(informative)]
+        return kept
+
+    def _weights(self, syllables: list[str]) -> dict[str, float]:
+        """Each syllable's weight: (idf / the query's highest idf) ** IDF_EXPONENT."""
+        idfs = {s: self._syllable_idf(s) for s in syllables}
+        top = max(idfs.values(), default=1.0) or 1.0
+        return {s: (idf / top) ** IDF_EXPONENT if idf > 0 else 0.0 for s, idf in idfs.items()}
+
+    def _syllable_idf(self, syllable: str) -> float:
+        folded = fold(syllable)
+        if folded not in self._idf:
+            n = self.searcher.doc_count() or 1
+            df = self.searcher.doc_frequency("body_fold", folded)
+            self._idf[folded] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return self._idf[folded]
+
+    def _group(self, syllable: str, weight: float, title_only: bool) -> wq.Query:
+        """Where one syllable may match, weighted so exact accents count most."""
+        lower, folded = syllable.lower(), fold(syllable)
+        weight = max(weight, 0.05)
+        terms = [wq.Term("title_fold", folded, boost=TITLE_WEIGHT * weight)]
+        if not title_only:
+            terms.append(wq.Term("body_fold", folded, boost=weight))
+        if folded != lower:
+            for term in terms:
+                term.boost *= FOLDED_WEIGHT
+            terms.append(wq.Term("title", lower, boost=TITLE_WEIGHT * weight))
+            if not title_only:
+                terms.append(wq.Term("body", lower, boost=weight))
+        return wq.Or(terms)
+
+    def _neighbour_terms(self, seg: Segmentation) -> list[wq.Query]:
+        """Bigrams of neighbouring syllables and pyvi compound words: the proximity boost."""
+        terms = []
+        syl = seg.syllables[: MAX_TERMS * 2]
+        for i in range(1, len(syl)):
+            if seg.breaks[i]:
+                continue
+            a, b = syl[i - 1], syl[i]
+            folded_pair = fold(a) + " " + fold(b)
+            if fold(a) != a.lower() and fold(b) != b.lower():
+                pair = a.lower() + " " + b.lower()
+                terms.append(wq.Term("bigrams", pair, boost=BIGRAM_WEIGHT))
+                terms.append(
+                    wq.Term("fold_bigrams", folded_pair, boost=BIGRAM_WEIGHT * FOLDED_WEIGHT)
+                )
+            else:
+                terms.append(wq.Term("fold_bigrams", folded_pair, boost=BIGRAM_WEIGHT))
+        for a, b in seg.words():
+            if 1 < b - a and b <= len(syl):
+                word = "_".join(syl[a:b]).lower()
+                terms.append(wq.Term("words", word, boost=WORD_WEIGHT))
+        return terms
+
+
+def _combine(parts: _Parts) -> wq.Query:
+    """Required AND optional-for-ranking AND NOT excluded, as one query."""
+    if parts.required:
+        matched = wq.And(parts.required) if len(parts.required) > 1 else parts.required[0]
+        if parts.optional:
+            matched = wq.AndMaybe(matched, wq.Or(parts.optional))
+    elif parts.optional:
+        matched = wq.Or(parts.optional)
+    else:
+        matched = wq.Every()
+    if parts.excluded:
+        matched = wq.AndNot(matched, wq.Or(parts.excluded))
+    return matched
+
+
+def filter_query(parsed: ParsedQuery, sources=(), categories=(), published=()) -> wq.Query | None:
+    """The restriction from filters in the query text plus those passed as parameters."""
+    clauses = []
+    for name, values in (
+        ("source", [*parsed.sources, *sources]),
+        ("category", [*parsed.categories, *categories]),
+    ):
+        if values:
+            clauses.append(wq.Or([wq.Term(name, v) for v in values]))
+    for date_range in [*parsed.published, *published]:
+        clauses.append(_date_query(date_range))
+    if not clauses:
+        return None
+    return wq.And(clauses) if len(clauses) > 1 else clauses[0]
+
+
+def mask_query(parsed: ParsedQuery) -> wq.Query | None:
+    """Documents excluded by ``-source:``, ``-category:`` or ``-published:``."""
+    clauses = [
+        _date_query(value) if name == "published" else wq.Term(name, value)
+        for name, value in parsed.excluded_filters
+    ]
+    return wq.Or(clauses) if clauses else None
+
+
+def _date_query(date_range: DateRange) -> wq.Query:
+    return wq.DateRange("published", date_range.start, date_range.end, endexcl=True)

@@ -1,0 +1,338 @@
+"""Highlighted titles and snippets computed from stored syllable offsets, without running pyvi.
+
+A document's ``spans`` (see ``indexer.spans``) say where every syllable sits in the text as
+written and which syllables pyvi glued into one word. Snippet boundaries fall on *units*: pyvi
+words, together with any punctuation touching them, so a passage starts and ends at whitespace
+(``“nhiệm vụ kép”,`` and ``COVID-19`` are never cut). Everything but ``<mark>`` is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import count
+from operator import sub
+from typing import NamedTuple
+
+from indexer.spans import decode_spans
+from indexer.text import fold, has_diacritics, normalize
+
+_WHITESPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"\s")
+_HEAD = re.compile(r"\S*")
+_TAIL = re.compile(r"\S*\Z")
+# Punctuation glues neighbouring words into one unit (2020-2025, Tp.HCM) up to this length, so a
+# text without spaces cannot turn into one giant unit.
+_MAX_GLUE = 40
+_ELLIPSIS = "…"
+_SEPARATOR = " … "
+
+
+@dataclass(frozen=True)
+class MatchTerms:
+    """The query syllables a document's syllables are matched against.
+
+    ``exact``: lowercased query syllables carrying diacritics (``hà``); ``folded``: the folded form
+    of every query syllable (``ha``). A folded form not coming from ``exact`` was typed without
+    diacritics and matches any accent.
+    """
+
+    exact: frozenset[str]
+    folded: frozenset[str]
+
+    @classmethod
+    def from_syllables(cls, syllables: Iterable[str]) -> MatchTerms:
+        """Build the terms from query syllables as the query analysis produced them (any case)."""
+        exact: set[str] = set()
+        folded: set[str] = set()
+        for syllable in syllables:
+            lowered = normalize(syllable).lower()
+            if not lowered:
+                continue
+            folded.add(fold(lowered))
+            if has_diacritics(lowered):
+                exact.add(lowered)
+        return cls(frozenset(exact), frozenset(folded))
+
+
+@dataclass(slots=True)
+class _Doc:
+    """One document ready for passage selection: units and matched syllables."""
+
+    text: str
+    spans: list[tuple[int, int, bool]]
+    firsts: list[int]  # first syllable of each unit, plus len(spans) as a sentinel
+    starts: list[int]  # character range of each unit's syllables
+    ends: list[int]
+    matched: list[int]  # indexes of marked syllables, in order
+    units: list[int]  # for each marked syllable, its unit
+    bits: list[int]  # for each marked syllable, the bit of the query syllable it matched
+
+    @property
+    def last(self) -> int:
+        return len(self.starts) - 1
+
+
+def highlight_all(text: str, spans: str, terms: MatchTerms) -> str:
+    """The whole text (used for titles), HTML-escaped, matched syllables wrapped in ``<mark>``.
+
+    Whitespace runs become one space. Without spans the text is returned escaped, unmarked.
+    """
+    if not spans:
+        return _escape(text).strip()
+    if not text:
+        return ""
+    doc = _analyse(text, decode_spans(spans), terms)
+    return _render(doc, 0, doc.last)
+
+
+def snippet(text: str, spans: str, terms: MatchTerms, width: int = 200) -> str:
+    """The best passage of about ``width`` characters of ``text``, HTML-escaped, with ``<mark>``.
+
+    The passage covers the most distinct matched query syllables (then the most marks, then the
+    earliest); two fragments of about ``width / 2`` joined by `` … `` when they cover more. It is
+    prefixed or suffixed by ``…`` where text was left out. Without matches: the text's start.
+    """
+    if not text or not spans:
+        return ""
+    doc = _analyse(text, decode_spans(spans), terms)
+    if not doc.matched:
+        return _join(doc, [_expand(doc, 0, 0, width, 0, doc.last)])
+    return _join(doc, _plan(doc, width))
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _forms(written: str) -> tuple[str, str]:
+    """The normalised lowercase form and the folded form of one syllable as written."""
+    lowered = normalize(written).lower()
+    return lowered, fold(lowered)
+
+
+def _marking(present: set[str], terms: MatchTerms) -> tuple[frozenset[str], set[str]]:
+    """Which normalised forms and which folded forms mark a syllable of this document.
+
+    An accented query syllable marks its exact form when the document has it, else (the document
+    was found through the diacritic-free field) every syllable with the same fold.
+    """
+    exact = terms.exact & present
+    typed_plain = terms.folded - {fold(q) for q in terms.exact}
+    fallback = {fold(q) for q in terms.exact - exact}
+    return exact, typed_plain | fallback
+
+
+def _analyse(text: str, spans: list[tuple[int, int, bool]], terms: MatchTerms) -> _Doc:
+    """Split ``text`` into units and find its marked syllables."""
+    written = [text[start:end] for start, end, _ in spans]
+    # Forms are looked up once per distinct syllable: a page repeats most of its syllables.
+    forms = {syllable: _forms(syllable) for syllable in set(written)}
+    exact, folded = _marking({lowered for lowered, _ in forms.values()}, terms)
+    keys = {w: key for w, (lowered, key) in forms.items() if lowered in exact or key in folded}
+    doc = _Doc(text, spans, [], [], [], [], [], [])
+    _split_units(doc)
+    doc.matched = [i for i, syllable in enumerate(written) if syllable in keys]
+    doc.units = [bisect_right(doc.firsts, i) - 1 for i in doc.matched]
+    bit_of: dict[str, int] = {}
+    doc.bits = [bit_of.setdefault(keys[written[i]], len(bit_of)) for i in doc.matched]
+    return doc
+
+
+# --- units -------------------------------------------------------------------------------------
+
+
+def _split_units(doc: _Doc) -> None:
+    """Group syllables into units: pyvi words, glued to neighbours by punctuation without spaces.
+
+    A unit's ``starts``/``ends`` are those of its syllables; punctuation at a passage's edges is
+    added when rendering (``_lead``, ``_trail``), which keeps this loop cheap.
+    """
+    text, spans = doc.text, doc.spans
+    firsts = [0]
+    firsts += [
+        i
+        for i, (_, end, _), (start, _, joined) in zip(count(1), spans, spans[1:])
+        if not joined and (" " in (gap := text[end:start]) or _SPACE.search(gap))
+    ]
+    _set_units(doc, firsts + [len(spans)])
+    if max(map(sub, doc.ends, doc.starts)) > _MAX_GLUE:
+        _set_units(doc, _cap_units(doc))
+
+
+def _set_units(doc: _Doc, firsts: list[int]) -> None:
+    """Make ``firsts`` (with its sentinel) the units of ``doc``."""
+    doc.firsts = firsts
+    doc.starts = [doc.spans[i][0] for i in firsts[:-1]]
+    doc.ends = [doc.spans[i - 1][1] for i in firsts[1:]]
+
+
+def _cap_units(doc: _Doc) -> list[int]:
+    """Split units longer than ``_MAX_GLUE`` at every pyvi word (texts without spaces)."""
+    spans, capped = doc.spans, []
+    for unit, (start, end) in enumerate(zip(doc.starts, doc.ends, strict=True)):
+        first, after = doc.firsts[unit], doc.firsts[unit + 1]
+        capped.append(first)
+        if end - start > _MAX_GLUE:
+            capped += [i for i in range(first + 1, after) if not spans[i][2]]
+    return capped + [len(spans)]
+
+
+def _lead(doc: _Doc, unit: int) -> int:
+    """Where a passage starting at ``unit`` begins: with punctuation after whitespace (“, ( )."""
+    i = doc.firsts[unit]
+    if i == 0:
+        return 0
+    start, previous_end = doc.spans[i][0], doc.spans[i - 1][1]
+    lead = _TAIL.search(doc.text, previous_end, start).start()
+    return lead if lead > previous_end else start
+
+
+def _trail(doc: _Doc, unit: int) -> int:
+    """Where a passage ending at ``unit`` ends: with punctuation up to whitespace (, . ” )."""
+    i = doc.firsts[unit + 1]
+    if i == len(doc.spans):
+        return len(doc.text)
+    end, next_start = doc.spans[i - 1][1], doc.spans[i][0]
+    trail = _HEAD.match(doc.text, end, next_start).end()
+    return trail if trail < next_start else end
+
+
+# --- passage selection -------------------------------------------------------------------------
+
+
+class _Run(NamedTuple):
+    """A run of marked syllables: its first and last unit, its marks and its query-syllable bits."""
+
+    first: int
+    last: int
+    marks: int
+    mask: int
+
+
+def _runs(doc: _Doc, limit: int) -> Iterator[_Run]:
+    """For each marked syllable, the longest run of marks ending there within ``limit`` chars."""
+    counts = [0] * (max(doc.bits) + 1)
+    units = doc.units
+    left = 0
+    for right, bit in enumerate(doc.bits):
+        counts[bit] += 1
+        while left < right and doc.ends[units[right]] - doc.starts[units[left]] > limit:
+            counts[doc.bits[left]] -= 1
+            left += 1
+        mask = sum(1 << b for b, n in enumerate(counts) if n)
+        yield _Run(units[left], units[right], right - left + 1, mask)
+
+
+def _best_run(doc: _Doc, limit: int) -> _Run:
+    """The run covering the most distinct query syllables, then the most marks, then earliest."""
+    return max(_runs(doc, limit), key=lambda run: (run.mask.bit_count(), run.marks, -run.first))
+
+
+def _best_pair(doc: _Doc, limit: int) -> tuple[int, list[_Run]]:
+    """Two separate runs covering the most distinct query syllables together, and that number.
+
+    Runs come in document order, so those ending before a run form a prefix of the list; of
+    them only the one with most marks per mask is kept (masks are few: a bit per query syllable).
+    """
+    runs = list(_runs(doc, limit))
+    before: dict[int, _Run] = {}
+    best_score, best_pair = (0, 0, 0), []
+    p = 0
+    for run in runs:
+        while runs[p].last < run.first:
+            kept = before.get(runs[p].mask)
+            if kept is None or runs[p].marks > kept.marks:
+                before[runs[p].mask] = runs[p]
+            p += 1
+        for other in before.values():
+            score = ((other.mask | run.mask).bit_count(), other.marks + run.marks, -other.first)
+            if score > best_score:
+                best_score, best_pair = score, [other, run]
+    return best_score[0], best_pair
+
+
+def _plan(doc: _Doc, width: int) -> list[tuple[int, int]]:
+    """The unit ranges to show: one passage, or two fragments when they cover more."""
+    limit = width * 6 // 5
+    run = _best_run(doc, limit)
+    if run.mask.bit_count() < len(set(doc.bits)):
+        covered, pair = _best_pair(doc, limit // 2)
+        if covered > run.mask.bit_count():
+            return _expand_pair(doc, pair[0], pair[1], width // 2)
+    return [_expand(doc, run.first, run.last, width, 0, doc.last)]
+
+
+def _expand_pair(doc: _Doc, one: _Run, two: _Run, target: int) -> list[tuple[int, int]]:
+    """Grow two runs into fragments of about ``target`` characters that do not overlap."""
+    first_one, last_one = _expand(doc, one.first, one.last, target, 0, two.first - 1)
+    first_two, last_two = _expand(doc, two.first, two.last, target, last_one + 1, doc.last)
+    return [(first_one, last_one), (first_two, last_two)]
+
+
+def _expand(doc: _Doc, first: int, last: int, target: int, low: int, high: int) -> tuple[int, int]:
+    """Add whole units around ``first..last`` (within ``low..high``) up to ``target`` characters.
+
+    About half of the spare room goes before the marks, the rest after; what one side cannot use
+    (near the text's start or end) goes to the other.
+    """
+    starts, ends = doc.starts, doc.ends
+    before = starts[first] - (target - (ends[last] - starts[first])) // 2
+    while first > low and starts[first - 1] >= before and ends[last] - starts[first - 1] <= target:
+        first -= 1
+    while last < high and ends[last + 1] - starts[first] <= target:
+        last += 1
+    while first > low and ends[last] - starts[first - 1] <= target:
+        first -= 1
+    return first, last
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    """HTML-escape ``text`` with its whitespace runs collapsed to one space."""
+    return html.escape(_WHITESPACE.sub(" ", text), quote=True)
+
+
+def _marks(doc: _Doc, first: int, last: int) -> list[list[int]]:
+    """Character ranges to mark in units ``first..last``; marks apart only by spaces merge."""
+    low = bisect_left(doc.matched, doc.firsts[first])
+    high = bisect_left(doc.matched, doc.firsts[last + 1])
+    marks: list[list[int]] = []
+    for i in doc.matched[low:high]:
+        start, end, _ = doc.spans[i]
+        if marks and not doc.text[marks[-1][1] : start].strip():
+            marks[-1][1] = end
+        else:
+            marks.append([start, end])
+    return marks
+
+
+def _render(doc: _Doc, first: int, last: int) -> str:
+    """Units ``first..last`` as escaped HTML with their marks."""
+    text, position, out = doc.text, _lead(doc, first), []
+    for start, end in _marks(doc, first, last):
+        out.append(_escape(text[position:start]))
+        out.append("<mark>" + _escape(text[start:end]) + "</mark>")
+        position = end
+    out.append(_escape(text[position : _trail(doc, last)]))
+    return "".join(out).strip()
+
+
+def _join(doc: _Doc, ranges: list[tuple[int, int]]) -> str:
+    """Render unit ranges (touching ones become one passage) with ``…`` where text is left out."""
+    merged = [list(ranges[0])]
+    for first, last in ranges[1:]:
+        if first == merged[-1][1] + 1:
+            merged[-1][1] = last
+        else:
+            merged.append([first, last])
+    body = _SEPARATOR.join(_render(doc, first, last) for first, last in merged)
+    prefix = _ELLIPSIS if merged[0][0] > 0 else ""
+    suffix = _ELLIPSIS if merged[-1][1] < doc.last else ""
+    return prefix + body + suffix

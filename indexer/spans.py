@@ -1,0 +1,46 @@
+"""Compact storage of syllable offsets, so snippets know where words are without running pyvi.
+
+Each syllable is stored as two numbers: the gap since the previous syllable's end and
+``length * 2 + joined`` (joined: pyvi glued it to the previous syllable). Numbers become the code
+points of a ``str``, which pickle writes as UTF-8: most take one byte, and decoding is one
+``ord`` per number.
+"""
+
+from __future__ import annotations
+
+from indexer.analysis import Segmentation
+
+_SURROGATES = 0xD800
+_SHIFT = 0x800  # code points from 0xD800 on skip the surrogate block, which UTF-8 cannot hold
+
+
+def _char(n: int) -> str:
+    return chr(n + _SHIFT if n >= _SURROGATES else n)
+
+
+def _number(c: str) -> int:
+    n = ord(c)
+    return n - _SHIFT if n >= _SURROGATES else n
+
+
+def encode_spans(seg: Segmentation) -> str:
+    """Encode the syllable offsets and word joins of ``seg``."""
+    out = []
+    previous_end = 0
+    for start, end, joined in zip(seg.starts, seg.ends, seg.joined, strict=True):
+        out.append(_char(start - previous_end))
+        out.append(_char((end - start) * 2 + joined))
+        previous_end = end
+    return "".join(out)
+
+
+def decode_spans(encoded: str) -> list[tuple[int, int, bool]]:
+    """Return ``(start, end, joined)`` for every syllable encoded by ``encode_spans``."""
+    numbers = [_number(c) for c in encoded]
+    spans = []
+    position = 0
+    for i in range(0, len(numbers), 2):
+        start = position + numbers[i]
+        position = start + (numbers[i + 1] >> 1)
+        spans.append((start, position, bool(numbers[i + 1] & 1)))
+    return spans

@@ -1,0 +1,115 @@
+"""Analysis as pure functions: pyvi's words, offsets into the original text, every field kind."""
+
+import json
+import pickle
+import unicodedata
+from itertools import islice
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyvi import ViTokenizer
+
+from indexer.analysis import FIELD_KINDS, analyzer, field_terms, segment
+from indexer.text import normalize
+from tests.conftest import DEV, SEED_BODY, SEED_TEXT
+
+
+def _syllables_as_written(text):
+    seg = segment(text)
+    return seg, [text[a:b] for a, b in zip(seg.starts, seg.ends, strict=True)]
+
+
+def test_every_seed_syllable_points_at_the_original_word():
+    seg, written = _syllables_as_written(SEED_TEXT)
+    assert len(seg.syllables) > 800
+    assert written == seg.syllables  # the seed is NFC already: identical
+
+
+def test_offsets_on_200_dev_documents():
+    with open(DEV / "corpus.jsonl", encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line in islice(lines, 200)]
+    for text in texts:
+        seg, written = _syllables_as_written(text)
+        assert [normalize(w) for w in written] == seg.syllables
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        unicodedata.normalize("NFD", SEED_BODY[:600]),
+        SEED_BODY[:600].replace("Hà Nội", "Hà\u200bNội").replace("Tuyến", "Tuy\u200dến"),
+        SEED_BODY[:600].replace("hóa", "hoá").replace("Thủy", "Thuỷ"),
+    ],
+    ids=["nfd", "zero-width", "old-tones"],
+)
+def test_offsets_survive_normalisation(variant):
+    seg, written = _syllables_as_written(variant)
+    assert [normalize(w) for w in written] == seg.syllables
+    assert seg.syllables == segment(SEED_BODY[:600]).syllables or "\u200b" in variant
+
+
+def test_words_match_pyvi_tokenize():
+    text = normalize(SEED_TEXT)
+    seg = segment(text)
+    ours = ["_".join(seg.syllables[a:b]) for a, b in seg.words()]
+    pyvi_words = [w for w in ViTokenizer.tokenize(text).split() if any(c.isalnum() for c in w)]
+    assert ours == [w.strip(".") for w in pyvi_words]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        ("syllables", "Thành phố Hà Nội", ["thành", "phố", "hà", "nội"]),
+        ("folded", "Thành phố Hà Nội", ["thanh", "pho", "ha", "noi"]),
+        ("bigrams", "Hà Nội, Việt Nam", ["hà nội", "việt nam"]),
+        ("folded_bigrams", "Hà Nội", ["ha noi"]),
+        ("words", "Nguyễn Thị Tuyến ở Hà Nội", ["nguyễn_thị_tuyến", "hà_nội"]),
+        (
+            "syllables",
+            "TP.HCM ngày 12/4, COVID-19",
+            ["tp", "hcm", "ngày", "12", "4", "covid", "19"],
+        ),
+        ("syllables", "15.706 người, 9h30", ["15.706", "người", "9h30"]),
+    ],
+)
+def test_field_terms(kind, text, expected):
+    assert [t.text for t in analyzer(kind)(text)] == expected
+
+
+def test_tokens_carry_original_offsets():
+    text = unicodedata.normalize("NFD", "Ở Hà Nội")
+    tokens = [(t.text, text[t.startchar : t.endchar]) for t in analyzer("words")(text, chars=True)]
+    assert tokens == [("hà_nội", unicodedata.normalize("NFD", "Hà Nội"))]
+
+
+def test_precomputed_terms_pass_through():
+    tokens = analyzer("syllables")(["hà", "nội"], positions=True)
+    assert [(t.text, t.pos) for t in tokens] == [("hà", 0), ("nội", 1)]
+
+
+@pytest.mark.parametrize("kind", FIELD_KINDS)
+def test_analyzers_pickle(kind):
+    ana = analyzer(kind)
+    again = pickle.loads(pickle.dumps(ana))
+    assert again == ana
+    assert [t.text for t in again("Hà Nội")] == [t.text for t in ana("Hà Nội")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("aàáạăằâấđeêếiíoôồơớuưừyý HNĐ.,-\u200b\u0301\n")), max_size=60
+    )
+)
+def test_offsets_always_inside_and_matching(text):
+    seg = segment(text)
+    for syllable, start, end in zip(seg.syllables, seg.starts, seg.ends, strict=True):
+        assert 0 <= start < end <= len(text)
+        as_written = normalize(text[start:end])
+        # A mark that has no letter to combine with (N + two acutes) stays outside the syllable.
+        assert as_written.startswith(syllable)
+        assert all(unicodedata.combining(c) for c in as_written[len(syllable) :])
+    for kind in FIELD_KINDS:
+        for _, start, end in field_terms(kind, seg):
+            assert 0 <= start < end <= len(text)
