@@ -7,6 +7,7 @@ The public API::
     page = search(open_index("my_index"), "ha noi")
 """
 
+from indexer.complete import complete
 from indexer.index import IndexMissing, SearchIndex, open_index
 from indexer.query import QueryError
 from indexer.search import Filters, Hit, SearchPage, search
@@ -34,6 +35,7 @@ __all__ = [
     "SearchIndex",
     "SearchPage",
     "build_index",
+    "complete",
     "delete_documents",
     "open_index",
     "read_documents",

@@ -193,7 +193,9 @@ def field_terms(kind: str, seg: Segmentation) -> list[tuple[str, int, int]]:
 
     ``syllables``: lowercased syllables (``hà``, ``nội``); ``folded``: the same without
     diacritics (``ha``, ``noi``); ``bigrams`` and ``folded_bigrams``: neighbouring pairs not
-    split by punctuation (``hà nội``); ``words``: pyvi words of two or more syllables (``hà_nội``).
+    split by punctuation (``hà nội``); ``words``: pyvi words of two or more syllables (``hà_nội``);
+    ``completions``: the same words as ``folded<TAB>as written`` (``ha noi\tHà Nội``), for
+    accent-insensitive autocompletion.
     """
     if kind in ("syllables", "bigrams"):
         terms = [s.lower() for s in seg.syllables]
@@ -213,10 +215,20 @@ def field_terms(kind: str, seg: Segmentation) -> list[tuple[str, int, int]]:
             for a, b in seg.words()
             if b - a > 1
         ]
+    if kind == "completions":
+        return [
+            (
+                _folded(" ".join(seg.syllables[a:b])) + "\t" + " ".join(seg.syllables[a:b]),
+                seg.starts[a],
+                seg.ends[b - 1],
+            )
+            for a, b in seg.words()
+            if b - a > 1 and all(s.isalpha() for s in seg.syllables[a:b])
+        ]
     raise ValueError(f"unknown analysis kind {kind!r}")
 
 
-FIELD_KINDS = ("syllables", "folded", "bigrams", "folded_bigrams", "words")
+FIELD_KINDS = ("syllables", "folded", "bigrams", "folded_bigrams", "words", "completions")
 
 
 class VietnameseTokenizer(Tokenizer):

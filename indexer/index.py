@@ -53,6 +53,23 @@ class SearchIndex:
                     self._searcher = self._searcher.refresh()
             return self._searcher
 
+    def document(self, doc_id: str) -> dict | None:
+        """The stored document with this id (its public fields), or None."""
+        stored = self.searcher().document(id=doc_id)
+        if stored is None:
+            return None
+        published = stored.get("published")
+        return {
+            "id": stored["id"],
+            "title": stored.get("title", ""),
+            "body": stored.get("body", ""),
+            "url": stored.get("url", ""),
+            "published": published.isoformat() if published else None,
+            "source": stored.get("source", ""),
+            "category": stored.get("category", ""),
+            "tags": [t for t in stored.get("tags", "").split(",") if t],
+        }
+
     def doc_count(self) -> int:
         """How many live documents the index holds."""
         return self.searcher().doc_count()

@@ -3,7 +3,8 @@
 Searchable text is indexed several ways, each a field of its own so ranking can weigh them:
 ``title``/``body`` hold accented syllables with positions (phrases), ``*_fold`` the same without
 diacritics (for ``ha noi``), ``bigrams``/``fold_bigrams`` neighbouring syllable pairs of title and
-body (they reward words kept together), ``words`` pyvi's compound words. The original text is
+body (they reward words kept together), ``words`` pyvi's compound words, ``completions`` the same
+words keyed by their folded form for autocompletion. The original text is
 stored with the syllable offsets, so snippets never run pyvi again.
 """
 
@@ -14,7 +15,7 @@ from whoosh import fields
 from indexer.analysis import analyzer
 
 # Bump when analysis changes what a document indexes to, so incremental builds redo everything.
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 
 # Which analysis kind feeds each searchable field, and from which source text.
 TEXT_FIELDS = {
@@ -25,6 +26,7 @@ TEXT_FIELDS = {
     "bigrams": ("bigrams", "both"),
     "fold_bigrams": ("folded_bigrams", "both"),
     "words": ("words", "both"),
+    "completions": ("completions", "both"),
 }
 
 # Fields a search hit carries, in the order the JSON API lists them.
@@ -43,6 +45,7 @@ def build_schema() -> fields.Schema:
         bigrams=fields.TEXT(analyzer=analyzer("bigrams"), phrase=False),
         fold_bigrams=fields.TEXT(analyzer=analyzer("folded_bigrams"), phrase=False),
         words=fields.TEXT(analyzer=analyzer("words"), phrase=False),
+        completions=fields.TEXT(analyzer=analyzer("completions"), phrase=False),
         url=fields.STORED(),
         published=fields.DATETIME(stored=True, sortable=True),
         year=fields.ID(sortable=True),

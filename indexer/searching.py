@@ -23,6 +23,8 @@ from indexer.text import fold
 TITLE_WEIGHT = 1.5
 FOLDED_WEIGHT = 0.5
 BIGRAM_WEIGHT = 0.5
+FOLDED_BIGRAM_WEIGHT = 0.5
+COORD_SCALE = 0.0
 WORD_WEIGHT = 0.25
 BM25_K1 = 0.9
 BM25_B = 0.75
@@ -134,7 +136,10 @@ class QueryCompiler:
         syllables = self._content_syllables(seg)
         weights = self._weights(syllables)
         groups = [self._group(s, weights[s], node.title_only) for s in dict.fromkeys(syllables)]
-        (parts.required if self.strict else parts.optional).extend(groups)
+        if self.strict:
+            parts.required.extend(groups)
+        elif groups:
+            parts.optional.append(wq.Or(groups, scale=COORD_SCALE or None))
         if not node.title_only:
             parts.optional.extend(self._neighbour_terms(seg))
         parts.syllables += syllables
@@ -217,7 +222,7 @@ class QueryCompiler:
                     wq.Term("fold_bigrams", folded_pair, boost=BIGRAM_WEIGHT * FOLDED_WEIGHT)
                 )
             else:
-                terms.append(wq.Term("fold_bigrams", folded_pair, boost=BIGRAM_WEIGHT))
+                terms.append(wq.Term("fold_bigrams", folded_pair, boost=FOLDED_BIGRAM_WEIGHT))
         for a, b in seg.words():
             if 1 < b - a and b <= len(syl):
                 word = "_".join(syl[a:b]).lower()
