@@ -17,14 +17,13 @@ from whoosh import scoring
 
 from indexer.analysis import Segmentation, segment
 from indexer.query import All, Any, DateRange, Not, ParsedQuery, Phrase, Text
-from indexer.text import fold
+from indexer.text import fold, has_diacritics
 
 # Ranking parameters, tuned on ../shared/data/dev with bench/relevance.py (see its README).
 TITLE_WEIGHT = 1.5
 FOLDED_WEIGHT = 0.5
 BIGRAM_WEIGHT = 0.5
 FOLDED_BIGRAM_WEIGHT = 0.5
-COORD_SCALE = 0.0
 WORD_WEIGHT = 0.25
 BM25_K1 = 0.9
 BM25_B = 0.75
@@ -50,6 +49,7 @@ QUESTION_WORDS = frozenset(
         "hả",
         "ư",
         "chăng",
+        "ai",
     ]
 )
 
@@ -97,13 +97,16 @@ class QueryCompiler:
         self.searcher = searcher
         self.strict = strict
         self._idf: dict[str, float] = {}
+        self._segments: dict[str, Segmentation] = {}
 
     def compile(self, parsed: ParsedQuery) -> CompiledQuery:
         """Build the Whoosh query for ``parsed``."""
-        texts = [p for p in parsed.parts if isinstance(p, Text)]
-        free = [s for t in texts for s in self._content_syllables(segment(t.text))]
+        segs = [self._segment(p.text) for p in parsed.parts if isinstance(p, Text)]
+        free = [s for seg in segs for s in self._content_syllables(seg)]
         if self.strict is None:
-            self.strict = len(set(free)) <= STRICT_MAX_TERMS
+            asks = any("?" in p.text for p in parsed.parts if isinstance(p, Text))
+            asks = asks or any(_question_words(seg) for seg in segs)
+            self.strict = len(set(free)) <= STRICT_MAX_TERMS and not asks
         parts = self._compile_parts(parsed.parts, top=True)
         return CompiledQuery(_combine(parts), parts.syllables, free, self.strict)
 
@@ -131,15 +134,20 @@ class QueryCompiler:
                     parts.syllables += inner.syllables
         return parts
 
+    def _segment(self, text: str) -> Segmentation:
+        if text not in self._segments:
+            self._segments[text] = segment(text)
+        return self._segments[text]
+
     def _add_text(self, node: Text, parts: _Parts) -> None:
-        seg = segment(node.text)
+        seg = self._segment(node.text)
         syllables = self._content_syllables(seg)
         weights = self._weights(syllables)
         groups = [self._group(s, weights[s], node.title_only) for s in dict.fromkeys(syllables)]
         if self.strict:
             parts.required.extend(groups)
         elif groups:
-            parts.optional.append(wq.Or(groups, scale=COORD_SCALE or None))
+            parts.optional.append(wq.Or(groups))
         if not node.title_only:
             parts.optional.extend(self._neighbour_terms(seg))
         parts.syllables += syllables
@@ -154,7 +162,7 @@ class QueryCompiler:
             parts.required.append(self._group(syllables[0], 1.0, node.title_only))
             return
         folded = [fold(s) for s in syllables]
-        accented = all(fold(s) != s.lower() for s in syllables if s.isalpha())
+        accented = all(has_diacritics(s) for s in syllables if s.isalpha())
         fields = ("title",) if node.title_only else ("title", "body")
         if accented:
             terms = [s.lower() for s in syllables]
@@ -166,12 +174,8 @@ class QueryCompiler:
 
     def _content_syllables(self, seg: Segmentation) -> list[str]:
         """The syllables worth searching for: question words dropped, at most ``MAX_TERMS``."""
-        kept = []
-        for a, b in seg.words():
-            word = "_".join(seg.syllables[a:b]).lower()
-            if word not in QUESTION_WORDS:
-                kept.extend(seg.syllables[a:b])
-        kept = kept or seg.syllables
+        asked = _question_words(seg)
+        kept = [s for i, s in enumerate(seg.syllables) if i not in asked] or seg.syllables
         if len(set(kept)) > MAX_TERMS:
             informative = sorted(set(kept), key=self._syllable_idf, reverse=True)[:MAX_TERMS]
             kept = [s for s in kept if s in set(informative)]
@@ -198,7 +202,7 @@ class QueryCompiler:
         terms = [wq.Term("title_fold", folded, boost=TITLE_WEIGHT * weight)]
         if not title_only:
             terms.append(wq.Term("body_fold", folded, boost=weight))
-        if folded != lower:
+        if has_diacritics(syllable):
             for term in terms:
                 term.boost *= FOLDED_WEIGHT
             terms.append(wq.Term("title", lower, boost=TITLE_WEIGHT * weight))
@@ -215,7 +219,7 @@ class QueryCompiler:
                 continue
             a, b = syl[i - 1], syl[i]
             folded_pair = fold(a) + " " + fold(b)
-            if fold(a) != a.lower() and fold(b) != b.lower():
+            if has_diacritics(a) and has_diacritics(b):
                 pair = a.lower() + " " + b.lower()
                 terms.append(wq.Term("bigrams", pair, boost=BIGRAM_WEIGHT))
                 terms.append(
@@ -228,6 +232,16 @@ class QueryCompiler:
                 word = "_".join(syl[a:b]).lower()
                 terms.append(wq.Term("words", word, boost=WORD_WEIGHT))
         return terms
+
+
+def _question_words(seg: Segmentation) -> set[int]:
+    """Positions of the syllables that make up question words (``bao_nhiêu``, ``gì``)."""
+    return {
+        i
+        for a, b in seg.words()
+        if "_".join(seg.syllables[a:b]).lower() in QUESTION_WORDS
+        for i in range(a, b)
+    }
 
 
 def _combine(parts: _Parts) -> wq.Query:

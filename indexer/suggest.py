@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from indexer.text import fold, normalize
+from indexer.text import fold, has_diacritics, normalize
 
 MAX_CORRECTIONS = 5
 
@@ -36,7 +36,7 @@ def suggest(
 
 def _correction(searcher, syllable: str) -> str | None:
     lower, folded = syllable.lower(), fold(syllable)
-    field, term = ("body", lower) if folded != lower else ("body_fold", folded)
+    field, term = ("body", lower) if has_diacritics(syllable) else ("body_fold", folded)
     if not term.isalpha() or searcher.doc_frequency(field, term) > 0:
         return None
     reader = searcher.reader()

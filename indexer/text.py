@@ -117,8 +117,8 @@ _FOLD_MAP.update({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
 _FOLD_TABLE = str.maketrans(_FOLD_MAP)
 
 
-def fold(text: str) -> str:
-    """Lowercase ``text`` and strip its diacritics: ``Hà Nội`` → ``ha noi``, ``Đà`` → ``da``."""
+def strip_diacritics(text: str) -> str:
+    """Lowercase ``text`` and remove its diacritics: ``Hà Nội`` → ``ha noi``, ``Đà`` → ``da``."""
     folded = text.lower().translate(_FOLD_TABLE)
     if folded.isascii():
         return folded
@@ -128,6 +128,17 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped).translate(_FOLD_TABLE)
 
 
+# A syllable ending in y straight after its consonants is also written with i: quý/quí,
+# lý/lí, kỹ/kĩ, Kỳ/Kì. After a vowel (thủy, tây) y is part of a diphthong and stays.
+_Y_AFTER_CONSONANT = re.compile(r"(?<![^\W\d_])((?:qu|[bcdghklmnprstvx]{1,3}))y(?![^\W\d_])")
+
+
+def fold(text: str) -> str:
+    """The matching key of ``text``: no diacritics, lowercase, ``đ`` → ``d``, and ``y`` → ``i``
+    where Vietnamese spells a syllable either way (``Quý`` and ``quí`` → ``qui``)."""
+    return _Y_AFTER_CONSONANT.sub(r"\1i", strip_diacritics(text))
+
+
 def has_diacritics(text: str) -> bool:
     """True when ``text`` carries any Vietnamese diacritic (so the user typed accents)."""
-    return fold(text) != text.lower()
+    return strip_diacritics(text) != text.lower()

@@ -52,6 +52,12 @@ def test_normalize(written, expected):
         ("\u00d0à", "da"),
         (unicodedata.normalize("NFD", "Tuyến"), "tuyen"),
         ("COVID-19", "covid-19"),
+        # 6. i/y spelling variants meet: quý/quí, lý/lí, kỹ/kĩ, Kỳ/Kì; diphthongs keep their y.
+        ("Quý", "qui"),
+        ("quí", "qui"),
+        ("lý lí", "li li"),
+        ("kỹ kĩ Kỳ Kì", "ki ki ki ki"),
+        ("thủy tây ý", "thuy tay y"),
     ],
 )
 def test_fold(written, expected):
@@ -60,6 +66,7 @@ def test_fold(written, expected):
 
 def test_has_diacritics():
     assert has_diacritics("Hà Nội") and not has_diacritics("ha noi")
+    assert not has_diacritics("ly")  # folding ly to li is spelling, not an accent
 
 
 def test_map_points_into_original_text():
