@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # not bench/: its http.py would shadow the standard library
 
 from indexer import open_index, read_documents, search, searching, write_documents  # noqa: E402
 

@@ -15,7 +15,7 @@ from whoosh import fields
 from indexer.analysis import analyzer
 
 # Bump when analysis changes what a document indexes to, so incremental builds redo everything.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
 
 # Which analysis kind feeds each searchable field, and from which source text.
 TEXT_FIELDS = {

@@ -20,14 +20,14 @@ from indexer.query import All, Any, DateRange, Not, ParsedQuery, Phrase, Text
 from indexer.text import fold, has_diacritics
 
 # Ranking parameters, tuned on ../shared/data/dev with bench/relevance.py (see its README).
-TITLE_WEIGHT = 1.5
-FOLDED_WEIGHT = 0.5
-BIGRAM_WEIGHT = 0.5
+TITLE_WEIGHT = 2.5
+FOLDED_WEIGHT = 0.25
+BIGRAM_WEIGHT = 0.35
 FOLDED_BIGRAM_WEIGHT = 0.5
 WORD_WEIGHT = 0.25
 BM25_K1 = 0.9
 BM25_B = 0.75
-IDF_EXPONENT = 0.5
+IDF_EXPONENT = 1.0
 # Up to this many syllables, every one must match (keyword search); longer queries are
 # questions, ranked by how much of them matches.
 STRICT_MAX_TERMS = 4
