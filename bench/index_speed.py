@@ -52,7 +52,16 @@ def time_build(path: Path, workers: int | None) -> float:
     """Wall seconds of a fresh ``python -m indexer build`` of ``path``."""
     index = OUT / "index_speed_index"
     shutil.rmtree(index, ignore_errors=True)
-    command = [sys.executable, "-m", "indexer", "build", str(path), "--index", str(index), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "indexer",
+        "build",
+        str(path),
+        "--index",
+        str(index),
+        "--quiet",
+    ]
     if workers:
         command += ["--workers", str(workers)]
     started = time.perf_counter()

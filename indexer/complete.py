@@ -26,6 +26,8 @@ def complete(index: SearchIndex, prefix: str, limit: int = MAX_COMPLETIONS) -> l
     if len(key) < MIN_PREFIX_CHARS:
         return []
     reader = index.searcher().reader()
+    if "completions" not in reader.schema:
+        return []  # an index built before completions existed: rebuild it to get them
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for n, term in enumerate(reader.expand_prefix("completions", key)):
         if n >= MAX_TERMS_READ:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.schema import build_schema
 from indexer.sources import read_documents
 from indexer.writing import write_documents
 
@@ -15,16 +17,19 @@ DEFAULT_INDEX = INDEX_DATA / "index"
 
 
 def ensure_embedded_index() -> Path:
-    """Build the sample index from the bundled corpus unless it already exists; return its path.
+    """Bring the sample index up to date with the bundled corpus and this version; return its path.
 
-    Safe to call from several processes at once: the Whoosh writer lock serialises the builds,
-    and the later ones find every document unchanged.
+    A missing index is built; one written with an older schema is rebuilt (it holds nothing but
+    the bundled corpus); otherwise an incremental build re-indexes only what changed, which is
+    nothing unless the corpus or the analysis changed. Safe from several processes at once: the
+    Whoosh writer lock serialises the builds.
     """
-    if not whoosh_index.exists_in(DEFAULT_INDEX) or _empty(DEFAULT_INDEX):
-        write_documents(DEFAULT_INDEX, read_documents([DEFAULT_CORPUS], lambda problem: None))
+    if whoosh_index.exists_in(DEFAULT_INDEX) and _outdated_schema(DEFAULT_INDEX):
+        shutil.rmtree(DEFAULT_INDEX)
+    write_documents(DEFAULT_INDEX, read_documents([DEFAULT_CORPUS], lambda problem: None))
     return DEFAULT_INDEX
 
 
-def _empty(path: Path) -> bool:
-    with whoosh_index.open_dir(path).reader() as reader:
-        return reader.doc_count() == 0
+def _outdated_schema(path: Path) -> bool:
+    stored = whoosh_index.open_dir(path).schema
+    return sorted(stored.names()) != sorted(build_schema().names())

@@ -30,7 +30,7 @@ BM25_B = 0.75
 IDF_EXPONENT = 1.0
 # Up to this many syllables, every one must match (keyword search); longer queries are
 # questions, ranked by how much of them matches.
-STRICT_MAX_TERMS = 4
+STRICT_MAX_TERMS = 6
 MAX_TERMS = 64
 
 # Question words carry no topic; dropped from long free-text queries (never from phrases).

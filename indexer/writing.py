@@ -8,6 +8,7 @@ most the batch in flight, and re-running the same build skips what was committed
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import os
 import threading
@@ -188,6 +189,10 @@ def _analysed(documents: Iterator[Document], workers: int | None) -> Iterator[di
     read the whole source into memory ahead of the writer.
     """
     workers = workers or os.cpu_count() or 1
+    first = next(documents, None)
+    if first is None:
+        return  # nothing changed: no worker processes to start
+    documents = itertools.chain([first], documents)
     if workers == 1:
         yield from map(analyse_document, documents)
         return

@@ -23,3 +23,44 @@ def corpus_index(tmp_path_factory):
     path = tmp_path_factory.mktemp("corpus_index")
     build_index([TEST_DATA / "corpus", SEED_DIR], path, workers=1)
     return path
+
+
+# --- web: the Flask app over the test corpus, and a real `python -m web` server ---------------
+
+
+@pytest.fixture
+def app(corpus_index):
+    """The web app over the test corpus index."""
+    from web import create_app
+
+    return create_app({"TESTING": True, "INDEX": str(corpus_index)})
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client for ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the app's Flask CLI commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def live_server(corpus_index, tmp_path_factory):
+    """``python -m web`` with two workers on a free port, over a copy of the test corpus index.
+
+    Shared by the end-to-end and browser tests; tests that add documents use words no other
+    test searches for.
+    """
+    import shutil
+
+    from tests.web_live import LiveServer
+
+    index_dir = tmp_path_factory.mktemp("live") / "index"
+    shutil.copytree(corpus_index, index_dir)
+    server = LiveServer.start(index_dir, tmp_path_factory.mktemp("live_log") / "server.log")
+    yield server
+    server.stop()

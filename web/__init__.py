@@ -1,0 +1,42 @@
+"""vietsearch's web front end: the search page, the JSON API and the production server.
+
+``create_app`` builds the Flask app; nothing is opened until a request needs the index, so the
+gunicorn master never holds Whoosh files (see web.index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from web import api, views
+from web.errors import register_error_handler
+from web.headers import register_headers
+from web.index import init_index
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app. Settings: defaults, then ``VIETSEARCH_*`` variables, then ``config``.
+
+    ``INDEX`` is the index folder; without one the embedded sample index is used (and built
+    on first use).
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(INDEX=None, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    app.config.from_prefixed_env("VIETSEARCH")
+    if config:
+        app.config.from_mapping(config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    init_index(app)
+    register_error_handler(app)
+    register_headers(app)
+    views.register_template_helpers(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    return app

@@ -1,0 +1,282 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json.
+
+Its schemas are JSON Schema 2020-12 and closed (``additionalProperties: false``), so the tests
+that validate real responses against them notice any field added, renamed or dropped.
+"""
+
+from __future__ import annotations
+
+from indexer.complete import MAX_COMPLETIONS
+from indexer.query import MAX_QUERY_CHARS
+from indexer.search import MAX_PER_PAGE, MAX_RESULT_WINDOW
+from web.params import DEFAULT_PER_PAGE, SORTS
+
+_REF = "#/components/schemas/"
+
+
+def _closed(properties: dict, description: str = "") -> dict:
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    return {"description": description, **schema} if description else schema
+
+
+def _json(schema_name: str, description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": _REF + schema_name}}},
+    }
+
+
+def _errors(*statuses: int) -> dict:
+    reasons = {
+        400: "Invalid parameters or a query the engine refuses (the message says which).",
+        404: "Not found.",
+        405: "Method not allowed (only GET is served).",
+        413: "Request body over 1 MB.",
+        503: "No index in the configured folder yet.",
+    }
+    return {str(s): _json("Error", reasons[s]) for s in statuses}
+
+
+_STRING = {"type": "string"}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}
+
+SCHEMAS = {
+    "Hit": _closed(
+        {
+            "id": _STRING,
+            "title": _STRING,
+            "url": {"type": "string", "description": "Empty when the document has none."},
+            "published": {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "Publication day (UTC), YYYY-MM-DD.",
+            },
+            "source": _STRING,
+            "category": _STRING,
+            "score": {"type": "number"},
+            "title_html": {
+                "type": "string",
+                "description": "The title, HTML-escaped, matched words in <mark>.",
+            },
+            "snippet_html": {
+                "type": "string",
+                "description": "A passage of the body, HTML-escaped, matched words in <mark>.",
+            },
+        }
+    ),
+    "SearchPage": _closed(
+        {
+            "query": _STRING,
+            "total": {"type": "integer", "minimum": 0, "description": "All matching documents."},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "took_ms": {"type": "number", "minimum": 0},
+            "hits": {"type": "array", "items": {"$ref": _REF + "Hit"}},
+            "suggestion": {
+                "type": ["string", "null"],
+                "description": '"Did you mean": a corrected query that finds more, or null.',
+            },
+            "facets": _closed(
+                {"source": _COUNTS, "category": _COUNTS, "year": _COUNTS},
+                "Counts over all matching documents, largest first.",
+            ),
+        }
+    ),
+    "Document": _closed(
+        {
+            "id": _STRING,
+            "title": _STRING,
+            "body": _STRING,
+            "url": _STRING,
+            "published": {
+                "type": ["string", "null"],
+                "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}",
+                "description": "Publication time in UTC, ISO 8601 without an offset.",
+            },
+            "source": _STRING,
+            "category": _STRING,
+            "tags": {"type": "array", "items": _STRING},
+        }
+    ),
+    "Completions": _closed(
+        {
+            "query": _STRING,
+            "completions": {"type": "array", "items": _STRING, "maxItems": MAX_COMPLETIONS},
+        }
+    ),
+    "OpenSearchSuggestions": {
+        "description": "The OpenSearch suggestions format: [query, [completions]].",
+        "type": "array",
+        "prefixItems": [
+            _STRING,
+            {"type": "array", "items": _STRING, "maxItems": MAX_COMPLETIONS},
+        ],
+        "minItems": 2,
+        "items": False,
+    },
+    "Health": _closed(
+        {
+            "status": {"const": "ok"},
+            "documents": {"type": "integer", "minimum": 0},
+            "last_commit": {"type": "string", "format": "date-time"},
+        }
+    ),
+    "Error": _closed(
+        {
+            "error": _closed(
+                {
+                    "code": {
+                        "type": "string",
+                        "description": "Stable, e.g. invalid_parameter, invalid_query, "
+                        "not_found, document_not_found, method_not_allowed, "
+                        "payload_too_large, index_unavailable.",
+                    },
+                    "message": {"type": "string", "description": "For people."},
+                }
+            )
+        }
+    ),
+}
+
+
+def _query_param(name: str, description: str, schema: dict, **extra) -> dict:
+    return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
+
+
+SEARCH_PARAMETERS = [
+    _query_param(
+        "q",
+        'The query: words (accents optional), "phrases", -excluded, OR, parentheses, '
+        "title:, source:, category:, published:. Empty: every document. "
+        f"At most {MAX_QUERY_CHARS:,} characters.",
+        {"type": "string", "maxLength": MAX_QUERY_CHARS},
+    ),
+    _query_param(
+        "page",
+        f"Page number from 1. page × per_page may not exceed {MAX_RESULT_WINDOW:,} "
+        "(400 otherwise: values are refused, never clamped).",
+        {"type": "integer", "minimum": 1, "default": 1},
+    ),
+    _query_param(
+        "per_page",
+        f"Hits per page, 1 to {MAX_PER_PAGE} (400 otherwise: values are refused, never clamped).",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+    ),
+    _query_param("sort", "Order of hits.", {"enum": list(SORTS), "default": "relevance"}),
+    _query_param(
+        "source",
+        "Keep documents from these sources (repeat the parameter for several).",
+        {"type": "array", "items": _STRING},
+        style="form",
+        explode=True,
+    ),
+    _query_param(
+        "category",
+        "Keep documents in these categories (repeat the parameter for several).",
+        {"type": "array", "items": _STRING},
+        style="form",
+        explode=True,
+    ),
+    _query_param("from", "Published on or after this day.", {"type": "string", "format": "date"}),
+    _query_param("to", "Published on or before this day.", {"type": "string", "format": "date"}),
+]
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 document for every JSON route (and nothing else)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "vietsearch",
+            "version": "1.0.0",
+            "description": "Vietnamese full-text search. GET requests under /api/ may be made "
+            "from any origin (Access-Control-Allow-Origin: *). Every error is "
+            '{"error": {"code", "message"}} with its HTTP status.',
+        },
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "paths": _paths(),
+        "components": {"schemas": SCHEMAS},
+    }
+
+
+def _paths() -> dict:
+    return {
+        "/api/search": {
+            "get": {
+                "operationId": "search",
+                "summary": "Search: one page of ranked, highlighted hits with facets.",
+                "parameters": SEARCH_PARAMETERS,
+                "responses": {
+                    "200": _json("SearchPage", "One page of results."),
+                    **_errors(400, 405, 413, 503),
+                },
+            }
+        },
+        "/api/documents/{id}": {
+            "get": {
+                "operationId": "getDocument",
+                "summary": "A stored document by id (ids may contain slashes).",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": _STRING}],
+                "responses": {
+                    "200": _json("Document", "The stored document."),
+                    **_errors(404, 405, 413, 503),
+                },
+            }
+        },
+        "/api/suggest": {
+            "get": {
+                "operationId": "suggest",
+                "summary": f"Up to {MAX_COMPLETIONS} completions of what was typed, accents "
+                "optional (ha n: Hà Nội).",
+                "parameters": [
+                    _query_param("q", "What has been typed so far.", _STRING),
+                    _query_param(
+                        "format",
+                        "json (default) or opensearch ([query, [completions]] as "
+                        "application/x-suggestions+json).",
+                        {"enum": ["json", "opensearch"], "default": "json"},
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Completions, most frequent first.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": _REF + "Completions"}},
+                            "application/x-suggestions+json": {
+                                "schema": {"$ref": _REF + "OpenSearchSuggestions"}
+                            },
+                        },
+                    },
+                    **_errors(400, 405, 413, 503),
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "responses": {
+                    "200": {
+                        "description": "The OpenAPI 3.1 document.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    **_errors(405, 413),
+                },
+            }
+        },
+        "/healthz": {
+            "get": {
+                "operationId": "health",
+                "summary": "Document count and the time of the last commit.",
+                "responses": {
+                    "200": _json("Health", "The index is open."),
+                    **_errors(405, 413, 503),
+                },
+            }
+        },
+    }
