@@ -159,13 +159,13 @@ def write_documents(
     try:
         for fields in _analysed(todo(), workers):
             if fields["id"] in batch:
-                # update_document only replaces committed documents, not ones in this batch.
+                # A replacement only reaches committed documents, not ones in this batch.
                 commit_durably(writer)
                 writer, batch = None, set()
             if writer is None:
                 writer = ix.writer(timeout=WRITER_TIMEOUT_S, limitmb=128)
-            # Always update: another writer may have added this id since ``known`` was read.
-            writer.update_document(**fields)
+                committed = writer.searcher()
+            replace_document(writer, committed, fields)
             batch.add(fields["id"])
             summary.indexed += 1
             progress(summary.unchanged + summary.indexed)
@@ -180,6 +180,18 @@ def write_documents(
             writer.cancel()
     summary.seconds = time.perf_counter() - started
     return summary, seen
+
+
+def replace_document(writer, committed, fields: dict) -> None:
+    """Add a document, deleting any committed one with the same id.
+
+    Whoosh's own ``update_document`` opens a new reader over every segment for each document
+    (files opened and mapped each time), which made a 10,000-article build take 45 minutes;
+    ``committed`` is one searcher over the writer's segments, opened once per batch. The delete
+    always runs, even for ids unknown at the start: another writer may have added them since.
+    """
+    writer.delete_by_term("id", fields["id"], searcher=committed)
+    writer.add_document(**fields)
 
 
 def _analysed(documents: Iterator[Document], workers: int | None) -> Iterator[dict]:
