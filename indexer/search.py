@@ -121,7 +121,13 @@ def _check_paging(page: int, per_page: int, sort: str) -> None:
 
 
 def _run(
-    searcher, parsed: ParsedQuery, filters: Filters, limit: int, sort: str, strict: bool | None
+    searcher,
+    parsed: ParsedQuery,
+    filters: Filters,
+    limit: int,
+    sort: str,
+    strict: bool | None,
+    facets: bool = True,
 ):
     compiled: CompiledQuery = QueryCompiler(searcher, strict).compile(parsed)
     dates = ()
@@ -133,8 +139,11 @@ def _run(
         limit=limit,
         filter=filter_query(parsed, filters.source, filters.category, dates),
         mask=mask_query(parsed),
-        groupedby={name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS},
     )
+    if facets:
+        options["groupedby"] = {
+            name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS
+        }
     if sort != "relevance":
         options["sortedby"] = "published"
         options["reverse"] = sort == "newest"
@@ -154,7 +163,7 @@ def _count(searcher, query: str, filters: Filters) -> int:
         parsed = parse_query(query)
     except QueryError:
         return 0
-    _, results = _run(searcher, parsed, filters, 1, "relevance", None)
+    _, results = _run(searcher, parsed, filters, 1, "relevance", None, facets=False)
     return len(results)
 
 
