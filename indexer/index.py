@@ -76,8 +76,7 @@ class SearchIndex:
 
     def last_commit_time(self) -> float:
         """When the latest commit was written (seconds since the epoch)."""
-        tocs = [p for p in self.path.glob("_MAIN_*.toc")]
-        return max((p.stat().st_mtime for p in tocs), default=0.0)
+        return last_commit_time(self.path)
 
     def close(self) -> None:
         """Release the searcher's files."""
@@ -85,6 +84,11 @@ class SearchIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+
+
+def last_commit_time(path: str | os.PathLike) -> float:
+    """When the latest commit in the index folder ``path`` was written (its table of contents)."""
+    return max((toc.stat().st_mtime for toc in Path(path).glob("_MAIN_*.toc")), default=0.0)
 
 
 def open_index(path: str | os.PathLike) -> SearchIndex:

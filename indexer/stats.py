@@ -8,13 +8,14 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.index import last_commit_time
+
 
 def index_stats(path: str | os.PathLike) -> dict:
     """Describe the index in ``path`` as a JSON-ready dict."""
     folder = Path(path)
     ix = whoosh_index.open_dir(folder)
-    tocs = list(folder.glob("_MAIN_*.toc"))
-    committed = max((p.stat().st_mtime for p in tocs), default=0.0)
+    committed = last_commit_time(folder)
     with ix.reader() as reader:
         documents, deleted = reader.doc_count(), reader.doc_count_all() - reader.doc_count()
     return {
