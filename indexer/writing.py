@@ -154,13 +154,13 @@ def write_documents(
             seen.add(doc.id)
             yield doc
 
-    writer = None
+    writer = committed = None
     batch: set[str] = set()
     try:
         for fields in _analysed(todo(), workers):
             if fields["id"] in batch:
                 # A replacement only reaches committed documents, not ones in this batch.
-                commit_durably(writer)
+                _commit(writer, committed)
                 writer, batch = None, set()
             if writer is None:
                 writer = ix.writer(timeout=WRITER_TIMEOUT_S, limitmb=128)
@@ -170,13 +170,14 @@ def write_documents(
             summary.indexed += 1
             progress(summary.unchanged + summary.indexed)
             if len(batch) >= batch_size:
-                commit_durably(writer)
+                _commit(writer, committed)
                 writer, batch = None, set()
         if writer is not None:
-            commit_durably(writer)
+            _commit(writer, committed)
             writer = None
     finally:
         if writer is not None:
+            committed.close()
             writer.cancel()
     summary.seconds = time.perf_counter() - started
     return summary, seen
@@ -192,6 +193,12 @@ def replace_document(writer, committed, fields: dict) -> None:
     """
     writer.delete_by_term("id", fields["id"], searcher=committed)
     writer.add_document(**fields)
+
+
+def _commit(writer, committed) -> None:
+    """Release the batch's searcher over committed segments, then commit the batch durably."""
+    committed.close()
+    commit_durably(writer)
 
 
 def _analysed(documents: Iterator[Document], workers: int | None) -> Iterator[dict]:
@@ -231,7 +238,9 @@ def delete_documents(index_dir: str | os.PathLike, ids: Iterable[str]) -> int:
     ix = open_or_create(index_dir)
     writer = ix.writer(timeout=WRITER_TIMEOUT_S)
     try:
-        deleted = sum(writer.delete_by_term("id", doc_id) for doc_id in ids)
+        # One searcher for all ids: without it Whoosh opens a reader over every segment per id.
+        with writer.searcher() as committed:
+            deleted = sum(writer.delete_by_term("id", doc_id, searcher=committed) for doc_id in ids)
     except BaseException:
         writer.cancel()
         raise
