@@ -28,13 +28,14 @@ def complete(index: SearchIndex, prefix: str, limit: int = MAX_COMPLETIONS) -> l
     reader = index.searcher().reader()
     if "completions" not in reader.schema:
         return []  # an index built before completions existed: rebuild it to get them
+    accented = has_diacritics(typed)
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for n, term in enumerate(reader.expand_prefix("completions", key)):
         if n >= MAX_TERMS_READ:
             break
         term = term.decode("utf-8") if isinstance(term, bytes) else term
         folded, _, shown = term.partition("\t")
-        if has_diacritics(typed) and not shown.lower().startswith(typed.lower()):
+        if accented and not shown.lower().startswith(typed.lower()):
             continue
         counts[folded][shown] = reader.doc_frequency("completions", term)
     ranked = sorted(counts.values(), key=lambda forms: -sum(forms.values()))

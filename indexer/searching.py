@@ -177,8 +177,8 @@ class QueryCompiler:
         asked = _question_words(seg)
         kept = [s for i, s in enumerate(seg.syllables) if i not in asked] or seg.syllables
         if len(set(kept)) > MAX_TERMS:
-            informative = sorted(set(kept), key=self._syllable_idf, reverse=True)[:MAX_TERMS]
-            kept = [s for s in kept if s in set(informative)]
+            informative = set(sorted(set(kept), key=self._syllable_idf, reverse=True)[:MAX_TERMS])
+            kept = [s for s in kept if s in informative]
         return kept
 
     def _weights(self, syllables: list[str]) -> dict[str, float]:
