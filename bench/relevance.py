@@ -1,10 +1,11 @@
 """Relevance on ../shared/data/dev through the public search function.
 
-    python bench/relevance.py [--set NAME=VALUE ...] [--json OUT]
+    python bench/relevance.py [--set NAME=VALUE ...] [--no-synonyms] [--json OUT]
 
 Builds the dev index under bench/out/dev_index on first use, then runs the 650 questions with
 and without diacritics and prints nDCG@10, Recall@10, Recall@100, MRR@10 and query latency.
-``--set`` overrides a ranking parameter of indexer.searching for one run (for tuning).
+``--set`` overrides a ranking parameter of indexer.searching for one run (for tuning);
+``--no-synonyms`` turns off the abbreviation dictionary (indexer/data/synonyms.txt).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # not bench/: its http.py would shadow the standard library
 
 from indexer import open_index, read_documents, search, searching, write_documents  # noqa: E402
+from indexer.synonyms import Synonyms, builtin_synonyms  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev"
 INDEX = ROOT / "bench" / "out" / "dev_index"
@@ -36,11 +38,13 @@ def load_qrels() -> dict[str, str]:
     return {qid: doc for qid, doc, *_ in rows}
 
 
-def evaluate(index, queries: dict[str, str], qrels: dict[str, str]) -> dict[str, float]:
+def evaluate(
+    index, queries: dict[str, str], qrels: dict[str, str], synonyms: Synonyms
+) -> dict[str, float]:
     ranks, latencies = [], []
     for qid, text in queries.items():
         started = time.perf_counter()
-        page = search(index, text, per_page=100)
+        page = search(index, text, per_page=100, synonyms=synonyms)
         latencies.append((time.perf_counter() - started) * 1000)
         ids = [hit.id for hit in page.hits]
         ranks.append(ids.index(qrels[qid]) + 1 if qrels[qid] in ids else None)
@@ -59,6 +63,7 @@ def evaluate(index, queries: dict[str, str], qrels: dict[str, str]) -> dict[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--no-synonyms", action="store_true", help="no abbreviation dictionary")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     for assignment in args.set:
@@ -69,9 +74,10 @@ def main() -> None:
         print(f"built dev index: {summary}")
     index = open_index(INDEX)
     qrels = load_qrels()
+    synonyms = Synonyms() if args.no_synonyms else builtin_synonyms()
     figures = {}
     for label, name in (("accented", "queries.tsv"), ("unaccented", "queries_noaccent.tsv")):
-        figures[label] = evaluate(index, load_queries(name), qrels)
+        figures[label] = evaluate(index, load_queries(name), qrels, synonyms)
         row = "  ".join(
             f"{k} {v:.3f}" if "ms" not in k else f"{k} {v:.1f}" for k, v in figures[label].items()
         )

@@ -14,6 +14,7 @@ from indexer.query import DateRange, ParsedQuery, QueryError, parse_query
 from indexer.searching import CompiledQuery, QueryCompiler, filter_query, mask_query
 from indexer.snippets import MatchTerms, highlight_all, snippet
 from indexer.suggest import suggest
+from indexer.synonyms import Synonyms, builtin_synonyms
 
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 10_000  # like Elasticsearch's index.max_result_window
@@ -72,9 +73,12 @@ def search(
     per_page: int = 10,
     sort: str = "relevance",
     filters: Filters | None = None,
+    synonyms: Synonyms | None = None,
 ) -> SearchPage:
     """Search ``index`` for ``query`` and return one page of ranked, highlighted hits.
 
+    ``synonyms`` expands abbreviations (``UBND`` also finds ``Ủy ban nhân dân``): by default the
+    dictionary vietsearch ships, ``Synonyms()`` for none, or ``load_synonyms(path)`` for more.
     Raises ``QueryError`` (and nothing else) for a query or parameters it will not run.
     """
     started = time.perf_counter()
@@ -83,16 +87,21 @@ def search(
     index = index if isinstance(index, SearchIndex) else open_index(index)
     searcher = index.searcher()
     filters = filters or Filters()
-    compiled, results = _run(searcher, parsed, filters, page * per_page, sort, None)
+    synonyms = builtin_synonyms() if synonyms is None else synonyms
+    compiled, results = _run(searcher, parsed, filters, page * per_page, sort, None, synonyms)
     if compiled.strict and results.is_empty() and len(compiled.free_text) > 1:
-        compiled, results = _run(searcher, parsed, filters, page * per_page, sort, False)
+        compiled, results = _run(searcher, parsed, filters, page * per_page, sort, False, synonyms)
     total = len(results)
     terms = MatchTerms.from_syllables(compiled.syllables)
     hits = [_hit(r, terms) for r in results[(page - 1) * per_page : page * per_page]]
     suggestion = None
     if total <= FEW_RESULTS and compiled.free_text:
         suggestion = suggest(
-            searcher, query, compiled.free_text, total, lambda q: _count(searcher, q, filters)
+            searcher,
+            query,
+            compiled.free_text,
+            total,
+            lambda q: _count(searcher, q, filters, synonyms),
         )
     return SearchPage(
         query=query,
@@ -127,9 +136,10 @@ def _run(
     limit: int,
     sort: str,
     strict: bool | None,
+    synonyms: Synonyms,
     facets: bool = True,
 ):
-    compiled: CompiledQuery = QueryCompiler(searcher, strict).compile(parsed)
+    compiled: CompiledQuery = QueryCompiler(searcher, strict, synonyms).compile(parsed)
     dates = ()
     if filters.published_from or filters.published_to:
         dates = (
@@ -157,13 +167,13 @@ def _day(day: dt.date | None, next_day: bool = False) -> dt.datetime | None:
     return start + dt.timedelta(days=1) if next_day else start
 
 
-def _count(searcher, query: str, filters: Filters) -> int:
+def _count(searcher, query: str, filters: Filters, synonyms: Synonyms) -> int:
     """How many documents ``query`` finds (for judging a suggestion)."""
     try:
         parsed = parse_query(query)
     except QueryError:
         return 0
-    _, results = _run(searcher, parsed, filters, 1, "relevance", None, facets=False)
+    _, results = _run(searcher, parsed, filters, 1, "relevance", None, synonyms, facets=False)
     return len(results)
 
 

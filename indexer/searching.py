@@ -4,7 +4,7 @@ Each query syllable becomes a group of field terms: the accented syllable in ``t
 ``body``, and its folded form in ``title_fold`` and ``body_fold``. A syllable typed with
 diacritics weighs its exact form fully and the folded form at ``FOLDED_WEIGHT``, so exact
 accented matches rank first; a syllable typed without diacritics goes to the folded fields.
-Neighbouring syllables add bigram terms (the proximity boost) and pyvi's compound words.
+Neighbouring syllables add folded bigram terms: the proximity boost.
 """
 
 from __future__ import annotations
@@ -14,20 +14,26 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 from whoosh import scoring
+from whoosh.matching import AndNotMatcher
 
 from indexer.analysis import Segmentation, segment
 from indexer.query import All, Any, DateRange, Not, ParsedQuery, Phrase, Text
+from indexer.synonyms import Expansion, Synonyms
 from indexer.text import fold, has_diacritics
 
 # Ranking parameters, tuned on ../shared/data/dev with bench/relevance.py (see its README).
 TITLE_WEIGHT = 2.5
 FOLDED_WEIGHT = 0.25
-BIGRAM_WEIGHT = 0.35
+# A typed pair counts for less when both syllables carry diacritics: their exact syllable
+# matches already rank the document.
+BIGRAM_WEIGHT = 0.4
 FOLDED_BIGRAM_WEIGHT = 0.5
-WORD_WEIGHT = 0.25
+# Another form of a dictionary variant (UBND, Ủy ban nhân dân) weighs this much of the form
+# typed, shared among its syllables (indexer.synonyms).
+SYNONYM_WEIGHT = 0.5
 BM25_K1 = 0.9
 BM25_B = 0.75
-IDF_EXPONENT = 1.0
+IDF_EXPONENT = 0.5
 # Up to this many syllables, every one must match (keyword search); longer queries are
 # questions, ranked by how much of them matches.
 STRICT_MAX_TERMS = 6
@@ -93,9 +99,10 @@ class _Parts:
 class QueryCompiler:
     """Compiles a ``ParsedQuery`` against one searcher (which supplies the idf statistics)."""
 
-    def __init__(self, searcher, strict: bool | None = None):
+    def __init__(self, searcher, strict: bool | None = None, synonyms: Synonyms | None = None):
         self.searcher = searcher
         self.strict = strict
+        self.synonyms = synonyms if synonyms is not None else Synonyms()
         self._idf: dict[str, float] = {}
         self._segments: dict[str, Segmentation] = {}
 
@@ -143,7 +150,8 @@ class QueryCompiler:
         seg = self._segment(node.text)
         syllables = self._content_syllables(seg)
         weights = self._weights(syllables)
-        groups = [self._group(s, weights[s], node.title_only) for s in dict.fromkeys(syllables)]
+        groups = {s: self._group(s, weights[s], node.title_only) for s in dict.fromkeys(syllables)}
+        groups = self._expand(syllables, groups, weights, node.title_only, parts)
         if self.strict:
             parts.required.extend(groups)
         elif groups:
@@ -151,6 +159,37 @@ class QueryCompiler:
         if not node.title_only:
             parts.optional.extend(self._neighbour_terms(seg))
         parts.syllables += syllables
+
+    def _expand(self, syllables, groups, weights, title_only, parts: _Parts) -> list[wq.Query]:
+        """The syllables' groups, where a dictionary variant (``UBND``) may also match as one of
+        its other forms (``Ủy ban nhân dân``), at ``SYNONYM_WEIGHT``.
+
+        Strict queries require the variant as typed or another form; the others add the other
+        forms as one more option. The forms join ``parts.syllables`` whole, for highlighting.
+        """
+        clauses, covered = [], set()
+        for found in self.synonyms.find(syllables):
+            typed = syllables[found.start : found.end]
+            others = self._other_forms(found, max(weights[s] for s in typed), title_only)
+            if self.strict:
+                literal = [groups[s] for s in dict.fromkeys(typed)]
+                clauses.append(wq.Or([wq.And(literal) if len(literal) > 1 else literal[0], others]))
+                covered.update(range(found.start, found.end))
+            else:
+                clauses.append(others)
+            parts.syllables += [" ".join(variant) for variant in found.variants]
+        kept = {s for i, s in enumerate(syllables) if i not in covered}
+        return [group for s, group in groups.items() if s in kept] + clauses
+
+    def _other_forms(self, found: Expansion, weight: float, title_only: bool) -> wq.Query:
+        """Any of ``found.variants`` as a phrase, each weighed per syllable so that a long
+        expansion does not outweigh the short form typed."""
+        options = []
+        for variant in found.variants:
+            phrase = _Parts()
+            self._add_phrase(Phrase(" ".join(variant), title_only), phrase)
+            options.append(_scaled(_combine(phrase), SYNONYM_WEIGHT * weight / len(variant)))
+        return wq.Or(options)
 
     def _add_phrase(self, node: Phrase, parts: _Parts) -> None:
         seg = segment(node.text)
@@ -211,26 +250,16 @@ class QueryCompiler:
         return wq.Or(terms)
 
     def _neighbour_terms(self, seg: Segmentation) -> list[wq.Query]:
-        """Bigrams of neighbouring syllables and pyvi compound words: the proximity boost."""
+        """Folded bigrams of neighbouring syllables: the proximity boost."""
         terms = []
         syl = seg.syllables[: MAX_TERMS * 2]
         for i in range(1, len(syl)):
             if seg.breaks[i]:
                 continue
             a, b = syl[i - 1], syl[i]
-            folded_pair = fold(a) + " " + fold(b)
-            if has_diacritics(a) and has_diacritics(b):
-                pair = a.lower() + " " + b.lower()
-                terms.append(wq.Term("bigrams", pair, boost=BIGRAM_WEIGHT))
-                terms.append(
-                    wq.Term("fold_bigrams", folded_pair, boost=BIGRAM_WEIGHT * FOLDED_WEIGHT)
-                )
-            else:
-                terms.append(wq.Term("fold_bigrams", folded_pair, boost=FOLDED_BIGRAM_WEIGHT))
-        for a, b in seg.words():
-            if 1 < b - a and b <= len(syl):
-                word = "_".join(syl[a:b]).lower()
-                terms.append(wq.Term("words", word, boost=WORD_WEIGHT))
+            accented = has_diacritics(a) and has_diacritics(b)
+            weight = BIGRAM_WEIGHT if accented else FOLDED_BIGRAM_WEIGHT
+            terms.append(wq.Term("fold_bigrams", fold(a) + " " + fold(b), boost=weight))
         return terms
 
 
@@ -244,6 +273,14 @@ def _question_words(seg: Segmentation) -> set[int]:
     }
 
 
+def _scaled(query: wq.Query, factor: float) -> wq.Query:
+    """``query`` with the boost of every term in it multiplied by ``factor`` (Whoosh ignores the
+    boost of an ``Or`` or ``And`` holding one subquery, so it cannot go on the top)."""
+    if query.is_leaf():
+        return query.with_boost(query.boost * factor)
+    return query.apply(lambda sub: _scaled(sub, factor))
+
+
 def _combine(parts: _Parts) -> wq.Query:
     """Required AND optional-for-ranking AND NOT excluded, as one query."""
     if parts.required:
@@ -255,8 +292,25 @@ def _combine(parts: _Parts) -> wq.Query:
     else:
         matched = wq.Every()
     if parts.excluded:
-        matched = wq.AndNot(matched, wq.Or(parts.excluded))
+        matched = _AndNot(matched, wq.Or(parts.excluded))
     return matched
+
+
+class _AndNotMatcher(AndNotMatcher):
+    """Whoosh 2.7.4's matcher checks its first document against the excluded ones only when both
+    start on the same document, so ``họp -hà`` kept a first hit that holds ``hà``."""
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class _AndNot(wq.AndNot):
+    """``a`` without the documents ``b`` matches, through the fixed matcher."""
+
+    def matcher(self, searcher, context=None):
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _AndNotMatcher(self.a.matcher(searcher, context), excluded)
 
 
 def filter_query(parsed: ParsedQuery, sources=(), categories=(), published=()) -> wq.Query | None:

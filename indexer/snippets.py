@@ -12,7 +12,7 @@ import html
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import count
 from operator import sub
@@ -38,25 +38,33 @@ class MatchTerms:
 
     ``exact``: lowercased query syllables carrying diacritics (``hà``); ``folded``: the folded form
     of every query syllable (``ha``). A folded form not coming from ``exact`` was typed without
-    diacritics and matches any accent.
+    diacritics and matches any accent. ``phrases``: folded syllable sequences marked only where
+    they appear whole (``ủy ban nhân dân``, the expansion of ``UBND``).
     """
 
     exact: frozenset[str]
     folded: frozenset[str]
+    phrases: frozenset[tuple[str, ...]] = frozenset()
 
     @classmethod
     def from_syllables(cls, syllables: Iterable[str]) -> MatchTerms:
-        """Build the terms from query syllables as the query analysis produced them (any case)."""
+        """Build the terms from query syllables as the query analysis produced them (any case);
+        an item holding spaces is a phrase (``Ủy ban nhân dân``)."""
         exact: set[str] = set()
         folded: set[str] = set()
+        phrases: set[tuple[str, ...]] = set()
         for syllable in syllables:
             lowered = normalize(syllable).lower()
+            if len(lowered.split()) > 1:
+                phrases.add(tuple(fold(s) for s in lowered.split()))
+                continue
+            lowered = lowered.strip()
             if not lowered:
                 continue
             folded.add(fold(lowered))
             if has_diacritics(lowered):
                 exact.add(lowered)
-        return cls(frozenset(exact), frozenset(folded))
+        return cls(frozenset(exact), frozenset(folded), frozenset(phrases))
 
 
 @dataclass(slots=True)
@@ -71,6 +79,7 @@ class _Doc:
     matched: list[int]  # indexes of marked syllables, in order
     units: list[int]  # for each marked syllable, its unit
     bits: list[int]  # for each marked syllable, the bit of the query syllable it matched
+    glued: set[int] = field(default_factory=set)  # marked syllables continuing a phrase's mark
 
     @property
     def last(self) -> int:
@@ -136,11 +145,30 @@ def _analyse(text: str, spans: list[tuple[int, int, bool]], terms: MatchTerms) -
     keys = {w: key for w, (lowered, key) in forms.items() if lowered in exact or key in folded}
     doc = _Doc(text, spans, [], [], [], [], [], [])
     _split_units(doc)
-    doc.matched = [i for i, syllable in enumerate(written) if syllable in keys]
+    key_at = {i: keys[syllable] for i, syllable in enumerate(written) if syllable in keys}
+    if terms.phrases:
+        key_at.update(_phrase_marks(doc, [forms[w][1] for w in written], terms.phrases))
+    doc.matched = sorted(key_at)
     doc.units = [bisect_right(doc.firsts, i) - 1 for i in doc.matched]
     bit_of: dict[str, int] = {}
-    doc.bits = [bit_of.setdefault(keys[written[i]], len(bit_of)) for i in doc.matched]
+    doc.bits = [bit_of.setdefault(key_at[i], len(bit_of)) for i in doc.matched]
     return doc
+
+
+def _phrase_marks(doc: _Doc, folded: list[str], phrases) -> dict[int, str]:
+    """The syllables where a phrase appears whole, each keyed by its phrase; the phrase's later
+    syllables go into ``doc.glued`` so that one mark covers it (``TP.HCM``)."""
+    by_head: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in sorted(phrases, key=len, reverse=True):
+        by_head.setdefault(phrase[0], []).append(phrase)
+    marks: dict[int, str] = {}
+    for i, syllable in enumerate(folded):
+        for phrase in by_head.get(syllable, ()):
+            if tuple(folded[i : i + len(phrase)]) == phrase:
+                marks.update(dict.fromkeys(range(i, i + len(phrase)), " ".join(phrase)))
+                doc.glued.update(range(i + 1, i + len(phrase)))
+                break
+    return marks
 
 
 # --- units -------------------------------------------------------------------------------------
@@ -306,7 +334,7 @@ def _marks(doc: _Doc, first: int, last: int) -> list[list[int]]:
     marks: list[list[int]] = []
     for i in doc.matched[low:high]:
         start, end, _ = doc.spans[i]
-        if marks and not doc.text[marks[-1][1] : start].strip():
+        if marks and (i in doc.glued or not doc.text[marks[-1][1] : start].strip()):
             marks[-1][1] = end
         else:
             marks.append([start, end])
