@@ -7,6 +7,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.index import discard_damaged_index
 from indexer.schema import build_schema
 from indexer.sources import read_documents
 from indexer.writing import write_documents
@@ -19,11 +20,12 @@ DEFAULT_INDEX = INDEX_DATA / "index"
 def ensure_embedded_index() -> Path:
     """Bring the sample index up to date with the bundled corpus and this version; return its path.
 
-    A missing index is built; one written with an older schema is rebuilt (it holds nothing but
-    the bundled corpus); otherwise an incremental build re-indexes only what changed, which is
-    nothing unless the corpus or the analysis changed. Safe from several processes at once: the
-    Whoosh writer lock serialises the builds.
+    A missing index is built; a damaged one, or one written with an older schema, is rebuilt (it
+    holds nothing but the bundled corpus); otherwise an incremental build re-indexes only what
+    changed, which is nothing unless the corpus or the analysis changed. Safe from several
+    processes at once: the Whoosh writer lock serialises the builds.
     """
+    discard_damaged_index(DEFAULT_INDEX)
     if whoosh_index.exists_in(DEFAULT_INDEX) and _outdated_schema(DEFAULT_INDEX):
         shutil.rmtree(DEFAULT_INDEX)
     write_documents(DEFAULT_INDEX, read_documents([DEFAULT_CORPUS], lambda problem: None))

@@ -82,6 +82,9 @@ class ParsedQuery:
 
 _TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
 _FIELD = re.compile(r"^(-?)([A-Za-z]+):(.*)$", re.DOTALL)
+# A lone surrogate (from JSON's "\ud800" or undecodable bytes in argv) is not text; pyvi's
+# tagger fails on one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _OPERATOR = re.compile(r'["()]|(?:^|\s)-(?=\S)|\bOR\b|\bNOT\b|\b[A-Za-z]+:')
 
 
@@ -90,6 +93,11 @@ def check_limits(query: str) -> None:
     if len(query) > MAX_QUERY_CHARS:
         raise QueryError(
             f"The query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}."
+        )
+    surrogate = _SURROGATE.search(query)
+    if surrogate:
+        raise QueryError(
+            f"The query contains a lone surrogate (U+{ord(surrogate[0]):04X}), which is not text."
         )
     depth = deepest = 0
     for char in query:

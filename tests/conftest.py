@@ -13,6 +13,8 @@ SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
 SEED_TITLE, _, SEED_BODY = SEED_TEXT.strip().partition("\n")
 SEED_BODY = SEED_BODY.strip()
 TEST_DATA = Path(__file__).resolve().parent / "data"
+RATE_LIMITS_OFF = {"RATE_LIMIT": "off", "WRITE_RATE_LIMIT": "off"}
+NO_RATE_LIMITS = {f"VIETSEARCH_{name}": value for name, value in RATE_LIMITS_OFF.items()}
 
 
 @pytest.fixture(scope="session")
@@ -30,10 +32,10 @@ def corpus_index(tmp_path_factory):
 
 @pytest.fixture
 def app(corpus_index):
-    """The web app over the test corpus index."""
+    """The web app over the test corpus index, without rate limits (see test_hardening_server)."""
     from web import create_app
 
-    return create_app({"TESTING": True, "INDEX": str(corpus_index)})
+    return create_app({"TESTING": True, "INDEX": str(corpus_index), **RATE_LIMITS_OFF})
 
 
 @pytest.fixture
@@ -53,7 +55,8 @@ def live_server(corpus_index, tmp_path_factory):
     """``python -m web`` with two workers on a free port, over a copy of the test corpus index.
 
     Shared by the end-to-end and browser tests; tests that add documents use words no other
-    test searches for.
+    test searches for. Rate limits are off: every test sends from 127.0.0.1
+    (tests/test_hardening_server.py starts its own server to test them).
     """
     import shutil
 
@@ -61,6 +64,8 @@ def live_server(corpus_index, tmp_path_factory):
 
     index_dir = tmp_path_factory.mktemp("live") / "index"
     shutil.copytree(corpus_index, index_dir)
-    server = LiveServer.start(index_dir, tmp_path_factory.mktemp("live_log") / "server.log")
+    server = LiveServer.start(
+        index_dir, tmp_path_factory.mktemp("live_log") / "server.log", env=NO_RATE_LIMITS
+    )
     yield server
     server.stop()

@@ -66,14 +66,26 @@ class LiveServer:
     log_path: Path
 
     @classmethod
-    def start(cls, index_dir: Path, log_path: Path, workers: int = 2) -> LiveServer:
-        """Start the server and wait (bounded) until /healthz answers 200."""
+    def start(
+        cls,
+        index_dir: Path,
+        log_path: Path,
+        workers: int = 2,
+        env: dict[str, str] | None = None,
+        wrap: tuple[str, ...] = (),
+    ) -> LiveServer:
+        """Start the server and wait (bounded) until /healthz answers 200.
+
+        ``env`` adds ``VIETSEARCH_*`` settings (the caller's own are never passed on); ``wrap``
+        is a command that runs the server (and must ``exec`` it, so signals reach it).
+        """
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("VIETSEARCH_")}
-        command = [sys.executable, "-m", "web", "--index", str(index_dir)]
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("VIETSEARCH_")}
+        environment.update(env or {})
+        command = [*wrap, sys.executable, "-m", "web", "--index", str(index_dir)]
         command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         with open(log_path, "wb") as log:  # the server keeps its own copy of the descriptor
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+            process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
         server = cls(f"http://127.0.0.1:{port}", Path(index_dir), process, Path(log_path))
         server._wait_until_ready()
         return server

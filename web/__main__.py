@@ -15,11 +15,13 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
-from indexer import search
+from indexer import IndexCorrupt, IndexMissing, search
 from indexer.embedded import DEFAULT_INDEX, ensure_embedded_index
+from indexer.index import open_whoosh
 from web import create_app
 from web.errors import ApiError
 from web.index import current_index
+from web.writes import announce_writes
 
 # Searches take turns on a worker's index (web.index), so threads serve slow connections, not
 # parallel searches: a few stalled clients must not make a worker queue everyone else.
@@ -27,9 +29,9 @@ THREADS_PER_WORKER = 8
 # Like gunicorn's own wait for a new connection's first bytes (DEFAULT_WORKER_DATA_TIMEOUT).
 CLIENT_IO_TIMEOUT_S = 5
 SERVER_SETTINGS = {
-    # gthread: the main loop parks idle keep-alive and slow connections in a poller, so a
-    # client that connects and sends nothing does not hold a thread.
-    "worker_class": "gthread",
+    # gthread, except that the main loop reads request heads (web.connections): a client that
+    # connects and sends nothing, or half a request, never holds a thread.
+    "worker_class": "web.connections.HeadFirstWorker",
     "threads": THREADS_PER_WORKER,
     "timeout": 30,  # a worker silent this long is killed and replaced
     "graceful_timeout": 10,
@@ -67,9 +69,10 @@ class Server(BaseApplication):
 def bound_socket_waits(server) -> None:
     """Make every read and write on a client socket give up after CLIENT_IO_TIMEOUT_S.
 
-    gunicorn reads a request's headers and body with blocking calls and no deadline, so a
-    client that sends half a request and stops would hold a thread for good. Accepted sockets
-    inherit these options from the listener (Linux), whatever gunicorn does to them later.
+    A thread reads a request's body (web.connections reads the head) and writes the answer with
+    blocking calls and no deadline, so a client that stops sending its body, or stops reading,
+    would hold the thread for good. Accepted sockets inherit these options from the listener
+    (Linux), whatever gunicorn does to them later.
     """
     limit = struct.pack("ll", CLIENT_IO_TIMEOUT_S, 0)
     for listener in server.LISTENERS:
@@ -95,7 +98,8 @@ class StalledClientLog(logging.Filter):
 
 
 def warm_up(worker) -> None:
-    """Open the index and load pyvi's model before the worker takes its first request."""
+    """Open the index and load pyvi's model before the worker takes its first request; with
+    writes enabled, tell builds of the index that this worker takes writes."""
     logging.getLogger("gunicorn.error").addFilter(StalledClientLog())
     app = worker.wsgi
     with app.app_context():
@@ -104,6 +108,7 @@ def warm_up(worker) -> None:
                 search(index, "khởi động", per_page=1)
         except ApiError as exc:
             worker.log.warning("index not ready: %s", exc.message)
+        announce_writes()
 
 
 def _positive(value: str) -> int:
@@ -140,6 +145,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vietsearch: using the sample index in {DEFAULT_INDEX}", file=sys.stderr)
         # Builds it if missing; every file it opens is closed again before gunicorn forks.
         index = str(ensure_embedded_index())
+    try:
+        open_whoosh(index)  # reads the table of contents only; nothing stays open
+    except IndexMissing:
+        pass  # answered with 503 until an index is built
+    except IndexCorrupt as exc:
+        print(f"vietsearch: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        create_app({"INDEX": index})  # bad settings fail here, once, not in every worker
+    except ValueError as exc:
+        print(f"vietsearch: error: {exc}", file=sys.stderr)
+        return 2
     host = f"[{args.host}]" if ":" in args.host else args.host
     settings = dict(
         SERVER_SETTINGS,

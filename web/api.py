@@ -53,11 +53,20 @@ def suggest():
 
 @bp.get("/healthz")
 def healthz():
-    """The number of documents and when the index last changed."""
+    """The number of documents, when the index last changed, and whether it can be written.
+
+    A read-only index folder still serves searches: the status is then ``read_only``.
+    """
     with current_index().use() as index:
         documents, committed = index.doc_count(), index.last_commit_time()
+        writable = index.writable()
     last_commit = dt.datetime.fromtimestamp(committed, dt.timezone.utc).isoformat()
-    return jsonify(status="ok", documents=documents, last_commit=last_commit)
+    return jsonify(
+        status="ok" if writable else "read_only",
+        documents=documents,
+        last_commit=last_commit,
+        writable=writable,
+    )
 
 
 @bp.get("/api/openapi.json")

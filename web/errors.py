@@ -13,19 +13,24 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
 }
 
 
 class ApiError(Exception):
-    """An error a client can act on: an HTTP status, a stable code and a message for people."""
+    """An error a client can act on: an HTTP status, a stable code and a message for people.
 
-    def __init__(self, status: int, code: str, message: str):
+    ``headers`` go out with the answer (``Retry-After``, ``WWW-Authenticate``).
+    """
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 def wants_json() -> bool:
@@ -50,7 +55,7 @@ def handle_error(exc: Exception):
 
 def _as_api_error(exc: Exception) -> tuple[ApiError, list[tuple[str, str]]]:
     if isinstance(exc, ApiError):
-        return exc, []
+        return exc, list(exc.headers.items())
     if isinstance(exc, HTTPException) and exc.code:
         code = _HTTP_CODES.get(exc.code) or re.sub(r"\W+", "_", exc.name.lower()).strip("_")
         # Keep headers such as Allow (405), but not the HTML content type.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from flask import Flask, Response, current_app, request
 
 from web.errors import ApiError
@@ -28,8 +30,9 @@ SECURITY_HEADERS = {
 
 
 def register_headers(app: Flask) -> None:
-    """Refuse oversized bodies early, and add the headers below to every response."""
+    """Refuse oversized bodies and undecodable query strings early; add the headers below."""
     app.before_request(refuse_large_bodies)
+    app.before_request(refuse_undecodable_query)
     app.after_request(add_headers)
 
 
@@ -40,6 +43,23 @@ def refuse_large_bodies() -> None:
         raise ApiError(
             413, "payload_too_large", f"The request body is over the limit of {limit:,} bytes."
         )
+
+
+def refuse_undecodable_query() -> None:
+    """400 for a query string that is not UTF-8 once percent-decoded.
+
+    Werkzeug would quietly turn the bad bytes into U+FFFD and search for that instead.
+    """
+    raw = unquote_to_bytes(request.query_string.replace(b"+", b" "))
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"The query string is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start} once percent-decoded).",
+        ) from None
 
 
 def add_headers(response: Response) -> Response:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from indexer import IndexMissing, SearchIndex, open_index
+from indexer import IndexCorrupt, IndexMissing, SearchIndex, open_index
 from indexer.embedded import ensure_embedded_index
 from web.errors import ApiError
 
@@ -32,7 +32,7 @@ class WorkerIndex:
 
     @contextmanager
     def use(self) -> Iterator[SearchIndex]:
-        """Hold the index for one request; raise ``ApiError`` 503 if the folder has none."""
+        """Hold the index for one request; ``ApiError`` 503 if there is none or it is damaged."""
         with self._lock:
             yield self._opened()
 
@@ -41,7 +41,7 @@ class WorkerIndex:
         if self._index is None or self._pid != os.getpid():
             try:
                 self._index = open_index(self.path)
-            except IndexMissing as exc:
+            except (IndexMissing, IndexCorrupt) as exc:
                 raise ApiError(503, "index_unavailable", str(exc)) from None
             self._pid = os.getpid()
         return self._index
