@@ -8,7 +8,7 @@ The public API::
 """
 
 from indexer.complete import complete
-from indexer.index import IndexMissing, SearchIndex, open_index
+from indexer.index import IndexCorrupt, IndexMissing, SearchIndex, open_index
 from indexer.query import QueryError
 from indexer.search import Filters, Hit, SearchPage, search
 from indexer.sources import Document, InvalidDocument, Problem, read_documents
@@ -28,6 +28,7 @@ __all__ = [
     "Document",
     "Filters",
     "Hit",
+    "IndexCorrupt",
     "IndexMissing",
     "InvalidDocument",
     "Problem",

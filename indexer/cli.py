@@ -7,6 +7,7 @@ error. Warnings and errors are one line each on standard error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import os
@@ -16,11 +17,18 @@ import time
 from pathlib import Path
 
 from indexer.embedded import DEFAULT_INDEX, ensure_embedded_index
-from indexer.index import IndexMissing, open_index
+from indexer.index import (
+    IndexCorrupt,
+    IndexMissing,
+    discard_damaged_index,
+    open_index,
+    open_whoosh,
+)
 from indexer.query import QueryError
 from indexer.search import SORTS, search
 from indexer.sources import Problem, read_documents
 from indexer.stats import index_stats
+from indexer.synonyms import SynonymError, load_synonyms
 from indexer.writing import delete_documents, optimize, prune, write_documents
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -81,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--page", type=_positive, default=1)
     sub.add_argument("--per-page", type=_positive, default=10)
     sub.add_argument("--sort", choices=SORTS, default="relevance")
+    sub.add_argument(
+        "--synonyms",
+        default=os.environ.get("VIETSEARCH_SYNONYMS"),
+        metavar="FILE",
+        help="more abbreviations and synonyms (default: $VIETSEARCH_SYNONYMS)",
+    )
     command("optimize", "Merge all segments into one and remove stale files.")
     return parser
 
@@ -96,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except (QueryError, IndexMissing) as exc:
+    except (QueryError, IndexMissing, IndexCorrupt) as exc:
         print(f"indexer: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, QueryError) else EXIT_FAILED
     except KeyboardInterrupt:
@@ -112,6 +126,7 @@ def _build(args) -> int:
         problems.append(problem)
         print(f"warning: {problem}", file=sys.stderr)
 
+    _start_afresh_if_damaged(args)
     total = None
     if progress:
         total = sum(1 for _ in read_documents(args.sources, lambda p: None))
@@ -138,6 +153,17 @@ def _build(args) -> int:
     return EXIT_FAILED if summary.rejected else EXIT_OK
 
 
+def _start_afresh_if_damaged(args) -> None:
+    """A damaged index: ``build`` (the command its error names) starts it anew; ``add`` refuses."""
+    if args.command == "build":
+        damage = discard_damaged_index(args.index)
+        if damage:
+            print(f"warning: {args.index}: {damage.reason}; building it anew", file=sys.stderr)
+        return
+    with contextlib.suppress(IndexMissing):  # add creates a missing index
+        open_whoosh(args.index)
+
+
 def _delete(args) -> int:
     deleted = delete_documents(args.index, args.ids)
     print(f"deleted {deleted} of {len(args.ids)} documents")
@@ -155,12 +181,19 @@ def _stats(args) -> int:
 
 
 def _search(args) -> int:
+    try:
+        synonyms = load_synonyms(args.synonyms)
+    except SynonymError as exc:
+        for problem in exc.problems:
+            print(f"indexer: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     page = search(
         _opened(args.index),
         " ".join(args.query),
         page=args.page,
         per_page=args.per_page,
         sort=args.sort,
+        synonyms=synonyms,
     )
     if args.json:
         print(json.dumps(page.to_dict(), ensure_ascii=False, indent=2))
@@ -175,8 +208,8 @@ def _search(args) -> int:
 
 
 def _optimize(args) -> int:
-    optimize(_opened(args.index).path)
-    print("optimized")
+    removed = optimize(_opened(args.index).path)
+    print(f"optimized; removed {len(removed)} stale files left by interrupted commits")
     return EXIT_OK
 
 

@@ -5,18 +5,50 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import IndexWriter
+
+
+class DurableStorage(FileStorage):
+    """An index folder whose files are on disk before any of them is renamed.
+
+    A commit's last step is to rename its new table of contents into place. Through this
+    storage the files the commit wrote (the new segment and the table itself) are fsynced
+    first, so after a power cut the latest table of contents is complete and names only files
+    that exist; without it the rename can reach the disk before the data it points to.
+    """
+
+    def __init__(self, path: str | os.PathLike, **options):
+        super().__init__(str(path), **options)
+        self._unsynced: set[str] = set()
+
+    def create_file(self, name, *args, **kwargs):
+        """Create ``name`` (as FileStorage does), remembering to fsync it before a rename."""
+        self._unsynced.add(name)
+        return super().create_file(name, *args, **kwargs)
+
+    def rename_file(self, oldname, newname, safe=False):
+        """Fsync every file written since the last rename, and the folder, then rename."""
+        for name in sorted(self._unsynced):
+            path = self._fpath(name)
+            if os.path.isfile(path):  # parts of a compound segment are deleted once assembled
+                _fsync_path(path)
+        self._unsynced.clear()
+        _fsync_path(self.folder)
+        super().rename_file(oldname, newname, safe=safe)
 
 
 def commit_durably(writer: IndexWriter, **commit_options) -> None:
     """Commit ``writer``, then fsync the files the commit created and the index folder.
 
-    When this returns, the commit is on disk: a crash right after cannot lose it.
+    When this returns, the commit is on disk: a crash right after cannot lose it. Through a
+    ``DurableStorage`` the files are on disk already and only the folder (the rename) is left.
     """
     folder = Path(writer.storage.folder)
-    before = {entry.name: entry.stat().st_mtime_ns for entry in os.scandir(folder)}
+    synced = isinstance(writer.storage, DurableStorage)
+    before = {} if synced else {e.name: e.stat().st_mtime_ns for e in os.scandir(folder)}
     writer.commit(**commit_options)
-    for entry in os.scandir(folder):
+    for entry in () if synced else os.scandir(folder):
         if entry.is_file() and before.get(entry.name) != entry.stat().st_mtime_ns:
             _fsync_path(entry.path)
     _fsync_path(str(folder))

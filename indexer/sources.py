@@ -396,15 +396,15 @@ def _read_jsonl(source: _Source, report: Callable[[Problem], None]) -> Iterator[
             if not line.strip():
                 continue
             try:
-                document = document_from_mapping(_parse_json(line.rstrip("\r\n")), source.origin)
+                document = document_from_mapping(parse_json(line.rstrip("\r\n")), source.origin)
             except InvalidDocument as exc:
                 report(Problem("rejected", source.path, str(exc), number))
                 continue
             yield document
 
 
-def _parse_json(line: str) -> object:
-    """Parse one JSON line, raising InvalidDocument with a short reason."""
+def parse_json(line: str) -> object:
+    """Parse one JSON text (a line of JSON Lines), raising InvalidDocument with a short reason."""
     try:
         return json.loads(line)
     except json.JSONDecodeError as exc:

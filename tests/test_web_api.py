@@ -245,8 +245,15 @@ def test_healthz_reports_documents_and_last_commit(client, corpus_index):
     assert abs(committed.timestamp() - newest_toc) < 0.01
 
 
-@pytest.mark.parametrize("path", ["/api/search", "/api/suggest", "/api/documents/x", "/healthz"])
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize(
+    "path, method",
+    [
+        (path, method)
+        for path in ["/api/search", "/api/suggest", "/api/documents/x", "/healthz"]
+        for method in ["POST", "PUT", "DELETE", "PATCH"]
+        if not (path == "/api/documents/x" and method in ("PUT", "DELETE"))  # web.writes
+    ],
+)
 def test_other_methods_are_405_json(client, path, method):
     reply = client.open(path, method=method)
     assert reply.status_code == 405

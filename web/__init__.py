@@ -10,10 +10,13 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from indexer.synonyms import load_synonyms
 from web import api, views
 from web.errors import register_error_handler
 from web.headers import register_headers
 from web.index import init_index
+from web.limits import DEFAULT_RATE_LIMIT, DEFAULT_WRITE_RATE_LIMIT, register_rate_limits
+from web.writes import register_writes
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -22,10 +25,16 @@ def create_app(config: Mapping | None = None) -> Flask:
     """Build the app. Settings: defaults, then ``VIETSEARCH_*`` variables, then ``config``.
 
     ``INDEX`` is the index folder; without one the embedded sample index is used (and built
-    on first use).
+    on first use). ``RATE_LIMIT`` and ``WRITE_RATE_LIMIT``: see web.limits; ``API_TOKEN`` and
+    ``WRITE_TIMEOUT``: see web.writes.
     """
     app = Flask(__name__)
-    app.config.from_mapping(INDEX=None, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    app.config.from_mapping(
+        INDEX=None,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        RATE_LIMIT=DEFAULT_RATE_LIMIT,
+        WRITE_RATE_LIMIT=DEFAULT_WRITE_RATE_LIMIT,
+    )
     app.config.from_prefixed_env("VIETSEARCH")
     if config:
         app.config.from_mapping(config)
@@ -34,6 +43,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     init_index(app)
+    # SYNONYMS: a file of more abbreviations (indexer/data/synonyms.txt); bad lines fail here.
+    app.extensions["vietsearch_synonyms"] = load_synonyms(app.config.get("SYNONYMS"))
+    register_rate_limits(app)
+    register_writes(app)  # before register_headers: the token is checked before the body size
     register_error_handler(app)
     register_headers(app)
     views.register_template_helpers(app)

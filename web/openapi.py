@@ -37,9 +37,24 @@ def _errors(*statuses: int) -> dict:
         404: "Not found.",
         405: "Method not allowed (only GET is served).",
         413: "Request body over 1 MB.",
+        414: "The request line is over 8,190 bytes (a query of 1,000 characters that are "
+        "each 4 bytes in UTF-8, for one): the server refuses it before reading it, with an "
+        "HTML page.",
+        429: "Too many requests from this address; Retry-After says when to try again.",
         503: "No index in the configured folder yet.",
     }
-    return {str(s): _json("Error", reasons[s]) for s in statuses}
+    responses = {str(s): _json("Error", reasons[s]) for s in statuses}
+    if 414 in statuses:
+        responses["414"]["content"] = {"text/html": {"schema": _STRING}}
+    if 429 in statuses:
+        responses["429"]["headers"] = {
+            "Retry-After": {
+                "description": "Whole seconds to wait.",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
+    return responses
 
 
 _STRING = {"type": "string"}
@@ -121,9 +136,13 @@ SCHEMAS = {
     },
     "Health": _closed(
         {
-            "status": {"const": "ok"},
+            "status": {
+                "enum": ["ok", "read_only"],
+                "description": "read_only: searches work, but the index folder cannot be written.",
+            },
             "documents": {"type": "integer", "minimum": 0},
             "last_commit": {"type": "string", "format": "date-time"},
+            "writable": {"type": "boolean", "description": "Whether the index can be written."},
         }
     ),
     "Error": _closed(
@@ -199,8 +218,11 @@ def openapi_document() -> dict:
             '{"error": {"code", "message"}} with its HTTP status.',
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "paths": _paths(),
-        "components": {"schemas": SCHEMAS},
+        "paths": _with_writes(_paths()),
+        "components": {
+            "schemas": SCHEMAS | WRITE_SCHEMAS,
+            "securitySchemes": SECURITY_SCHEMES,
+        },
     }
 
 
@@ -213,7 +235,7 @@ def _paths() -> dict:
                 "parameters": SEARCH_PARAMETERS,
                 "responses": {
                     "200": _json("SearchPage", "One page of results."),
-                    **_errors(400, 405, 413, 503),
+                    **_errors(400, 405, 413, 414, 429, 503),
                 },
             }
         },
@@ -224,7 +246,7 @@ def _paths() -> dict:
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": _STRING}],
                 "responses": {
                     "200": _json("Document", "The stored document."),
-                    **_errors(404, 405, 413, 503),
+                    **_errors(404, 405, 413, 414, 429, 503),
                 },
             }
         },
@@ -252,7 +274,7 @@ def _paths() -> dict:
                             },
                         },
                     },
-                    **_errors(400, 405, 413, 503),
+                    **_errors(400, 405, 413, 414, 429, 503),
                 },
             }
         },
@@ -265,7 +287,7 @@ def _paths() -> dict:
                         "description": "The OpenAPI 3.1 document.",
                         "content": {"application/json": {"schema": {"type": "object"}}},
                     },
-                    **_errors(405, 413),
+                    **_errors(405, 413, 429),
                 },
             }
         },
@@ -280,3 +302,135 @@ def _paths() -> dict:
             }
         },
     }
+
+
+# --- The write API (web.writes) ------------------------------------------------------------
+
+_WRITE_REASONS = {
+    400: "Nothing was written: a record is invalid (the message names it and says why: item N "
+    "of an array, line N of JSON Lines), or a token was sent in the URL.",
+    401: "No bearer token, or the wrong one.",
+    403: "Writing is disabled: the server has no API token set.",
+    404: "There is no document with this id.",
+    405: "Method not allowed (the Allow header lists the methods served).",
+    413: "Request body over 1 MB: nothing was written.",
+    429: "Too many writes from this address; Retry-After says when to try again.",
+    503: "Nothing was written: the index's writer stayed busy (another writer, such as a "
+    "build, held it); Retry-After says when to try again.",
+}
+_RETRY_AFTER = {
+    "description": "Whole seconds to wait.",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+_WRITE_HEADERS = {
+    401: {"WWW-Authenticate": {"description": "Bearer", "schema": _STRING}},
+    429: {"Retry-After": _RETRY_AFTER},
+    503: {"Retry-After": _RETRY_AFTER},
+}
+_TEXT_OR_NONE = {"type": ["string", "null"]}
+
+WRITE_SCHEMAS = {
+    "DocumentInput": {
+        "description": "A document to index, as in the indexer's .jsonl input. null and empty "
+        "strings count as absent; title or body is required; other fields are ignored.",
+        "type": "object",
+        "properties": {
+            "id": {
+                "type": ["string", "integer"],
+                "description": "Up to 512 characters, no control characters.",
+            },
+            "title": _TEXT_OR_NONE,
+            "body": {**_TEXT_OR_NONE, "description": "Also accepted as text or content."},
+            "text": _TEXT_OR_NONE,
+            "content": _TEXT_OR_NONE,
+            "url": _TEXT_OR_NONE,
+            "published": {**_TEXT_OR_NONE, "description": "ISO 8601; also accepted as date."},
+            "date": _TEXT_OR_NONE,
+            "source": _TEXT_OR_NONE,
+            "category": _TEXT_OR_NONE,
+            "tags": {
+                "type": ["array", "string", "null"],
+                "items": _STRING,
+                "description": "A list, or one string separated by , or ;.",
+            },
+        },
+    },
+    "WriteResult": _closed(
+        {
+            "indexed": {"type": "integer", "minimum": 1},
+            "created": {"type": "integer", "minimum": 0, "description": "Ids that were new."},
+            "replaced": {"type": "integer", "minimum": 0, "description": "Ids that existed."},
+        },
+        "The change is on disk, and searchable on every worker within a second.",
+    ),
+}
+SECURITY_SCHEMES = {"bearerToken": {"type": "http", "scheme": "bearer"}}
+
+
+def _write_errors(*statuses: int) -> dict:
+    responses = {str(s): _json("Error", _WRITE_REASONS[s]) for s in statuses}
+    for status, headers in _WRITE_HEADERS.items():
+        if str(status) in responses:
+            responses[str(status)]["headers"] = headers
+    return responses
+
+
+def _write_operation(operation_id: str, summary: str, responses: dict, **extra) -> dict:
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "security": [{"bearerToken": []}],
+        **extra,
+        "responses": responses,
+    }
+
+
+def _with_writes(paths: dict) -> dict:
+    """``paths`` with the write operations added."""
+    id_parameter = [{"name": "id", "in": "path", "required": True, "schema": _STRING}]
+    with_id = {"allOf": [{"$ref": _REF + "DocumentInput"}], "required": ["id"]}
+    paths["/api/documents"] = {
+        "post": _write_operation(
+            "postDocuments",
+            "Index one document, an array of them or JSON Lines (one object a line), "
+            "replacing documents with the same ids; all or nothing.",
+            {"200": _json("WriteResult", "Written.")}
+            | _write_errors(400, 401, 403, 405, 413, 429, 503),
+            requestBody={
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"oneOf": [with_id, {"type": "array", "items": with_id}]}
+                    },
+                    "application/x-ndjson": {"schema": _STRING},
+                },
+            },
+        )
+    }
+    paths["/api/documents/{id}"] |= {
+        "put": _write_operation(
+            "putDocument",
+            "Store one document under this id (the body may leave its id out).",
+            {
+                "200": _json("WriteResult", "Replaced the document that had this id."),
+                "201": _json("WriteResult", "Created; Location is its URL."),
+                # Ids with a line break match no route at all.
+                "404": _json("Error", "No such resource: the id cannot be addressed."),
+            }
+            | _write_errors(400, 401, 403, 405, 413, 429, 503),
+            parameters=id_parameter,
+            requestBody={
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": _REF + "DocumentInput"}}},
+            },
+        ),
+        "delete": _write_operation(
+            "deleteDocument",
+            "Delete the document with this id.",
+            {"204": {"description": "Deleted."}}
+            | _write_errors(400, 401, 403, 404, 405, 413, 429, 503),
+            parameters=id_parameter,
+        ),
+    }
+    return paths

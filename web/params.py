@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from indexer import Filters, QueryError, SearchPage, search
@@ -88,7 +89,16 @@ def run_search(args: SearchArgs) -> SearchPage:
     """Run the search on this worker's index; a query the engine refuses is an ApiError 400."""
     with current_index().use() as index:
         try:
-            return search(index, args.query, args.page, args.per_page, args.sort, args.filters)
+            synonyms = current_app.extensions.get("vietsearch_synonyms")
+            return search(
+                index,
+                args.query,
+                args.page,
+                args.per_page,
+                args.sort,
+                args.filters,
+                synonyms=synonyms,
+            )
         except QueryError as exc:
             raise ApiError(400, "invalid_query", str(exc)) from None
 
