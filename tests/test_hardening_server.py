@@ -1,9 +1,12 @@
-"""Issue 7, abuse and faults: rate limits, slow clients, a read-only index, a damaged index.
+"""Issue 7, abuse and faults: rate limits, slow clients, a read-only index, a full disk, a damaged
+index.
 
 Each server-level case runs a real ``python -m web``: its own, when it needs settings or an
 index of its own, else the shared ``live_server``.
 """
 
+import errno
+import json
 import os
 import re
 import shutil
@@ -19,7 +22,9 @@ import pytest
 
 from indexer import IndexCorrupt, open_index, search
 from tests.conftest import ROOT, SEED_DIR, TEST_DATA
+from tests.test_live import stored
 from tests.web_live import LiveServer
+from tests.write_client import WRITE_ENV, Client, record
 from web import create_app
 from web.__main__ import THREADS_PER_WORKER
 from web.limits import DEFAULT_RATE_LIMIT, DEFAULT_WRITE_RATE_LIMIT, RateLimit, client_key
@@ -273,9 +278,149 @@ def test_a_read_only_index_still_serves_searches_and_healthz_says_so(corpus_inde
     assert "Traceback" not in live.log()
 
 
+def test_writes_to_a_read_only_index_are_503_naming_the_cause(corpus_index, tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(corpus_index, index_dir)
+    before = stored(index_dir)
+    live = LiveServer.start(  # with writes enabled, which it once refused to start with
+        index_dir,
+        tmp_path / "server.log",
+        workers=1,
+        env=WRITE_ENV,
+        wrap=read_only_wrapper(index_dir),
+    )
+    try:
+        assert live.get("/healthz").json()["status"] == "read_only"
+        documented = live.get("/api/openapi.json").json()["paths"]
+        with Client(live.port) as client:
+            started = time.perf_counter()
+            replies = {
+                ("/api/documents", "post"): client.post([record("chi-doc")]),
+                ("/api/documents/{id}", "put"): client.send(
+                    "PUT", "/api/documents/chi-doc", json.dumps(record("chi-doc")).encode()
+                ),
+                ("/api/documents/{id}", "delete"): client.send(
+                    "DELETE", "/api/documents/c08-covid-vaccine"
+                ),
+            }
+            took = time.perf_counter() - started
+        for (template, method), reply in replies.items():
+            assert reply.status == 503, reply.text
+            assert reply.headers["Retry-After"] == "5"
+            error = reply.json()["error"]
+            assert error["code"] == "index_read_only"
+            assert re.search(
+                r"cannot be written \((Read-only file system|Permission denied)\)", error["message"]
+            )
+            assert "Retry-After" in documented[template][method]["responses"]["503"]["headers"]
+        assert took < 5, took
+        assert live.get("/api/documents/c08-covid-vaccine").status == 200
+        assert live.get("/api/documents/chi-doc").status == 404
+    finally:
+        live.stop()
+        index_dir.chmod(0o755)
+    assert stored(index_dir) == before
+    assert "Traceback" not in live.log()
+
+
 def test_a_writable_index_is_ok(client):
     assert client.get("/healthz").get_json()["status"] == "ok"
     assert client.get("/healthz").get_json()["writable"] is True
+
+
+# --- a full disk --------------------------------------------------------------------------
+
+DISK_SIZE = "4m"
+
+
+def on_a_small_disk(folder: Path, source: Path) -> tuple[str, ...]:
+    """How to run the server with ``folder`` a tmpfs of ``DISK_SIZE`` holding a copy of
+    ``source``, in a mount namespace of its own (the mount goes when the server does)."""
+    script = 'mount -t tmpfs -o size="$1" tmpfs "$0" && cp -a "$2"/. "$0"/ && shift 2 && exec "$@"'
+    wrap = ("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
+    return (*wrap, str(folder), DISK_SIZE, str(source))
+
+
+def can_mount_a_tmpfs(folder: Path) -> str:
+    """Why a tmpfs cannot be mounted here, or "" if it can."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return "mounting a tmpfs needs root and unshare"
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={DISK_SIZE}", "tmpfs", str(folder)]
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", *mount],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return "" if done.returncode == 0 else f"cannot mount a tmpfs: {done.stderr.strip()}"
+
+
+def fill(folder: Path) -> Path:
+    """Write a file in ``folder`` until its disk is full."""
+    filler = folder / "filler.bin"
+    with open(filler, "wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+        try:
+            while True:
+                out.write(b"\0")
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return filler
+
+
+def test_a_write_to_a_full_disk_is_507_and_the_next_one_after_space_is_freed_succeeds(
+    corpus_index, tmp_path
+):
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    if reason := can_mount_a_tmpfs(index_dir):
+        pytest.skip(reason)
+    before = stored(corpus_index)
+    live = LiveServer.start(
+        index_dir,
+        tmp_path / "server.log",
+        workers=1,
+        env=WRITE_ENV,
+        wrap=on_a_small_disk(index_dir, corpus_index),
+    )
+    try:
+        # The server's own view of the folder: the tmpfs in its mount namespace.
+        disk = Path(f"/proc/{live.process.pid}/root") / index_dir.relative_to("/")
+        assert stored(disk) == before
+        filler = fill(disk)
+        files = {path.name for path in disk.iterdir()}
+        with Client(live.port) as client:
+            started = time.perf_counter()
+            full = client.post([record("dia-day", word="hetchotrong")])
+            took = time.perf_counter() - started
+            assert full.status == 507, full.text
+            assert full.json()["error"]["code"] == "insufficient_storage"
+            assert "the disk that holds the index is full" in full.json()["error"]["message"]
+            assert took < 10, took
+            assert stored(disk) == before
+            assert live.get("/healthz").json()["documents"] == sum(before.values())
+            assert live.get("/api/documents/dia-day").status == 404
+
+            # The failed commit's partial segment stays until the next commit deletes it.
+            partial = {name for name in os.listdir(disk) if name.endswith(".pst")} - files
+            filler.unlink()
+            freed = client.post([record("dia-day", word="hetchotrong")])
+            assert freed.status == 200, freed.text
+        assert stored(disk) == {**before, "dia-day": 1}
+        assert partial and not partial & set(os.listdir(disk))
+        assert open_index(disk).doc_count() == sum(before.values()) + 1
+        acknowledged = time.monotonic()
+        while live.get("/api/documents/dia-day").status != 200:  # searchable within a second
+            assert time.monotonic() - acknowledged < 1.0, "not found within 1 s"
+        documented = live.get("/api/openapi.json").json()["paths"]["/api/documents"]["post"]
+        assert "507" in documented["responses"]
+    finally:
+        live.stop()
+    assert "Traceback" not in live.log()
 
 
 # --- 15. a damaged table of contents ---------------------------------------------------------

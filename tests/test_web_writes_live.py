@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.test_live import stored
 from tests.web_live import LiveServer
 from tests.write_client import TOKEN, WRITE_ENV, Client, record
 
@@ -75,3 +76,181 @@ def test_writes_need_the_token_on_the_real_server(server):
     assert reply.status == 401
     assert reply.headers["WWW-Authenticate"].startswith("Bearer")
     assert server.get("/api/documents/khong-duoc").status == 404
+
+
+# Bad input the write API must refuse with 400 and a message, never 500: (method, path, body,
+# what the message says). JSON escapes (\\ud800, \\u0000) decode to characters that are valid
+# JSON but not valid text to index; the validation is the indexer's own (indexer.sources).
+BAD_WRITES = {
+    "lone surrogate in title": (
+        "POST",
+        "/api/documents",
+        rb'{"id": "s1", "title": "a\ud800b"}',
+        "(id 's1'): 'title' contains a lone surrogate (U+D800)",
+    ),
+    "lone surrogate in body": (
+        "POST",
+        "/api/documents",
+        rb'{"id": "s2", "title": "t", "body": "\udfff"}',
+        "(id 's2'): 'body' contains a lone surrogate (U+DFFF)",
+    ),
+    "lone surrogate in id": (
+        "POST",
+        "/api/documents",
+        rb'{"id": "a\ud800", "title": "t"}',
+        "'id' contains a lone surrogate (U+D800)",
+    ),
+    "lone surrogate in tags": (
+        "POST",
+        "/api/documents",
+        rb'{"id": "s3", "title": "t", "tags": ["\udc80"]}',
+        "(id 's3'): 'tags' contains a lone surrogate (U+DC80)",
+    ),
+    "NUL in title": (
+        "POST",
+        "/api/documents",
+        rb'{"id": "n1", "title": "a\u0000b"}',
+        "(id 'n1'): 'title' contains a NUL character",
+    ),
+    "NUL in body": (
+        "POST",
+        "/api/documents",
+        rb'{"id": "n2", "title": "t", "body": "a\u0000b"}',
+        "(id 'n2'): 'body' contains a NUL character",
+    ),
+    "NUL in id": (
+        "POST",
+        "/api/documents",
+        rb'{"id": "a\u0000b", "title": "t"}',
+        "'id' contains a NUL character",
+    ),
+    "raw NUL byte": (
+        "POST",
+        "/api/documents",
+        b'{"id": "n3", "title": "a\x00b"}',
+        "invalid JSON: Invalid control character",
+    ),
+    "number as title": (
+        "POST",
+        "/api/documents",
+        b'{"id": "o1", "title": 5}',
+        "(id 'o1'): 'title' must be a string, got int",
+    ),
+    "object as title": (
+        "POST",
+        "/api/documents",
+        b'{"id": "o2", "title": {"vi": "x"}}',
+        "(id 'o2'): 'title' must be a string, got dict",
+    ),
+    "list as body": (
+        "POST",
+        "/api/documents",
+        b'{"id": "o3", "title": "t", "body": ["x"]}',
+        "(id 'o3'): 'body' must be a string, got list",
+    ),
+    "boolean as title": (
+        "POST",
+        "/api/documents",
+        b'{"id": "o4", "title": true}',
+        "(id 'o4'): 'title' must be a string, got bool",
+    ),
+    "number as url": (
+        "POST",
+        "/api/documents",
+        b'{"id": "o5", "title": "t", "url": 5}',
+        "(id 'o5'): 'url' must be a string, got int",
+    ),
+    "numbers as tags": (
+        "POST",
+        "/api/documents",
+        b'{"id": "o6", "title": "t", "tags": [1, 2]}',
+        "(id 'o6'): 'tags' must be a list of strings, got list containing int",
+    ),
+    "float as id": (
+        "POST",
+        "/api/documents",
+        b'{"id": 5.5, "title": "t"}',
+        "'id' must be a string or an integer, got float",
+    ),
+    "list as id": (
+        "POST",
+        "/api/documents",
+        b'{"id": ["a"], "title": "t"}',
+        "'id' must be a string or an integer, got list",
+    ),
+    "object as id": (
+        "POST",
+        "/api/documents",
+        b'{"id": {"a": 1}, "title": "t"}',
+        "'id' must be a string or an integer, got dict",
+    ),
+    "a number, not a document": (
+        "POST",
+        "/api/documents",
+        b"5",
+        "the document: not a JSON object (got int)",
+    ),
+    "a good record then a bad one": (
+        "POST",
+        "/api/documents",
+        rb'[{"id": "o7", "title": "t"}, {"id": "o8", "title": "\ud800"}]',
+        "item 2 (id 'o8'): 'title' contains a lone surrogate",
+    ),
+    "invalid UTF-8 in a body": (
+        "POST",
+        "/api/documents",
+        b'{"id": "u1", "title": "caf\xe9"}',
+        "not valid UTF-8 (byte 0xe9",
+    ),
+    "PUT: lone surrogate in title": (
+        "PUT",
+        "/api/documents/p1",
+        rb'{"title": "\ud800"}',
+        "(id 'p1'): 'title' contains a lone surrogate (U+D800)",
+    ),
+    "PUT: number as body": (
+        "PUT",
+        "/api/documents/p2",
+        b'{"title": "t", "body": 7}',
+        "(id 'p2'): 'body' must be a string, got int",
+    ),
+    "PUT: NUL in the URL's id": (
+        "PUT",
+        "/api/documents/a%00b",
+        b'{"title": "t"}',
+        "'id' contains a NUL character",
+    ),
+    "PUT: invalid UTF-8 in the URL's id": (
+        "PUT",
+        "/api/documents/caf%E9",
+        b'{"title": "t"}',
+        "the id in the URL is not valid UTF-8 (byte 0xe9)",
+    ),
+    "PUT: an encoded surrogate in the URL's id": (
+        "PUT",
+        "/api/documents/a%ED%A0%80",
+        b'{"title": "t"}',
+        "the id in the URL is not valid UTF-8 (byte 0xed)",
+    ),
+    "DELETE: invalid UTF-8 in the URL's id": (
+        "DELETE",
+        "/api/documents/%FF",
+        None,
+        "the id in the URL is not valid UTF-8 (byte 0xff)",
+    ),
+}
+
+
+@pytest.mark.parametrize("method, path, body, message", BAD_WRITES.values(), ids=BAD_WRITES.keys())
+def test_bad_input_is_400_with_a_message_and_nothing_is_written(
+    server, method, path, body, message
+):
+    before = stored(server.index_dir)
+    with Client(server.port) as client:
+        reply = client.send(method, path, body)
+    assert reply.status == 400, reply.text
+    error = reply.json()["error"]
+    assert error["code"] in ("invalid_document", "invalid_id")
+    assert error["message"].startswith("Nothing was written: ")
+    assert message in error["message"]
+    assert stored(server.index_dir) == before

@@ -316,7 +316,9 @@ _WRITE_REASONS = {
     413: "Request body over 1 MB: nothing was written.",
     429: "Too many writes from this address; Retry-After says when to try again.",
     503: "Nothing was written: the index's writer stayed busy (another writer, such as a "
-    "build, held it); Retry-After says when to try again.",
+    "build, held it), or the index folder is read-only (code index_read_only); Retry-After "
+    "says when to try again.",
+    507: "Nothing was written: the disk that holds the index is full (code insufficient_storage).",
 }
 _RETRY_AFTER = {
     "description": "Whole seconds to wait.",
@@ -396,7 +398,7 @@ def _with_writes(paths: dict) -> dict:
             "Index one document, an array of them or JSON Lines (one object a line), "
             "replacing documents with the same ids; all or nothing.",
             {"200": _json("WriteResult", "Written.")}
-            | _write_errors(400, 401, 403, 405, 413, 429, 503),
+            | _write_errors(400, 401, 403, 405, 413, 429, 503, 507),
             requestBody={
                 "required": True,
                 "content": {
@@ -418,7 +420,7 @@ def _with_writes(paths: dict) -> dict:
                 # Ids with a line break match no route at all.
                 "404": _json("Error", "No such resource: the id cannot be addressed."),
             }
-            | _write_errors(400, 401, 403, 405, 413, 429, 503),
+            | _write_errors(400, 401, 403, 405, 413, 429, 503, 507),
             parameters=id_parameter,
             requestBody={
                 "required": True,
@@ -429,7 +431,7 @@ def _with_writes(paths: dict) -> dict:
             "deleteDocument",
             "Delete the document with this id.",
             {"204": {"description": "Deleted."}}
-            | _write_errors(400, 401, 403, 404, 405, 413, 429, 503),
+            | _write_errors(400, 401, 403, 404, 405, 413, 429, 503, 507),
             parameters=id_parameter,
         ),
     }

@@ -5,22 +5,25 @@ Writes need ``Authorization: Bearer <token>`` with the ``API_TOKEN`` setting
 query string is refused whatever it is: URLs end up in logs and browser histories. An answer
 2xx means the change is on disk and searchable on every worker within a second
 (``indexer.live``); 503 with Retry-After means the index's writer stayed busy for
-``WRITE_TIMEOUT`` seconds and nothing was written.
+``WRITE_TIMEOUT`` seconds, or that the index folder is read-only, and nothing was written;
+507 means the disk is full and nothing was written.
 """
 
 from __future__ import annotations
 
+import errno
 import hmac
 import json
 import math
 import os
 import threading
+from urllib.parse import quote, unquote_to_bytes
 
 from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from indexer.batch import InvalidBatch, document_for_id, documents_from_json
-from indexer.live import WRITE_TIMEOUT_S, LiveWriter, Written
+from indexer.live import WRITE_TIMEOUT_S, CommitFailed, LiveWriter, Written
 from indexer.writelock import WriterBusy
 from web.errors import ApiError
 from web.index import current_index
@@ -56,6 +59,7 @@ def post_documents():
 @bp.put("/api/documents/<path:doc_id>")
 def put_document(doc_id: str):
     """Store one JSON object under ``doc_id``: 201 if it is new, 200 if it replaced one."""
+    _check_url_id()
     document = _parsed(lambda body: document_for_id(body, doc_id), _body())
     written = _write(lambda writer: writer.replace([document]))
     response = jsonify(_summary(written, 1))
@@ -68,6 +72,7 @@ def put_document(doc_id: str):
 @bp.delete("/api/documents/<path:doc_id>")
 def delete_document(doc_id: str):
     """Delete the document with this id: 204, or 404 if there is none."""
+    _check_url_id()
     if not _write(lambda writer: writer.delete(doc_id)).deleted:
         raise ApiError(404, "document_not_found", f"There is no document with id {doc_id!r}.")
     return "", 204
@@ -113,7 +118,10 @@ def current_writer() -> LiveWriter:
 def announce_writes() -> None:
     """If writes are enabled, say so to builds of the index now (``LiveWriter.announce``)."""
     if current_app.extensions["vietsearch_api_token"] is not None:
-        current_writer().announce()
+        try:
+            current_writer().announce()
+        except OSError as exc:  # a read-only folder: searches still work, writes answer 503
+            current_app.logger.warning("writes will fail: %s", exc)
 
 
 def _write(change) -> Written:
@@ -126,6 +134,45 @@ def _write(change) -> Written:
             f"Nothing was written: {exc}. Try again.",
             {"Retry-After": str(RETRY_AFTER_S)},
         ) from None
+    except CommitFailed as exc:
+        raise _storage_error(exc.__cause__) or exc from None
+
+
+def _check_url_id() -> None:
+    """Refuse a URL whose id is not UTF-8 (400): Werkzeug would turn each bad byte into U+FFFD,
+    so different ids would name one document."""
+    environ = request.environ
+    uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or quote(environ["PATH_INFO"])
+    raw = unquote_to_bytes(uri.partition("?")[0])
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            400,
+            "invalid_id",
+            "Nothing was written: the id in the URL is not valid UTF-8 "
+            f"(byte 0x{raw[exc.start]:02x}).",
+        ) from None
+
+
+def _storage_error(cause: BaseException | None) -> ApiError | None:
+    """The answer for a commit that failed because of the index's disk, if it did."""
+    if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ApiError(
+            507,
+            "insufficient_storage",
+            "Nothing was written: the disk that holds the index is full. Try again once space "
+            "is freed.",
+        )
+    if isinstance(cause, OSError) and cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ApiError(
+            503,
+            "index_read_only",
+            f"Nothing was written: the index folder cannot be written ({cause.strerror}). "
+            "Searches still work.",
+            {"Retry-After": str(RETRY_AFTER_S)},
+        )
+    return None
 
 
 def _body() -> bytes:
