@@ -192,28 +192,21 @@ def field_terms(kind: str, seg: Segmentation) -> list[tuple[str, int, int]]:
     """The terms of one field kind, each with its start and end in the original text.
 
     ``syllables``: lowercased syllables (``hà``, ``nội``); ``folded``: the same without
-    diacritics (``ha``, ``noi``); ``bigrams`` and ``folded_bigrams``: neighbouring pairs not
-    split by punctuation (``hà nội``); ``words``: pyvi words of two or more syllables (``hà_nội``);
-    ``completions``: the same words as ``folded<TAB>as written`` (``ha noi\tHà Nội``), for
-    accent-insensitive autocompletion.
+    diacritics (``ha``, ``noi``); ``folded_bigrams``: neighbouring folded pairs not split by
+    punctuation (``ha noi``); ``completions``: pyvi words of two or more syllables as
+    ``folded<TAB>as written`` (``ha noi\tHà Nội``), for accent-insensitive autocompletion.
     """
-    if kind in ("syllables", "bigrams"):
+    if kind == "syllables":
         terms = [s.lower() for s in seg.syllables]
     elif kind in ("folded", "folded_bigrams"):
         terms = [_folded(s) for s in seg.syllables]
     if kind in ("syllables", "folded"):
         return list(zip(terms, seg.starts, seg.ends, strict=True))
-    if kind in ("bigrams", "folded_bigrams"):
+    if kind == "folded_bigrams":
         return [
             (terms[i - 1] + " " + terms[i], seg.starts[i - 1], seg.ends[i])
             for i in range(1, len(terms))
             if not seg.breaks[i]
-        ]
-    if kind == "words":
-        return [
-            ("_".join(seg.syllables[a:b]).lower(), seg.starts[a], seg.ends[b - 1])
-            for a, b in seg.words()
-            if b - a > 1
         ]
     if kind == "completions":
         return [
@@ -228,7 +221,7 @@ def field_terms(kind: str, seg: Segmentation) -> list[tuple[str, int, int]]:
     raise ValueError(f"unknown analysis kind {kind!r}")
 
 
-FIELD_KINDS = ("syllables", "folded", "bigrams", "folded_bigrams", "words", "completions")
+FIELD_KINDS = ("syllables", "folded", "folded_bigrams", "completions")
 
 
 class VietnameseTokenizer(Tokenizer):
