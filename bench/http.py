@@ -108,8 +108,15 @@ def start_server(index: Path, port: int, workers: int, log_path: Path) -> subpro
     """``python -m web`` in its own process; returns once /healthz answers."""
     command = [sys.executable, "-m", "web", "--index", str(index), "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
+    return launch(command, port, log_path)
+
+
+def launch(
+    command: list[str], port: int, log_path: Path, env: dict | None = None
+) -> subprocess.Popen:
+    """Run the server ``command`` from the repository root; return once its /healthz answers."""
     with log_path.open("wb") as log:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
+        server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -1,6 +1,7 @@
 """Every figure of issue 6 in one run, each beside its target and its reference.
 
-    python bench/run.py [--articles N] [--seconds 30] [--connections 8] [--workers 2] [--json OUT]
+    python bench/run.py [--articles N] [--seconds 30] [--connections 8] [--workers 2]
+                        [--json OUT] [--index DIR]
 
 On the first ``--articles`` articles of ../shared/data/news/news.jsonl.gz (default: all of them),
 in this order: pyvi alone in this one process, then a fresh ``python -m indexer build`` of the
@@ -9,7 +10,8 @@ same articles into bench/out/run-N-index (and its size on disk); in-process sear
 that index; then ``--seconds`` of HTTP load with ``--connections`` keep-alive connections on
 ``python -m web`` (its memory sampled meanwhile), and the same load on the naive Whoosh service
 of bench/naive_service.py over the same index. Prints one table (what, measured, target,
-reference, pass/fail) and writes the same figures as JSON to bench/out/run.json.
+reference, pass/fail) and writes the same figures as JSON to bench/out/run.json. ``--index DIR``
+measures an index already built from the same articles, without pyvi's pass and the build.
 """
 
 from __future__ import annotations
@@ -294,17 +296,20 @@ def tree_memory(pid: int) -> dict:
     """Resident (VmRSS) and proportional (Pss) memory of ``pid`` and its descendants, summed.
 
     RSS counts a page shared by forked workers once per worker; PSS divides it among them.
+    RSS is also split into anonymous memory and file pages (shared libraries, the index files).
     PSS is None when some process's /proc/PID/smaps_rollup cannot be read.
     """
-    rss, pss = [], []
+    statuses, pss = [], []
     for process in process_tree(pid):
-        resident = proc_kilobytes(f"/proc/{process}/status", "VmRSS")
-        if resident is not None:  # None: the process has exited meanwhile
-            rss.append(resident)
-            pss.append(proc_kilobytes(f"/proc/{process}/smaps_rollup", "Pss"))
+        status = proc_kilobytes(f"/proc/{process}/status")
+        if "VmRSS" in status:  # else the process has exited meanwhile
+            statuses.append(status)
+            pss.append(proc_kilobytes(f"/proc/{process}/smaps_rollup").get("Pss"))
     return {
-        "processes": len(rss),
-        "rss_bytes": 1024 * sum(rss),
+        "processes": len(statuses),
+        "rss_bytes": 1024 * sum(status["VmRSS"] for status in statuses),
+        "rss_anon_bytes": 1024 * sum(status.get("RssAnon", 0) for status in statuses),
+        "rss_file_bytes": 1024 * sum(status.get("RssFile", 0) for status in statuses),
         "pss_bytes": None if None in pss else 1024 * sum(pss),
     }
 
@@ -326,13 +331,14 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def proc_kilobytes(path: str, key: str) -> int | None:
-    """The kB value on the ``key:`` line of a /proc file; None if it cannot be read."""
+def proc_kilobytes(path: str) -> dict[str, int]:
+    """The ``Name: N kB`` lines of a /proc file as {name: N}; empty if it cannot be read."""
     try:
         lines = Path(path).read_text().splitlines()
     except OSError:
-        return None
-    return next((int(line.split()[1]) for line in lines if line.startswith(key + ":")), None)
+        return {}
+    fields = (line.split() for line in lines)
+    return {f[0].rstrip(":"): int(f[1]) for f in fields if len(f) == 3 and f[2] == "kB"}
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -417,9 +423,12 @@ def memory_row(ours: dict, naive: dict) -> Row:
 
 
 def memory_text(f: dict) -> str:
-    """RSS summed over the processes, and PSS (which shares forked pages out) if readable."""
+    """RSS summed over the processes (its file pages), and PSS (which shares pages out)."""
     pss = f"PSS {f['pss_bytes'] / 1e6:.0f} MB" if f["pss_bytes"] is not None else "PSS unreadable"
-    return f"RSS {f['rss_bytes'] / 1e6:.0f} MB, {pss}, {f['processes']} processes"
+    return (
+        f"RSS {f['rss_bytes'] / 1e6:.0f} MB (files {f['rss_file_bytes'] / 1e6:.0f} MB), {pss}, "
+        f"{f['processes']} processes"
+    )
 
 
 def print_table(rows: list[Row]) -> None:
