@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import IndexWriter
@@ -39,19 +38,16 @@ class DurableStorage(FileStorage):
 
 
 def commit_durably(writer: IndexWriter, **commit_options) -> None:
-    """Commit ``writer``, then fsync the files the commit created and the index folder.
+    """Commit ``writer``, then fsync the index folder, so the rename itself is on disk.
 
-    When this returns, the commit is on disk: a crash right after cannot lose it. Through a
-    ``DurableStorage`` the files are on disk already and only the folder (the rename) is left.
+    The writer must be over a ``DurableStorage`` (``indexer.writing.open_or_create``), which
+    has fsynced the commit's files before the rename. When this returns, the commit is on
+    disk: a crash right after cannot lose it.
     """
-    folder = Path(writer.storage.folder)
-    synced = isinstance(writer.storage, DurableStorage)
-    before = {} if synced else {e.name: e.stat().st_mtime_ns for e in os.scandir(folder)}
+    if not isinstance(writer.storage, DurableStorage):
+        raise TypeError("commit_durably needs a writer over a DurableStorage")
     writer.commit(**commit_options)
-    for entry in () if synced else os.scandir(folder):
-        if entry.is_file() and before.get(entry.name) != entry.stat().st_mtime_ns:
-            _fsync_path(entry.path)
-    _fsync_path(str(folder))
+    _fsync_path(writer.storage.folder)
 
 
 def _fsync_path(path: str) -> None:
