@@ -50,7 +50,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 def first_articles(count: int) -> Path:
     """bench/out/news-COUNT.jsonl: the first ``count`` lines of the news file."""
     path = OUT / f"news-{count}.jsonl"
-    if not path.exists() or sum(1 for _ in path.open(encoding="utf-8")) != count:
+    if not path.exists() or _line_count(path) != count:
         OUT.mkdir(parents=True, exist_ok=True)
         with (
             gzip.open(NEWS, "rt", encoding="utf-8") as news,
@@ -58,6 +58,11 @@ def first_articles(count: int) -> Path:
         ):
             out.writelines(itertools.islice(news, count))
     return path
+
+
+def _line_count(path: Path) -> int:
+    with path.open(encoding="utf-8") as lines:
+        return sum(1 for _ in lines)
 
 
 def ensure_index(articles: Path, count: int) -> Path:
@@ -82,7 +87,8 @@ def documents_in(index: Path) -> int:
 
 def make_queries(articles: Path, count: int, seed: int = 4) -> list[str]:
     """``count`` distinct 1-3 word queries cut from the titles, half typed without accents."""
-    titles = [json.loads(line).get("title", "") for line in articles.open(encoding="utf-8")]
+    with articles.open(encoding="utf-8") as lines:
+        titles = [json.loads(line).get("title", "") for line in lines]
     words = [_WORD.findall(title.lower()) for title in titles]
     words = [w for w in words if w]
     rng = random.Random(seed)

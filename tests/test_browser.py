@@ -1,7 +1,8 @@
 """In a real browser: Debian's Chromium driven by Playwright against ``python -m web``.
 
-No browser is downloaded: .ci/run installs the ``chromium`` package and these tests launch
-/usr/bin/chromium. If it is missing they fail (they must not silently skip).
+No browser is downloaded: these tests launch Debian's /usr/bin/chromium, installing the
+``chromium`` package first when it is missing (tests.conftest.debian_program), and fail if it
+cannot be installed (they must not silently skip).
 Screenshots go to test-artifacts/screenshots/ (kept out of git).
 """
 
@@ -13,9 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, debian_program
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -36,7 +36,9 @@ TIMEOUT_MS = 10_000
 def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000
+            executable_path=debian_program("chromium", "chromium"),
+            args=CHROMIUM_ARGS,
+            timeout=60_000,
         )
         yield browser
         browser.close()
