@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 from whoosh import sorting
 
+from indexer import vectorised
 from indexer.index import SearchIndex, open_index
 from indexer.query import DateRange, ParsedQuery, QueryError, parse_query
 from indexer.searching import CompiledQuery, QueryCompiler, filter_query, mask_query
@@ -88,12 +89,15 @@ def search(
     searcher = index.searcher()
     filters = filters or Filters()
     synonyms = builtin_synonyms() if synonyms is None else synonyms
-    compiled, results = _run(searcher, parsed, filters, page * per_page, sort, None, synonyms)
-    if compiled.strict and results.is_empty() and len(compiled.free_text) > 1:
-        compiled, results = _run(searcher, parsed, filters, page * per_page, sort, False, synonyms)
-    total = len(results)
+    compiled, outcome = _run(searcher, parsed, filters, page * per_page, sort, None, synonyms)
+    if compiled.strict and not outcome.total and len(compiled.free_text) > 1:
+        compiled, outcome = _run(searcher, parsed, filters, page * per_page, sort, False, synonyms)
+    total = outcome.total
     terms = MatchTerms.from_syllables(compiled.syllables)
-    hits = [_hit(r, terms) for r in results[(page - 1) * per_page : page * per_page]]
+    hits = [
+        _hit(searcher, docnum, score, terms)
+        for docnum, score in outcome.ranked[(page - 1) * per_page : page * per_page]
+    ]
     suggestion = None
     if total <= FEW_RESULTS and compiled.free_text:
         suggestion = suggest(
@@ -111,8 +115,17 @@ def search(
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         hits=hits,
         suggestion=suggestion,
-        facets=_facets(results),
+        facets=_facets(outcome.facets),
     )
+
+
+@dataclass
+class _Outcome:
+    """What one run of a query found: the total, the best ``limit`` hits, the facet counts."""
+
+    total: int
+    ranked: list[tuple[int, float]]  # (docnum, score), best first
+    facets: dict[str, dict] = field(default_factory=dict)
 
 
 def _check_paging(page: int, per_page: int, sort: str) -> None:
@@ -157,7 +170,18 @@ def _run(
     if sort != "relevance":
         options["sortedby"] = "published"
         options["reverse"] = sort == "newest"
-    return compiled, searcher.search(compiled.query, **options)
+    elif options["filter"] is None and options["mask"] is None:
+        try:
+            matches = vectorised.match(searcher, compiled.query)
+        except vectorised.Unsupported:
+            pass  # phrases and the like: Whoosh's collector runs them
+        else:
+            counts = {name: matches.facet_counts(searcher, name) for name in FACETS if facets}
+            return compiled, _Outcome(len(matches), matches.top(limit), counts)
+    results = searcher.search(compiled.query, **options)
+    counts = {name: results.groups(name) for name in FACETS if facets}
+    ranked = [(hit.docnum, hit.score) for hit in results]
+    return compiled, _Outcome(len(results), ranked, counts)
 
 
 def _day(day: dt.date | None, next_day: bool = False) -> dt.datetime | None:
@@ -173,12 +197,12 @@ def _count(searcher, query: str, filters: Filters, synonyms: Synonyms) -> int:
         parsed = parse_query(query)
     except QueryError:
         return 0
-    _, results = _run(searcher, parsed, filters, 1, "relevance", None, synonyms, facets=False)
-    return len(results)
+    _, outcome = _run(searcher, parsed, filters, 1, "relevance", None, synonyms, facets=False)
+    return outcome.total
 
 
-def _hit(result, terms: MatchTerms) -> Hit:
-    stored = result.fields()
+def _hit(searcher, docnum: int, score: float, terms: MatchTerms) -> Hit:
+    stored = searcher.stored_fields(docnum)
     published = stored.get("published")
     return Hit(
         id=stored["id"],
@@ -187,20 +211,16 @@ def _hit(result, terms: MatchTerms) -> Hit:
         published=published.date().isoformat() if published else None,
         source=stored.get("source", ""),
         category=stored.get("category", ""),
-        score=round(float(result.score or 0.0), 4),
+        score=round(float(score or 0.0), 4),
         title_html=highlight_all(stored.get("title", ""), stored.get("title_spans", ""), terms),
         snippet_html=snippet(stored.get("body", ""), stored.get("body_spans", ""), terms),
     )
 
 
-def _facets(results) -> dict[str, dict[str, int]]:
+def _facets(groups: dict[str, dict]) -> dict[str, dict[str, int]]:
     facets = {}
-    for name in FACETS:
-        counts = {
-            _text(key): count
-            for key, count in results.groups(name).items()
-            if key not in ("", b"", None)
-        }
+    for name, found in groups.items():
+        counts = {_text(key): count for key, count in found.items() if key not in ("", b"", None)}
         facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return facets
 

@@ -1,0 +1,317 @@
+"""Ranking with numpy: the scores Whoosh's collector computes, a posting list at a time.
+
+Whoosh's collector walks a tree of matchers one document at a time in pure Python: about 8 µs
+per matching document and term, which is what made a two-word query on the news corpus take
+170 ms. Here every term's postings are read block by block into arrays, scored with the same
+BM25F formula, statistics and boosts, and combined with array operations: the union sums the
+scores of the terms a document matches, the intersection keeps the documents every part
+matches, ``AndMaybe`` adds the optional part's score, ``AndNot`` removes documents. Phrases,
+``Every`` and anything else raise ``Unsupported`` and the caller lets Whoosh run the query.
+
+The result is the whole match set with its scores, so the total and the facet counts come from
+the same arrays as the top hits. tests/test_vectorised.py checks every figure against Whoosh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import byte_to_length
+
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+_EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+
+
+class Unsupported(Exception):
+    """The query holds a node this module does not evaluate (Whoosh must run it)."""
+
+
+@dataclass
+class Matches:
+    """Every matching document (global docnums, ascending) with its score."""
+
+    docnums: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.docnums)
+
+    def top(self, count: int) -> list[tuple[int, float]]:
+        """The ``count`` best ``(docnum, score)``: highest score first, then lowest docnum, as
+        Whoosh orders them."""
+        if count <= 0 or not len(self.docnums):
+            return []
+        if count < len(self.scores):
+            best = np.argpartition(-self.scores, count - 1)[:count]
+            # Documents scoring the same as the last one kept compete on docnum, as in Whoosh.
+            cutoff = self.scores[best].min()
+            best = np.flatnonzero(self.scores >= cutoff)
+        else:
+            best = np.arange(len(self.scores))
+        order = np.lexsort((self.docnums[best], -self.scores[best]))[:count]
+        return [(int(self.docnums[best[i]]), float(self.scores[best[i]])) for i in order]
+
+    def facet_counts(self, searcher, fieldname: str) -> dict[str, int]:
+        """How many matching documents hold each value of ``fieldname``."""
+        counts: dict[str, int] = {}
+        for reader, offset in _leaf_readers(searcher):
+            values, ordinals = _facet_ordinals(reader, fieldname)
+            local = self.docnums[
+                (self.docnums >= offset) & (self.docnums < offset + reader.doc_count_all())
+            ]
+            found = ordinals[local - offset]
+            found = found[found >= 0]
+            for ordinal, count in enumerate(np.bincount(found, minlength=len(values))):
+                if count:
+                    counts[values[ordinal]] = counts.get(values[ordinal], 0) + int(count)
+        return counts
+
+
+def match(searcher, query: wq.Query) -> Matches:
+    """Every document ``query`` matches in ``searcher``, scored as Whoosh would score it."""
+    docnums, scores = [], []
+    for reader, offset in _leaf_readers(searcher):
+        ids, leaf_scores = _Leaf(searcher, reader).evaluate(query)
+        docnums.append(ids + offset)
+        scores.append(leaf_scores)
+    if not docnums:
+        return Matches(*_EMPTY)
+    return Matches(np.concatenate(docnums), np.concatenate(scores))
+
+
+def _leaf_readers(searcher):
+    return [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+
+
+class _Leaf:
+    """Evaluates a query on one segment; docnums are the segment's own."""
+
+    def __init__(self, searcher, reader):
+        self.searcher, self.reader = searcher, reader
+        self.weighting = searcher.weighting
+
+    def evaluate(self, query: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums ascending, scores) of every live document ``query`` matches here."""
+        if isinstance(query, wq.Term):
+            return self._term(query)
+        if isinstance(query, (wq.Or, wq.And)) and type(query) in (wq.Or, wq.And):
+            return self._compound(query)
+        if isinstance(query, (wq.AndMaybe, wq.AndNot)):
+            if query.boost != 1.0:
+                raise Unsupported("a boosted binary query")
+            required = self.evaluate(query.a)
+            other = self.evaluate(query.b)
+            if isinstance(query, wq.AndMaybe):
+                return _and_maybe(required, other)
+            keep = ~np.isin(required[0], other[0], assume_unique=True)
+            return required[0][keep], required[1][keep]
+        raise Unsupported(type(query).__name__)
+
+    def _compound(self, query) -> tuple[np.ndarray, np.ndarray]:
+        subs = query.subqueries
+        if isinstance(query, wq.Or) and (query.scale or query.minmatch):
+            raise Unsupported("Or with scale or minmatch")
+        if not subs:
+            return _EMPTY
+        if len(subs) == 1:  # Whoosh drops the boost of a compound holding one query
+            return self.evaluate(subs[0])
+        parts = [self.evaluate(q) for q in subs]
+        ids, scores = _union(parts) if isinstance(query, wq.Or) else _intersection(parts)
+        if query.boost != 1.0:
+            scores = scores * query.boost
+        return ids, scores
+
+    def _term(self, term: wq.Term) -> tuple[np.ndarray, np.ndarray]:
+        schema = self.searcher.schema
+        if term.fieldname not in schema:
+            return _EMPTY
+        field = schema[term.fieldname]
+        try:
+            text = field.to_bytes(term.text)
+        except ValueError:
+            return _EMPTY
+        if (term.fieldname, text) not in self.reader:
+            return _EMPTY
+        ids, weights = _postings(self.reader, term.fieldname, text)
+        if not field.scorable:
+            raise Unsupported(f"unscored field {term.fieldname}")
+        scores = self._bm25(term.fieldname, term.text, ids, weights)
+        if term.boost != 1.0:
+            scores = scores * term.boost
+        return ids, scores
+
+    def _bm25(self, fieldname, text, ids, weights) -> np.ndarray:
+        """Whoosh's BM25FScorer._score for every posting, with the parent's statistics."""
+        parent = self.searcher.get_parent()
+        idf = self.weighting.idf(parent, fieldname, text)
+        avgfl = parent.avg_field_length(fieldname) or 1
+        B, K1 = self.weighting.B, self.weighting.K1
+        lengths = _field_lengths(self.reader, fieldname)[ids]
+        return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
+
+
+def _postings(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A term's live postings in one segment: (docnums, term frequencies)."""
+    matcher = reader.postings(fieldname, text)
+    deleted = None
+    if isinstance(matcher, FilterMatcher):
+        matcher, deleted = matcher.child, matcher._ids
+    key = (reader.segment().segment_id(), fieldname, text)
+    stored = POSTINGS_CACHE.get(key)
+    if stored is None:
+        stored = POSTINGS_CACHE.put(key, _decode(matcher))
+    docnums, tfs = stored[0].astype(np.int64), stored[1].astype(np.float64)
+    if deleted:
+        live = ~np.isin(docnums, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+        docnums, tfs = docnums[live], tfs[live]
+    return docnums, tfs
+
+
+def _decode(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Every posting of a segment's term, deleted or not: (docnums int32, weights float32)."""
+    ids, weights = [], []
+    while matcher.is_active():
+        # Whole blocks at once: the block's ids and weights convert in C.
+        matcher._read_ids()
+        matcher._read_weights()
+        ids.append(np.asarray(matcher._ids, dtype=np.int32))
+        weights.append(np.asarray(matcher._weights, dtype=np.float32))
+        matcher._next_block()
+    if not ids:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+class PostingsCache:
+    """Decoded posting lists, least recently used first out, within ``budget_bytes``.
+
+    Decoding is most of a query's cost (unpickling and inflating Whoosh's blocks), and the
+    same common syllables come back in query after query. Segments never change once written,
+    so a key (segment id, field, term) never goes stale; deletions are applied after the cache.
+    """
+
+    def __init__(self, budget_bytes: int):
+        self.budget_bytes = budget_bytes
+        self.used_bytes = 0
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """The arrays stored under ``key``, or None."""
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        """Keep ``value`` (unless it alone is over budget) and return it."""
+        size = sum(array.nbytes for array in value)
+        if size > self.budget_bytes:
+            return value
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = value
+                self.used_bytes += size
+            while self.used_bytes > self.budget_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self.used_bytes -= sum(array.nbytes for array in dropped)
+        return value
+
+
+# 8 bytes a posting: about 16 million postings, the common syllables of a large index.
+POSTINGS_CACHE = PostingsCache(128 * 1024 * 1024)
+
+
+def _union(parts) -> tuple[np.ndarray, np.ndarray]:
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return _EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    ids = np.concatenate([p[0] for p in parts])
+    scores = np.concatenate([p[1] for p in parts])
+    unique, inverse = np.unique(ids, return_inverse=True)
+    return unique, np.bincount(inverse, weights=scores, minlength=len(unique))
+
+
+def _intersection(parts) -> tuple[np.ndarray, np.ndarray]:
+    if not parts:
+        return _EMPTY
+    ids, scores = parts[0]
+    for other_ids, other_scores in parts[1:]:
+        ids, mine, theirs = np.intersect1d(ids, other_ids, assume_unique=True, return_indices=True)
+        scores = scores[mine] + other_scores[theirs]
+    return ids, scores
+
+
+def _and_maybe(required, optional) -> tuple[np.ndarray, np.ndarray]:
+    ids, scores = required
+    _, mine, theirs = np.intersect1d(ids, optional[0], assume_unique=True, return_indices=True)
+    scores = scores.copy()
+    scores[mine] += optional[1][theirs]
+    return ids, scores
+
+
+# --- per-segment arrays, kept as long as the segment reader lives ----------------------------
+
+_CACHE_LOCK = threading.Lock()
+_SEGMENT_ARRAYS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _segment_cache(reader) -> dict:
+    with _CACHE_LOCK:
+        cache = _SEGMENT_ARRAYS.get(reader)
+        if cache is None:
+            cache = _SEGMENT_ARRAYS[reader] = {}
+        return cache
+
+
+def _field_lengths(reader, fieldname: str) -> np.ndarray:
+    """Each document's length of ``fieldname``, byte-quantised exactly as Whoosh stores it."""
+    cache = _segment_cache(reader)
+    key = ("lengths", fieldname)
+    if key not in cache:
+        count = reader.doc_count_all()
+        column = reader._perdoc._cached_reader(f"_{fieldname}_len", _lengths_column())
+        if column is None:
+            lengths = np.ones(count, dtype=np.float64)
+        else:
+            codes = np.fromiter((column[n] for n in range(count)), dtype=np.uint8, count=count)
+            lengths = _LENGTHS[codes]
+            # Whoosh's doc_field_length gives None for a zero byte; the scorer then uses 1.
+            lengths[codes == 0] = 1.0
+        cache[key] = lengths
+    return cache[key]
+
+
+def _lengths_column():
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+    return LENGTHS_COLUMN
+
+
+def _facet_ordinals(reader, fieldname: str) -> tuple[list[str], np.ndarray]:
+    """The values of ``fieldname`` in one segment, and each document's value's position (-1:
+    none)."""
+    cache = _segment_cache(reader)
+    key = ("facet", fieldname)
+    if key not in cache:
+        ordinals = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+        values = []
+        if fieldname in reader.schema:
+            for text in reader.lexicon(fieldname):
+                matcher = reader.postings(fieldname, text)
+                if isinstance(matcher, FilterMatcher):
+                    matcher = matcher.child
+                ids = np.fromiter(matcher.all_ids(), dtype=np.int64)
+                ordinals[ids] = len(values)
+                values.append(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+        cache[key] = (values, ordinals)
+    return cache[key]
