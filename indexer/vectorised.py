@@ -5,8 +5,9 @@ per matching document and term, which is what made a two-word query on the news 
 170 ms. Here every term's postings are read block by block into arrays, scored with the same
 BM25F formula, statistics and boosts, and combined with array operations: the union sums the
 scores of the terms a document matches, the intersection keeps the documents every part
-matches, ``AndMaybe`` adds the optional part's score, ``AndNot`` removes documents. Phrases,
-``Every`` and anything else raise ``Unsupported`` and the caller lets Whoosh run the query.
+matches, ``AndMaybe`` adds the optional part's score, ``AndNot`` removes documents. Any other
+node (a phrase, ``Every``) runs through its own Whoosh matcher, on that node alone, and its
+scores join the arrays.
 
 The result is the whole match set with its scores, so the total and the facet counts come from
 the same arrays as the top hits. tests/test_vectorised.py checks every figure against Whoosh.
@@ -29,7 +30,7 @@ _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
 
 
 class Unsupported(Exception):
-    """The query holds a node this module does not evaluate (Whoosh must run it)."""
+    """The query cannot be evaluated here (the caller lets Whoosh run all of it)."""
 
 
 @dataclass
@@ -76,8 +77,8 @@ class Matches:
 def match(searcher, query: wq.Query) -> Matches:
     """Every document ``query`` matches in ``searcher``, scored as Whoosh would score it."""
     docnums, scores = [], []
-    for reader, offset in _leaf_readers(searcher):
-        ids, leaf_scores = _Leaf(searcher, reader).evaluate(query)
+    for leaf, offset in searcher.leaf_searchers():
+        ids, leaf_scores = _Leaf(leaf).evaluate(query)
         docnums.append(ids + offset)
         scores.append(leaf_scores)
     if not docnums:
@@ -92,8 +93,8 @@ def _leaf_readers(searcher):
 class _Leaf:
     """Evaluates a query on one segment; docnums are the segment's own."""
 
-    def __init__(self, searcher, reader):
-        self.searcher, self.reader = searcher, reader
+    def __init__(self, searcher):
+        self.searcher, self.reader = searcher, searcher.reader()
         self.weighting = searcher.weighting
 
     def evaluate(self, query: wq.Query) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +112,18 @@ class _Leaf:
                 return _and_maybe(required, other)
             keep = ~np.isin(required[0], other[0], assume_unique=True)
             return required[0][keep], required[1][keep]
-        raise Unsupported(type(query).__name__)
+        return self._through_whoosh(query)
+
+    def _through_whoosh(self, query) -> tuple[np.ndarray, np.ndarray]:
+        """One node (a phrase, say) by Whoosh's own matcher: a document at a time, but only the
+        documents this node matches."""
+        matcher = query.matcher(self.searcher, self.searcher.context(needs_current=True))
+        ids, scores = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            scores.append(matcher.score())
+            matcher.next()
+        return np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64)
 
     def _compound(self, query) -> tuple[np.ndarray, np.ndarray]:
         subs = query.subqueries

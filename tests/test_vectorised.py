@@ -3,7 +3,7 @@
 The index holds 400 documents of the dev corpus in four segments, with documents replaced and
 deleted (so postings of deleted documents are on disk), and sources and categories for the
 facets. Every query the dev set asks, with and without accents, plus negations, alternatives
-and short keyword queries, is compiled as search() compiles it and run both ways.
+phrases and short keyword queries, is compiled as search() compiles it and run both ways.
 """
 
 import itertools
@@ -41,6 +41,9 @@ KEYWORDS = [
     "việt nam",
     "của",
     "và là",
+    '"thành phố" lớn',
+    '"chiến tranh thế giới" -Đức',
+    "Liên Hợp Quốc",  # in the dictionary: its other forms are phrases
 ]
 SCORE_TOLERANCE = 1e-9  # relative: the sums run in another order, nothing else differs
 
@@ -86,15 +89,14 @@ def test_the_index_has_segments_and_deletions(index_dir):
         assert searcher.doc_count() == DOCUMENTS - len(DELETED)
 
 
-@pytest.mark.parametrize("query", _queries())
-def test_matches_and_scores_equal_whooshs(index_dir, query):
+@pytest.mark.parametrize(
+    "query, synonyms",
+    [(q, Synonyms()) for q in _queries()] + [(q, builtin_synonyms()) for q in KEYWORDS],
+)
+def test_matches_and_scores_equal_whooshs(index_dir, query, synonyms):
     searcher = open_index(index_dir).searcher()
-    compiled = _compiled(searcher, query, Synonyms())
-    try:
-        matches = vectorised.match(searcher, compiled)
-    except vectorised.Unsupported:
-        assert '"' in query  # only phrases are left to Whoosh
-        return
+    compiled = _compiled(searcher, query, synonyms)
+    matches = vectorised.match(searcher, compiled)
     whoosh_results = searcher.search(compiled, limit=None)
     expected = {hit.docnum: hit.score for hit in whoosh_results}
     found = dict(zip(matches.docnums.tolist(), matches.scores.tolist(), strict=True))
