@@ -7,6 +7,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -71,11 +72,30 @@ def open_whoosh(path: str | os.PathLike) -> whoosh_index.Index:
             )
         try:
             _check_toc(path, max(generations))
-            return whoosh_index.open_dir(path)
+            return _ReadStorage(path).open_index()
         except FileNotFoundError:
             # A commit (over HTTP, say) replaced the table of contents after it was listed.
             if attempt == _OPEN_ATTEMPTS - 1:
                 raise
+
+
+class _ReadStorage(FileStorage):
+    """Plain reads, no memory maps; a file closes with the reader that opened it.
+
+    Whoosh copies the whole of every mapped segment file it opens into the process: 646 MB per
+    worker on the news corpus. With plain reads the index stays in the page cache, shared by
+    every worker. A segment's file then stays open as long as its reader; if a reader is
+    dropped without ``close()``, its file is closed when the reader is collected.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__(str(path), supports_mmap=False)
+
+    def open_file(self, name, **kwargs):
+        """Open ``name`` as Whoosh does; close it when the object Whoosh holds is collected."""
+        opened = super().open_file(name, **kwargs)
+        weakref.finalize(opened, opened.file.close)
+        return opened
 
 
 class _TrackingStorage(FileStorage):

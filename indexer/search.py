@@ -85,7 +85,12 @@ def search(
     started = time.perf_counter()
     _check_paging(page, per_page, sort)
     parsed = parse_query(query)
-    index = index if isinstance(index, SearchIndex) else open_index(index)
+    if not isinstance(index, SearchIndex):
+        opened = open_index(index)
+        try:
+            return search(opened, query, page, per_page, sort, filters, synonyms)
+        finally:
+            opened.close()
     searcher = index.searcher()
     filters = filters or Filters()
     synonyms = builtin_synonyms() if synonyms is None else synonyms

@@ -6,15 +6,13 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-
-from indexer.index import last_commit_time
+from indexer.index import last_commit_time, open_whoosh
 
 
 def index_stats(path: str | os.PathLike) -> dict:
     """Describe the index in ``path`` as a JSON-ready dict."""
     folder = Path(path)
-    ix = whoosh_index.open_dir(folder)
+    ix = open_whoosh(folder)
     committed = last_commit_time(folder)
     with ix.reader() as reader:
         documents, deleted = reader.doc_count(), reader.doc_count_all() - reader.doc_count()
