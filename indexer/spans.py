@@ -2,11 +2,13 @@
 
 Each syllable is stored as two numbers: the gap since the previous syllable's end and
 ``length * 2 + joined`` (joined: pyvi glued it to the previous syllable). Numbers become the code
-points of a ``str``, which pickle writes as UTF-8: most take one byte, and decoding is one
-``ord`` per number.
+points of a ``str``, which pickle writes as UTF-8: most take one byte; decoding is a few
+array operations (a news article's spans took 0.3 ms one ``ord`` at a time).
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from indexer.analysis import Segmentation
 
@@ -16,11 +18,6 @@ _SHIFT = 0x800  # code points from 0xD800 on skip the surrogate block, which UTF
 
 def _char(n: int) -> str:
     return chr(n + _SHIFT if n >= _SURROGATES else n)
-
-
-def _number(c: str) -> int:
-    n = ord(c)
-    return n - _SHIFT if n >= _SURROGATES else n
 
 
 def encode_spans(seg: Segmentation) -> str:
@@ -36,11 +33,9 @@ def encode_spans(seg: Segmentation) -> str:
 
 def decode_spans(encoded: str) -> list[tuple[int, int, bool]]:
     """Return ``(start, end, joined)`` for every syllable encoded by ``encode_spans``."""
-    numbers = [_number(c) for c in encoded]
-    spans = []
-    position = 0
-    for i in range(0, len(numbers), 2):
-        start = position + numbers[i]
-        position = start + (numbers[i + 1] >> 1)
-        spans.append((start, position, bool(numbers[i + 1] & 1)))
-    return spans
+    codes = np.frombuffer(encoded.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    numbers = codes - _SHIFT * (codes >= _SURROGATES)
+    gaps, lengths, joined = numbers[0::2], numbers[1::2] >> 1, numbers[1::2] & 1
+    ends = np.cumsum(gaps + lengths)
+    starts = (ends - lengths).tolist()
+    return list(zip(starts, ends.tolist(), (joined == 1).tolist(), strict=True))

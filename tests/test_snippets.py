@@ -12,7 +12,7 @@ import pytest
 from pyvi.ViTokenizer import ViTokenizer
 
 from indexer import analysis, snippets
-from indexer.analysis import segment
+from indexer.analysis import Segmentation, segment
 from indexer.snippets import MatchTerms, highlight_all, snippet
 from indexer.spans import decode_spans, encode_spans
 
@@ -334,3 +334,15 @@ def test_snippets_never_run_pyvi(seed, monkeypatch):
     query = terms("hà", "nội", "sửu")
     assert "<mark>" in snippet(body, spans, query)
     assert "<mark>" in highlight_all(title, title_spans, query)
+
+
+@pytest.mark.parametrize("size", [1, 0x6BFF, 0xD7FF, 0xD800, 0xE000, 70_000])
+def test_spans_round_trip_across_the_surrogate_block(size):
+    """Gaps and lengths from 0xD800 on are stored shifted past the surrogate code points."""
+    starts, ends, position = [], [], 0
+    for gap, length in [(size, size), (1, size), (size, 2), (0, size + 5)]:
+        starts.append(position + gap)
+        ends.append(position := position + gap + length)
+    joined = [False, True, False, True]
+    seg = Segmentation(["x"] * 4, starts, ends, joined, [False] * 4)
+    assert decode_spans(encode_spans(seg)) == list(zip(starts, ends, joined, strict=True))
