@@ -5,7 +5,8 @@ under a temporary name (``_MAIN_<generation>.toc.<time>``), renames it into plac
 what the new generation no longer uses. A process killed on the way leaves segment files that
 no table of contents names, a temporary table of contents, or older tables of contents.
 Whoosh's next commit deletes orphan segments and older generations, but never a temporary table
-of contents. (The writer's scratch folder, ``MAIN.tmp``, is emptied by the next writer.)
+of contents, so every writer removes them all when it starts (``indexer.writing.committing``).
+(The writer's scratch folder, ``MAIN.tmp``, is emptied by the next writer.)
 """
 
 from __future__ import annotations

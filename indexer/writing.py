@@ -192,16 +192,20 @@ def write_documents(
 
 @contextmanager
 def committing(
-    ix: whoosh_index.Index, timeout: float, **commit_options
+    ix: whoosh_index.Index, timeout: float, stale: list[str] | None = None, **commit_options
 ) -> Iterator[tuple[SegmentWriter, Searcher]]:
     """Hold the index's writer and a searcher over its committed documents, then commit.
 
     The writer is taken in turn (``indexer.writelock``; ``WriterBusy`` after ``timeout``
     seconds). The commit is durable when the block ends; if the block raises, nothing of it
-    is written and the writer is released.
+    is written and the writer is released. Files that interrupted commits left are removed
+    first; their names go into ``stale`` when one is given.
     """
     writer = open_writer(ix, timeout, limitmb=POOL_LIMIT_MB)
     try:
+        # A commit killed between writing its table of contents and renaming it leaves the
+        # temporary file, which Whoosh never deletes: without this, one per such kill, forever.
+        (stale if stale is not None else []).extend(remove_stale_files(writer))
         with writer.searcher() as committed:
             yield writer, committed
         commit_durably(writer, **commit_options)
@@ -326,5 +330,7 @@ def prune(index_dir: str | os.PathLike, keep: set[str], keep_origins: set[str]) 
 def optimize(index_dir: str | os.PathLike) -> list[str]:
     """Merge every segment into one, dropping deleted documents; remove what interrupted
     commits left behind (``indexer.stale``) and return the names of those files."""
-    with committing(open_or_create(index_dir), WRITER_TIMEOUT_S, optimize=True) as (writer, _):
-        return remove_stale_files(writer)
+    removed: list[str] = []
+    with committing(open_or_create(index_dir), WRITER_TIMEOUT_S, removed, optimize=True):
+        pass
+    return removed
