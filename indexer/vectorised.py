@@ -149,11 +149,11 @@ class _Leaf:
             text = field.to_bytes(term.text)
         except ValueError:
             return _EMPTY
-        if (term.fieldname, text) not in self.reader:
-            return _EMPTY
-        ids, weights = _postings(self.reader, term.fieldname, text)
         if not field.scorable:
             raise Unsupported(f"unscored field {term.fieldname}")
+        ids, weights = _postings(self.reader, term.fieldname, text)
+        if not len(ids):
+            return _EMPTY
         scores = self._bm25(term.fieldname, term.text, ids, weights)
         if term.boost != 1.0:
             scores = scores * term.boost
@@ -161,30 +161,58 @@ class _Leaf:
 
     def _bm25(self, fieldname, text, ids, weights) -> np.ndarray:
         """Whoosh's BM25FScorer._score for every posting, with the parent's statistics."""
-        parent = self.searcher.get_parent()
-        idf = self.weighting.idf(parent, fieldname, text)
-        avgfl = parent.avg_field_length(fieldname) or 1
+        idf, avgfl = _statistics(self.searcher.get_parent(), self.weighting, fieldname, text)
         B, K1 = self.weighting.B, self.weighting.K1
         lengths = _field_lengths(self.reader, fieldname)[ids]
         return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
 
 
+def _statistics(parent, weighting, fieldname: str, text: str) -> tuple[float, float]:
+    """(idf, average field length) as Whoosh's scorer computes them, once per searcher.
+
+    Each costs a term lookup in every segment, read a few bytes at a time from the terms file;
+    a searcher's statistics never change (a new commit brings a new searcher).
+    """
+    cache = _segment_cache(parent)
+    key = ("statistics", fieldname, text)
+    if key not in cache:
+        idf = weighting.idf(parent, fieldname, text)
+        cache[key] = (idf, parent.avg_field_length(fieldname) or 1)
+    return cache[key]
+
+
 def _postings(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
     """A term's live postings in one segment: (docnums, term frequencies)."""
-    matcher = reader.postings(fieldname, text)
-    deleted = None
-    if isinstance(matcher, FilterMatcher):
-        matcher, deleted = matcher.child, matcher._ids
     key = (reader.segment().segment_id(), fieldname, text)
     stored = POSTINGS_CACHE.get(key)
     if stored is None:
-        stored = POSTINGS_CACHE.put(key, _decode(matcher))
+        # A segment never changes once written, so a term it lacks is remembered too.
+        if (fieldname, text) in reader:
+            matcher = reader.postings(fieldname, text)
+            stored = _decode(matcher.child if isinstance(matcher, FilterMatcher) else matcher)
+        else:
+            stored = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
+        stored = POSTINGS_CACHE.put(key, stored)
     docnums, tfs = stored[0].astype(np.int64), stored[1].astype(np.float64)
-    if deleted:
-        gone = np.fromiter(deleted, dtype=np.int64, count=len(deleted))
-        live = ~_flags(gone, reader.doc_count_all())[docnums]
+    deleted = _deleted(reader)
+    if deleted is not None and len(docnums):
+        live = ~deleted[docnums]
         docnums, tfs = docnums[live], tfs[live]
     return docnums, tfs
+
+
+def _deleted(reader) -> np.ndarray | None:
+    """A flag per document of the segment, set for deleted ones; None without deletions.
+
+    A reader's deletions are fixed: a commit that deletes more brings a new reader
+    (indexer.refresh)."""
+    cache = _segment_cache(reader)
+    if "deleted" not in cache:
+        gone = list(reader._perdoc.deleted_docs()) if reader.has_deletions() else []
+        cache["deleted"] = (
+            _flags(np.array(gone, dtype=np.int64), reader.doc_count_all()) if gone else None
+        )
+    return cache["deleted"]
 
 
 def _decode(matcher) -> tuple[np.ndarray, np.ndarray]:
