@@ -25,6 +25,8 @@ from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer.lengths import length_codes
+
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
 
@@ -341,22 +343,17 @@ def _field_lengths(reader, fieldname: str) -> np.ndarray:
     key = ("lengths", fieldname)
     if key not in cache:
         count = reader.doc_count_all()
-        column = reader._perdoc._cached_reader(f"_{fieldname}_len", _lengths_column())
-        if column is None:
+        stored = length_codes(reader._perdoc, fieldname)
+        if stored is None:
             lengths = np.ones(count, dtype=np.float64)
         else:
-            codes = np.fromiter((column[n] for n in range(count)), dtype=np.uint8, count=count)
+            codes = np.zeros(count, dtype=np.uint8)
+            codes[: len(stored)] = np.frombuffer(stored, dtype=np.uint8)[:count]
             lengths = _LENGTHS[codes]
             # Whoosh's doc_field_length gives None for a zero byte; the scorer then uses 1.
             lengths[codes == 0] = 1.0
         cache[key] = lengths
     return cache[key]
-
-
-def _lengths_column():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-    return LENGTHS_COLUMN
 
 
 def _facet_ordinals(reader, fieldname: str) -> tuple[list[str], np.ndarray]:

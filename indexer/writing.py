@@ -26,6 +26,7 @@ from whoosh.writing import SegmentWriter
 
 from indexer.analysis import field_terms, segment
 from indexer.durability import DurableStorage, commit_durably
+from indexer.lengths import preload_lengths
 from indexer.merging import bounded_merge
 from indexer.schema import ANALYSIS_VERSION, TEXT_FIELDS, build_schema
 from indexer.sources import Document, InvalidDocument, Problem, check_length
@@ -206,6 +207,7 @@ def committing(
         # A commit killed between writing its table of contents and renaming it leaves the
         # temporary file, which Whoosh never deletes: without this, one per such kill, forever.
         (stale if stale is not None else []).extend(remove_stale_files(writer))
+        preload_lengths(writer)
         with writer.searcher() as committed:
             yield writer, committed
         commit_durably(writer, **commit_options)

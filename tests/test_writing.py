@@ -22,7 +22,7 @@ from indexer.sources import (
     check_length,
     document_from_mapping,
 )
-from indexer.writing import write_documents
+from indexer.writing import open_or_create, write_documents
 from tests.conftest import ROOT, SEED_DIR, TEST_DATA
 
 CORPUS = TEST_DATA / "corpus"
@@ -232,3 +232,29 @@ def test_two_workers_index_exactly_what_one_worker_does(tmp_path, corpus_index):
     assert len(two_stored) == 13
     assert two_stored == one_stored
     assert two_terms == one_terms
+
+
+def test_preloaded_lengths_answer_as_whooshs_reader(tmp_path):
+    """The writer's lengths come from whole columns (indexer.lengths); every answer must be the
+    one Whoosh's own per-document reader gives, since block statistics are built from them."""
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from indexer.lengths import PreloadedLengths
+
+    documents = [
+        Document(id=f"d{n}", title="Hà Nội " * n, body="mưa " * (n * 7)) for n in range(1, 40)
+    ]
+    write_documents(tmp_path, documents, workers=1)
+    ix = open_or_create(tmp_path)
+    (segment,) = ix._segments()
+    perdoc = W3Codec().per_document_reader(ix.storage, segment)
+    preloaded = PreloadedLengths(W3Codec().per_document_reader(ix.storage, segment))
+    checked = 0
+    for fieldname in ("title", "body", "title_fold", "body_fold", "fold_bigrams", "url"):
+        for docnum in range(segment.doc_count_all()):
+            expected = perdoc.doc_field_length(docnum, fieldname)
+            assert preloaded.doc_field_length(docnum, fieldname) == expected, (fieldname, docnum)
+            checked += expected is not None
+    assert checked > 150
+    perdoc.close()
+    preloaded.close()
