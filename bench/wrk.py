@@ -3,7 +3,8 @@
     python bench/wrk.py [--articles 1000 | --index DIR] [--seconds 60] [--connections 32]
 
 Starts ``python -m web`` (two workers, rate limits off, a write token) over an index of the news
-corpus (the first ``--articles`` articles, built under bench/out/, or ``--index DIR``), runs
+corpus (the first ``--articles`` articles, built under bench/out/, or ``--index DIR``; the
+writes go to a hard-linked copy, bench/out/wrk-index), runs
 Debian's ``wrk`` for ``--seconds`` with ``--connections`` keep-alive connections asking 1-3
 word queries cut from the titles (/api/search, snippets on), and meanwhile POSTs one news
 article a second under a new id. Prints the answers by status class, wrk's socket errors,
@@ -36,6 +37,7 @@ import time  # noqa: E402
 from urllib.parse import quote  # noqa: E402
 
 from bench import http as bench_http  # noqa: E402
+from bench.writes import linked_copy  # noqa: E402
 
 TOKEN = "bench-wrk-token"
 WRITE_INTERVAL_S = 1.0
@@ -196,6 +198,8 @@ def main() -> None:
 
     articles = bench_http.first_articles(args.articles)
     index = args.index or bench_http.ensure_index(articles, args.articles)
+    # The writes go to a copy (hard links: segment files never change), not the index given.
+    index = linked_copy(index, bench_http.OUT / "wrk-index")
     queries = bench_http.make_queries(articles, 5000)
     port = bench_http.free_port()
     command = [sys.executable, "-m", "web", "--index", str(index), "--host", "127.0.0.1"]

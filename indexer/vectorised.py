@@ -29,6 +29,7 @@ from indexer.lengths import length_codes
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+MAX_REMEMBERED_NODES = 2000  # phrase answers kept per searcher (then forgotten all at once)
 
 
 class Unsupported(Exception):
@@ -118,7 +119,25 @@ class _Leaf:
 
     def _through_whoosh(self, query) -> tuple[np.ndarray, np.ndarray]:
         """One node (a phrase, say) by Whoosh's own matcher: a document at a time, but only the
-        documents this node matches."""
+        documents this node matches.
+
+        The answer is kept for the searcher's lifetime: the same phrases come back query after
+        query (a dictionary expansion such as the other forms of TP.HCM costs ~15 ms each
+        time), and nothing it depends on changes before a commit brings a new searcher.
+        """
+        boost = 1.0
+        if isinstance(query, wq.Phrase):  # Whoosh multiplies a phrase's score by its boost
+            query, boost = query.with_boost(1.0), query.boost
+        remembered = _segment_cache(self.searcher.get_parent()).setdefault("nodes", {})
+        key = (self.reader.segment().segment_id(), repr(query))
+        if key not in remembered:
+            if len(remembered) >= MAX_REMEMBERED_NODES:
+                remembered.clear()
+            remembered[key] = self._match_through_whoosh(query)
+        ids, scores = remembered[key]
+        return ids, scores * boost if boost != 1.0 else scores
+
+    def _match_through_whoosh(self, query) -> tuple[np.ndarray, np.ndarray]:
         matcher = query.matcher(self.searcher, self.searcher.context(needs_current=True))
         ids, scores = [], []
         while matcher.is_active():

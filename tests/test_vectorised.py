@@ -155,3 +155,20 @@ def test_cache_stays_within_its_budget():
         cache.put(n, (np.zeros(25, dtype=np.int32), np.zeros(25, dtype=np.float32)))
     assert cache.used_bytes <= 1000
     assert cache.get(19) is not None and cache.get(0) is None
+
+
+def test_a_remembered_phrase_scores_with_each_querys_own_boost(index_dir):
+    """Phrase answers are remembered per searcher without their boost, which scales them."""
+    from whoosh import query as wq
+
+    searcher = open_index(index_dir).searcher()
+    for boost in (1.0, 0.3, 2.5, 0.3):
+        phrase = wq.Phrase("body_fold", ["thanh", "pho"], boost=boost)
+        query = wq.Or([phrase, wq.Term("body", "sông", boost=0.7)])
+        matches = vectorised.match(searcher, query)
+        expected = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
+        assert len(expected) > 10
+        found = dict(zip(matches.docnums.tolist(), matches.scores.tolist(), strict=True))
+        assert found.keys() == expected.keys()
+        for docnum, score in expected.items():
+            assert found[docnum] == pytest.approx(score, rel=SCORE_TOLERANCE), boost
