@@ -29,7 +29,9 @@ from indexer.lengths import length_codes
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
-MAX_REMEMBERED_NODES = 2000  # phrase answers kept per searcher (then forgotten all at once)
+# Answers kept per searcher, then forgotten all at once.
+MAX_REMEMBERED_NODES = 2000  # phrases: arrays of their matches
+MAX_REMEMBERED_STATISTICS = 100_000  # idf and average length of a term: ~200 bytes each
 
 
 class Unsupported(Exception):
@@ -105,7 +107,7 @@ class _Leaf:
         """(docnums ascending, scores) of every live document ``query`` matches here."""
         if isinstance(query, wq.Term):
             return self._term(query)
-        if isinstance(query, (wq.Or, wq.And)) and type(query) in (wq.Or, wq.And):
+        if type(query) in (wq.Or, wq.And):
             return self._compound(query)
         if isinstance(query, (wq.AndMaybe, wq.AndNot)):
             if query.boost != 1.0:
@@ -128,11 +130,9 @@ class _Leaf:
         boost = 1.0
         if isinstance(query, wq.Phrase):  # Whoosh multiplies a phrase's score by its boost
             query, boost = query.with_boost(1.0), query.boost
-        remembered = _segment_cache(self.searcher.get_parent()).setdefault("nodes", {})
+        remembered = _remembered(self.searcher.get_parent(), "nodes", MAX_REMEMBERED_NODES)
         key = (self.reader.segment().segment_id(), repr(query))
         if key not in remembered:
-            if len(remembered) >= MAX_REMEMBERED_NODES:
-                remembered.clear()
             remembered[key] = self._match_through_whoosh(query)
         ids, scores = remembered[key]
         return ids, scores * boost if boost != 1.0 else scores
@@ -194,12 +194,21 @@ def _statistics(parent, weighting, fieldname: str, text: str) -> tuple[float, fl
     Each costs a term lookup in every segment, read a few bytes at a time from the terms file;
     a searcher's statistics never change (a new commit brings a new searcher).
     """
-    cache = _segment_cache(parent)
-    key = ("statistics", fieldname, text)
+    cache = _remembered(parent, "statistics", MAX_REMEMBERED_STATISTICS)
+    key = (fieldname, text)
     if key not in cache:
         idf = weighting.idf(parent, fieldname, text)
         cache[key] = (idf, parent.avg_field_length(fieldname) or 1)
     return cache[key]
+
+
+def _remembered(searcher, kind: str, limit: int) -> dict:
+    """A searcher's memo of ``kind``, emptied once it holds ``limit`` answers (queries with
+    ever new terms must not grow it without end)."""
+    memo = _segment_cache(searcher).setdefault(kind, {})
+    if len(memo) >= limit:
+        memo.clear()
+    return memo
 
 
 def _postings(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -275,7 +284,7 @@ class PostingsCache:
 
     def put(self, key, value):
         """Keep ``value`` (unless it alone is over budget) and return it."""
-        size = sum(array.nbytes for array in value)
+        size = _entry_bytes(value)
         if size > self.budget_bytes:
             return value
         with self._lock:
@@ -284,8 +293,13 @@ class PostingsCache:
                 self.used_bytes += size
             while self.used_bytes > self.budget_bytes:
                 _, dropped = self._entries.popitem(last=False)
-                self.used_bytes -= sum(array.nbytes for array in dropped)
+                self.used_bytes -= _entry_bytes(dropped)
         return value
+
+
+def _entry_bytes(value) -> int:
+    # An absent term's empty arrays still cost their key and objects: count ~300 bytes each.
+    return 300 + sum(array.nbytes for array in value)
 
 
 # 8 bytes a posting: about 16 million postings, the common syllables of a large index.

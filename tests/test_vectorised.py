@@ -157,6 +157,16 @@ def test_cache_stays_within_its_budget():
     assert cache.get(19) is not None and cache.get(0) is None
 
 
+def test_absent_terms_count_against_the_budget_too():
+    """A flood of queries for terms no segment holds must not grow the cache without end."""
+    cache = vectorised.PostingsCache(budget_bytes=3000)
+    empty = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
+    for n in range(1000):
+        cache.put(("segment", "body", f"khong-co-{n}".encode()), empty)
+    assert 0 < cache.used_bytes <= 3000
+    assert len(cache._entries) <= 10
+
+
 def test_a_remembered_phrase_scores_with_each_querys_own_boost(index_dir):
     """Phrase answers are remembered per searcher without their boost, which scales them."""
     from whoosh import query as wq
