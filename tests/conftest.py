@@ -20,6 +20,15 @@ RATE_LIMITS_OFF = {"RATE_LIMIT": "off", "WRITE_RATE_LIMIT": "off"}
 NO_RATE_LIMITS = {f"VIETSEARCH_{name}": value for name, value in RATE_LIMITS_OFF.items()}
 
 
+def dev_documents(count: int) -> list:
+    """The first ``count`` documents of the dev corpus, read as the indexer reads them."""
+    import itertools
+
+    from indexer.sources import read_documents
+
+    return list(itertools.islice(read_documents([DEV / "corpus.jsonl"], print), count))
+
+
 def debian_program(program: str, package: str) -> str:
     """The path of ``program``, installing Debian's ``package`` first when it is missing.
 

@@ -6,22 +6,17 @@ per worker on the news corpus, before any search. Searchers use plain reads inst
 whatever the size of the index.
 """
 
-import itertools
-import json
 import tracemalloc
 
 from indexer.index import open_index
-from indexer.sources import Document
 from indexer.writing import write_documents
-from tests.conftest import DEV
+from tests.conftest import dev_documents
 
 DOCUMENTS = 300
 
 
 def test_opening_a_searcher_does_not_copy_the_index_into_memory(tmp_path):
-    with open(DEV / "corpus.jsonl", encoding="utf-8") as lines:
-        records = [json.loads(line) for line in itertools.islice(lines, DOCUMENTS)]
-    documents = (Document(id=r["id"], title=r.get("title", ""), body=r["text"]) for r in records)
+    documents = dev_documents(DOCUMENTS)
     write_documents(tmp_path, documents, workers=1)
     on_disk = sum(f.stat().st_size for f in tmp_path.iterdir() if f.suffix == ".seg")
     assert on_disk > 2_000_000  # big enough for a copy to show

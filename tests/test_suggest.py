@@ -4,16 +4,12 @@ Whoosh's version computes the edit distance to every term of the field in Python
 per syllable on the news corpus); ours runs rapidfuzz over each segment's vocabulary.
 """
 
-import itertools
-import json
-
 import pytest
 
 from indexer.index import open_index
-from indexer.sources import Document
 from indexer.suggest import terms_within
 from indexer.writing import write_documents
-from tests.conftest import DEV
+from tests.conftest import dev_documents
 
 TYPOS = ["thanh pho", "nguoif", "vietj", "tpo", "hoa", "sôngg", "ngưòi", "thàn", "paris", "zzzzzz"]
 
@@ -21,9 +17,7 @@ TYPOS = ["thanh pho", "nguoif", "vietj", "tpo", "hoa", "sôngg", "ngưòi", "th�
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
     path = tmp_path_factory.mktemp("suggest")
-    with open(DEV / "corpus.jsonl", encoding="utf-8") as lines:
-        records = [json.loads(line) for line in itertools.islice(lines, 150)]
-    documents = (Document(id=r["id"], title=r.get("title", ""), body=r["text"]) for r in records)
+    documents = dev_documents(150)
     write_documents(path, documents, batch_size=50, workers=1)  # three segments
     index = open_index(path)
     yield index.searcher()

@@ -7,7 +7,7 @@ phrases and short keyword queries, is compiled as search() compiles it and run b
 """
 
 import itertools
-import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,10 +18,9 @@ from indexer.index import open_index
 from indexer.query import parse_query
 from indexer.search import FACETS, search
 from indexer.searching import QueryCompiler
-from indexer.sources import Document
 from indexer.synonyms import Synonyms, builtin_synonyms
 from indexer.writing import delete_documents, write_documents
-from tests.conftest import DEV
+from tests.conftest import DEV, dev_documents
 
 DOCUMENTS = 400
 BATCH = 100
@@ -48,12 +47,11 @@ KEYWORDS = [
 SCORE_TOLERANCE = 1e-9  # relative: the sums run in another order, nothing else differs
 
 
-def _documents(records, version: int = 1):
-    for n, record in records:
-        yield Document(
-            id=record["id"],
-            title=record.get("title", ""),
-            body=record["text"] + ("" if version == 1 else " Bản cập nhật."),
+def _documents(numbered, version: int = 1):
+    for n, document in numbered:
+        yield replace(
+            document,
+            body=document.body + ("" if version == 1 else " Bản cập nhật."),
             source=SOURCES[n % len(SOURCES)],
             category=CATEGORIES[n % len(CATEGORIES)],
         )
@@ -62,10 +60,9 @@ def _documents(records, version: int = 1):
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("vectorised")
-    with open(DEV / "corpus.jsonl", encoding="utf-8") as lines:
-        records = list(enumerate(json.loads(line) for line in itertools.islice(lines, DOCUMENTS)))
-    write_documents(path, _documents(records), batch_size=BATCH, workers=1)
-    write_documents(path, _documents(records[::37], version=2), workers=1)  # a fifth segment
+    numbered = list(enumerate(dev_documents(DOCUMENTS)))
+    write_documents(path, _documents(numbered), batch_size=BATCH, workers=1)
+    write_documents(path, _documents(numbered[::37], version=2), workers=1)  # a fifth segment
     delete_documents(path, DELETED)
     return path
 
