@@ -23,6 +23,8 @@ from whoosh.index import Index, LockError
 from whoosh.util.filelock import FileLock
 from whoosh.writing import SegmentWriter
 
+from indexer.segmentwriter import BulkSegmentWriter
+
 POLL_S = 0.005
 # Not named MAIN_*: Whoosh and indexer.index treat those names as the index's own files.
 TURNSTILE_FILE = "TURNSTILE.lock"
@@ -33,15 +35,16 @@ class WriterBusy(Exception):
     """Other writers held the index for longer than the caller was willing to wait."""
 
 
-def open_writer(ix: Index, timeout: float, **options) -> SegmentWriter:
-    """``ix.writer(**options)`` after waiting in turn; raise ``WriterBusy`` after ``timeout`` s."""
+def open_writer(ix: Index, timeout: float, **options) -> BulkSegmentWriter:
+    """A ``BulkSegmentWriter`` on ``ix`` (what ``ix.writer(**options)`` would give, with its
+    faster postings writer) after waiting in turn; raise ``WriterBusy`` after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     turnstile = FileLock(os.path.join(ix.storage.folder, TURNSTILE_FILE))
     if not _poll(turnstile.acquire, deadline):
         raise WriterBusy(f"the index writer was busy for {timeout:g} s")
     try:
         remaining = max(0.0, deadline - time.monotonic())
-        return ix.writer(timeout=remaining, delay=POLL_S, **options)
+        return BulkSegmentWriter(ix, timeout=remaining, delay=POLL_S, **options)
     except LockError:
         raise WriterBusy(f"the index writer was busy for {timeout:g} s") from None
     finally:

@@ -29,6 +29,7 @@ from indexer.durability import DurableStorage, commit_durably
 from indexer.lengths import preload_lengths
 from indexer.merging import bounded_merge
 from indexer.schema import ANALYSIS_VERSION, TEXT_FIELDS, build_schema
+from indexer.segmentwriter import token_items
 from indexer.sources import Document, InvalidDocument, Problem, check_length
 from indexer.spans import encode_spans
 from indexer.stale import remove_stale_files
@@ -100,7 +101,8 @@ def content_hash(doc: Document) -> str:
 
 
 def analyse_document(doc: Document) -> dict:
-    """Turn ``doc`` into the keyword arguments of ``writer.update_document`` (runs pyvi)."""
+    """Turn ``doc`` into what ``BulkSegmentWriter.add_indexed`` takes (runs pyvi): the text
+    fields as postings under ``_indexed``, the rest as ``add_document``'s keyword arguments."""
     title, body = segment(doc.title), segment(doc.body)
     fields = {
         "id": doc.id,
@@ -118,10 +120,25 @@ def analyse_document(doc: Document) -> dict:
     if doc.published:
         fields["published"] = doc.published
         fields["year"] = str(doc.published.year)
+    schema, indexed = _schema(), {}
     for name, (kind, part) in TEXT_FIELDS.items():
         segs = {"title": (title,), "body": (body,), "both": (title, body)}[part]
-        fields[name] = [term for seg in segs for term, _, _ in field_terms(kind, seg)]
-    return {k: v for k, v in fields.items() if v != "" and v != []}
+        terms = [term for seg in segs for term, _, _ in field_terms(kind, seg)]
+        if terms:
+            indexed[name] = token_items(schema[name], terms)
+    fields = {k: v for k, v in fields.items() if v != ""}
+    fields["_indexed"] = indexed
+    return fields
+
+
+_SCHEMA = None
+
+
+def _schema():
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = build_schema()
+    return _SCHEMA
 
 
 def existing_hashes(ix: whoosh_index.Index) -> dict[str, str]:
@@ -225,7 +242,7 @@ def replace_document(writer, committed, fields: dict) -> int:
     always runs, even for ids unknown at the start: another writer may have added them since.
     """
     replaced = delete_document(writer, committed, fields["id"])
-    writer.add_document(**fields)
+    writer.add_indexed(fields)
     return replaced
 
 
@@ -264,7 +281,7 @@ def _batches(
 
 def term_count(fields: dict) -> int:
     """How many terms an analysed document adds: what a commit's time grows with."""
-    return sum(len(value) for value in fields.values() if isinstance(value, list))
+    return sum(sum(freqs) for _, freqs, _, _ in fields["_indexed"].values())
 
 
 def _term_limit(index_dir: str | os.PathLike) -> float:
