@@ -19,7 +19,10 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
+from collections import Counter, defaultdict
 from hashlib import md5
+from itertools import repeat
+from operator import sub
 from pickle import dumps
 
 from whoosh import formats
@@ -61,36 +64,65 @@ def token_items(field, tokens: list[str]) -> tuple[list, list, list, list]:
     fmt = field.format
     if fmt.field_boost != 1.0 or type(fmt) not in (formats.Positions, formats.Frequency):
         raise TypeError(f"token_items cannot encode {fmt!r}")
-    where: dict[str, list[int]] = {}
-    for position, token in enumerate(tokens):
-        seen = where.get(token)
-        if seen is None:
-            where[token] = [position]
-        else:
-            seen.append(position)
-    terms = [token.encode("utf-8") for token in where]
-    freqs = [len(positions) for positions in where.values()]
-    weights = [float(freq) for freq in freqs]
     if type(fmt) is formats.Positions:
-        encode = fmt.encode
-        values = [encode(positions) for positions in where.values()]
+        where: defaultdict[str, list[int]] = defaultdict(list)
+        for position, token in enumerate(tokens):
+            where[token].append(position)
+        freqs = list(map(len, where.values()))
+        values = list(map(_encoded_positions, where.values()))
     else:
-        values = [pack_uint(freq) for freq in freqs]
-    return terms, freqs, weights, values
+        where = Counter(tokens)  # keeps first occurrences' order, as Whoosh's dict does
+        freqs = list(where.values())
+        values = list(map(pack_uint, freqs))
+    terms = [token.encode("utf-8") for token in where]
+    return terms, freqs, list(map(float, freqs)), values
+
+
+_ONE_POSITION: dict[int, bytes] = {}  # position -> its pickled delta list; as many as positions
+_COUNT_OF_ONE = pack_uint(1)
+
+
+def _encoded_positions(positions: list[int]) -> bytes:
+    """``formats.Positions().encode(positions)``: the count, then the pickled deltas."""
+    if len(positions) == 1:
+        # Most terms occur once in a document, at positions every long document repeats. The
+        # result is a new object each time, as Whoosh's: pickle would write a block holding
+        # one object twice as a back-reference, and the block would differ from Whoosh's.
+        position = positions[0]
+        pickled = _ONE_POSITION.get(position)
+        if pickled is None:
+            pickled = _ONE_POSITION[position] = dumps(positions, 2)
+        return _COUNT_OF_ONE + pickled
+    return pack_uint(len(positions)) + dumps(list(map(sub, positions, [0, *positions[:-1]])), 2)
 
 
 class BulkSegmentWriter(SegmentWriter):
     """``SegmentWriter`` with ``add_indexed`` and a postings writer that works term by term."""
 
     def __init__(self, ix, **options):
-        if any(field.vector or field.separate_spelling() for _, field in ix.schema.items()):
-            raise TypeError("BulkSegmentWriter writes neither term vectors nor spelling words")
+        # The schema is read once the writer holds the lock: ix.schema reads the table of
+        # contents, which another process's commit may be replacing.
         super().__init__(ix, **options)
         if not isinstance(self.fieldwriter, W3FieldWriter):
             self.cancel()
             raise TypeError(f"BulkSegmentWriter writes Whoosh's W3 codec, not {self.codec!r}")
+        if any(field.vector or field.separate_spelling() for _, field in self.schema.items()):
+            self.cancel()
+            raise TypeError("BulkSegmentWriter writes neither term vectors nor spelling words")
         # field name -> term bytes -> [(docnum, weight, vbytes), ...] in docnum order
-        self._postings: dict[str, dict[bytes, list]] = {}
+        self._postings: defaultdict[str, defaultdict[bytes, list]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self._segments_added: list = []
+
+    def add_segment(self, segment) -> None:
+        """Have the commit's table of contents also name ``segment``, a finished segment whose
+        files are in the index folder (see ``indexer.staging``)."""
+        self._check_state()
+        self._segments_added.append(segment)
+
+    def _commit_toc(self, segments):
+        super()._commit_toc([*segments, *self._segments_added])
 
     def add_indexed(self, fields: dict) -> None:
         """``add_document(**fields)``, except that ``fields["_indexed"]`` may give fields as
@@ -117,13 +149,10 @@ class BulkSegmentWriter(SegmentWriter):
                 terms = ()
             length = 0
             if terms:
-                postings = self._postings.setdefault(name, {})
-                for tbytes, weight, vbytes in zip(terms, weights, values, strict=True):
-                    entry = postings.get(tbytes)
-                    if entry is None:
-                        postings[tbytes] = [(docnum, weight, vbytes)]
-                    else:
-                        entry.append((docnum, weight, vbytes))
+                postings = self._postings[name]
+                each = zip(repeat(docnum), weights, values, strict=False)
+                for tbytes, posting in zip(terms, each, strict=False):
+                    postings[tbytes].append(posting)
                 if field.scorable:
                     length = sum(freqs)
             stored = fields.get(f"_stored_{name}", value)
@@ -143,13 +172,13 @@ class BulkSegmentWriter(SegmentWriter):
         for name, tbytes, docnum, weight, vbytes in self.pool.iter_postings():
             if docnum == -1:  # Whoosh's marker for spelling words, which it ignores too
                 continue
-            postings.setdefault(name, {}).setdefault(tbytes, []).append((docnum, weight, vbytes))
+            postings[name][tbytes].append((docnum, weight, vbytes))
         perdoc = self.per_document_reader()
         try:
             _write_postings(self.fieldwriter, self.schema, perdoc, postings, self.codec)
         finally:
             perdoc.close()
-        self._postings = {}
+        self._postings.clear()
         self.fieldwriter.close()
 
 
@@ -163,8 +192,8 @@ def _write_postings(fieldwriter: W3FieldWriter, schema, perdoc, postings: dict, 
         field_id = fieldmap.setdefault(name, len(fieldmap))
         prefix = pack_ushort(field_id)
         fixed = schema[name].format.fixed_value_size()
-        codes = length_codes(perdoc, name) or b""
-        ncodes = len(codes)
+        # One length code per document, 0 where the field is empty.
+        codes = (length_codes(perdoc, name) or b"").ljust(perdoc.doc_count_all(), b"\0")
         terms = postings[name]
         out: list[bytes] = []
         keys: list[bytes] = []
@@ -176,7 +205,7 @@ def _write_postings(fieldwriter: W3FieldWriter, schema, perdoc, postings: dict, 
                 # Most terms occur in one document of a commit: the general loop, unrolled.
                 docnum, weight, vbytes = entries[0]
                 weight32 = _FLOAT32.unpack(_FLOAT32.pack(weight))[0]
-                code = codes[docnum] if docnum < ncodes else 0
+                code = codes[docnum]
                 data = dumps(
                     (
                         (docnum,),
@@ -210,27 +239,23 @@ def _write_postings(fieldwriter: W3FieldWriter, schema, perdoc, postings: dict, 
 def _write_blocks(entries, out, offset, codes, fixed, blocklimit, compression):
     """Append the blocks of one term's postings to ``out``; return its term info (without
     the extent) and the new offset."""
-    ncodes = len(codes)
     total_weight = 0.0
     minlength = None
     maxlength = 0
     maxweight = 0
     count = len(entries)
     for first in range(0, count, blocklimit):
-        block = entries[first : first + blocklimit]
-        ids = [entry[0] for entry in block]
-        raw_weights = [entry[1] for entry in block]
+        ids, raw_weights, values = zip(*entries[first : first + blocklimit], strict=True)
         weights = array("f", raw_weights)
-        block_lengths = [codes[d] if d < ncodes else 0 for d in ids]
-        present = [code for code in block_lengths if code]
-        block_min = min(present) if present else 0
+        block_lengths = bytes(map(codes.__getitem__, ids))
+        block_min = min(filter(None, block_lengths), default=0)
         block_max = max(block_lengths)
         block_maxweight = max(0, *raw_weights)
         data = dumps(
             (
-                _deltas(ids),
+                tuple(map(sub, ids, (0, *ids[:-1]))),
                 _mini_weights(weights),
-                _mini_values([entry[2] for entry in block], fixed),
+                _mini_values(values, fixed),
             ),
             2,
         )
@@ -241,7 +266,7 @@ def _write_blocks(entries, out, offset, codes, fixed, blocklimit, compression):
         out += (pack_int(-size if last else size), info, data)
         offset += 4 + size
         total_weight += sum(weights)
-        if present:
+        if block_min:
             minlength = block_min if minlength is None else min(minlength, block_min)
         maxlength = max(maxlength, block_max)
         maxweight = max(maxweight, block_maxweight)
@@ -298,11 +323,6 @@ def _add_ordered(tindex: OrderedHashWriter, keys: list[bytes], values: list[byte
             index._retype(positions[-1])
     index.array.extend(positions)
     tindex.lastkey = keys[-1]
-
-
-def _deltas(ids: list[int]) -> tuple:
-    previous = [0, *ids[:-1]]
-    return tuple(now - before for now, before in zip(ids, previous, strict=True))
 
 
 def _mini_weights(weights: array):

@@ -16,19 +16,18 @@ _SURROGATES = 0xD800
 _SHIFT = 0x800  # code points from 0xD800 on skip the surrogate block, which UTF-8 cannot hold
 
 
-def _char(n: int) -> str:
-    return chr(n + _SHIFT if n >= _SURROGATES else n)
-
-
 def encode_spans(seg: Segmentation) -> str:
     """Encode the syllable offsets and word joins of ``seg``."""
-    out = []
-    previous_end = 0
-    for start, end, joined in zip(seg.starts, seg.ends, seg.joined, strict=True):
-        out.append(_char(start - previous_end))
-        out.append(_char((end - start) * 2 + joined))
-        previous_end = end
-    return "".join(out)
+    if not seg.starts:
+        return ""
+    starts, ends = np.array(seg.starts, dtype=np.int64), np.array(seg.ends, dtype=np.int64)
+    numbers = np.empty(2 * len(starts), dtype=np.int64)
+    numbers[0::2] = starts - np.concatenate(([0], ends[:-1]))
+    numbers[1::2] = (ends - starts) * 2 + np.array(seg.joined, dtype=np.int64)
+    if numbers.min() < 0:
+        raise ValueError("syllables must be in order and not overlap")
+    numbers += _SHIFT * (numbers >= _SURROGATES)
+    return numbers.astype(np.uint32).tobytes().decode("utf-32-le")
 
 
 def decode_spans(encoded: str) -> list[tuple[int, int, bool]]:

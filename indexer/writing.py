@@ -1,18 +1,20 @@
-"""Writing documents into the index: analysis in worker processes, one writer, batched commits.
+"""Writing documents into the index: segments built by worker processes, batched commits.
 
-Worker processes run pyvi (the slow part) and hand the writer ready-made term lists, so the
-single Whoosh writer only writes, and only once a whole batch is analysed. Commits come every
-``batch_size`` documents (fewer when they are long): a crash loses at most the batch in flight,
-and re-running the same build skips what was committed.
+A build hands each batch of ``batch_size`` documents to a worker process, which runs pyvi (the
+slow part) and writes the batch as a complete segment outside the index (``indexer.staging``);
+the writer then only deletes the documents the batch replaces and commits the segment, in source
+order. A crash loses at most the batches in flight, and re-running the same build skips what was
+committed. The server's own writes (``indexer.live``) analyse in process and commit through the
+same ``committing`` and ``replace_document``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-import math
 import multiprocessing
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -32,18 +34,24 @@ from indexer.schema import ANALYSIS_VERSION, TEXT_FIELDS, build_schema
 from indexer.segmentwriter import token_items
 from indexer.sources import Document, InvalidDocument, Problem, check_length
 from indexer.spans import encode_spans
+from indexer.staging import (
+    StagedSegment,
+    build_segment,
+    move_into,
+    remove_abandoned,
+    staging_folder,
+)
 from indexer.stale import remove_stale_files
 from indexer.writelock import abandon, live_writers_present, open_writer
 
 WRITER_TIMEOUT_S = 60.0
-# Whoosh sorts a batch's postings in memory up to this size, then spills sorted runs to disk and
-# merges them; at 128 MB a 1,000-article batch spilled twice and the build ran 11% slower.
+# Whoosh's pool of merged segments' postings stays in memory up to this size (BulkSegmentWriter
+# keeps a commit's own postings in memory whatever their size).
 POOL_LIMIT_MB = 1024
-# Whoosh writes a commit's postings while it holds the only writer, at ~40 us a term on the
-# development machine (a few times slower when it is busy). While a server takes writes to the
-# index, a commit (a build's or the server's own) holds about this many terms at most (some 12
-# news articles, ~1 s), so writes never wait long. Builds keep their 1,000-document commits
-# otherwise: more, smaller commits cost them merges, which made a build up to 4x slower.
+# The server's writes commit in process (indexer.live): a commit holds about this many terms at
+# most (some 12 news articles), so writes never wait long behind each other. Builds write whole
+# segments in worker processes instead (indexer.staging) and hold the writer only to delete,
+# move a file in and write the table of contents.
 MAX_BATCH_TERMS = 25_000
 
 
@@ -196,14 +204,21 @@ def write_documents(
             seen.add(doc.id)
             yield doc
 
-    analysed = _analysed(todo(), workers)
-    for batch in _batches(analysed, batch_size, lambda: _term_limit(index_dir)):
-        merge = _merge_policy(index_dir)
-        with committing(ix, WRITER_TIMEOUT_S, mergetype=merge) as (writer, committed):
-            for fields in batch:
-                replace_document(writer, committed, fields)
-        summary.indexed += len(batch)
-        progress(summary.unchanged + summary.indexed)
+    remove_abandoned(index_dir)
+    folder = staging_folder(index_dir)
+    try:
+        for staged in _staged_segments(_document_batches(todo(), batch_size), folder, workers):
+            # Never Whoosh's default merges inside a build: on the news corpus its Fibonacci
+            # rule merged 19,000 articles in one commit, through Whoosh's per-posting reader.
+            with committing(ix, WRITER_TIMEOUT_S, mergetype=bounded_merge) as (writer, committed):
+                for doc_id in staged.ids:
+                    delete_document(writer, committed, doc_id)
+                move_into(staged, index_dir)
+                writer.add_segment(staged.segment)
+            summary.indexed += len(staged.ids)
+            progress(summary.unchanged + summary.indexed)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     return summary, seen
 
@@ -251,32 +266,57 @@ def delete_document(writer, committed, doc_id: str) -> int:
     return writer.delete_by_term("id", doc_id, searcher=committed)
 
 
-def _batches(
-    analysed: Iterable[dict], batch_size: int, term_limit: Callable[[], float]
-) -> Iterator[list[dict]]:
-    """Group analysed documents into commits of ``batch_size`` documents.
-
-    A batch ends early at ``term_limit()`` terms (asked as each batch starts), and before an id
-    it already holds: a replacement only reaches committed documents, not ones added in the
-    same commit.
-    """
-    batch: list[dict] = []
+def _document_batches(documents: Iterable[Document], batch_size: int) -> Iterator[list[Document]]:
+    """Group documents into batches of ``batch_size``, ending one early before an id it already
+    holds: a batch replaces committed documents, not the ones beside it in its own segment."""
+    batch: list[Document] = []
     ids: set[str] = set()
-    terms, limit = 0, math.inf
-    for fields in analysed:
-        if batch and fields["id"] in ids:
+    for doc in documents:
+        if doc.id in ids or len(batch) >= batch_size:
             yield batch
-            batch = []
-        if not batch:
-            ids, terms, limit = set(), 0, term_limit()
-        batch.append(fields)
-        ids.add(fields["id"])
-        terms += term_count(fields)
-        if len(batch) >= batch_size or terms >= limit:
-            yield batch
-            batch = []
+            batch, ids = [], set()
+        batch.append(doc)
+        ids.add(doc.id)
     if batch:
         yield batch
+
+
+def _staged_segments(
+    batches: Iterator[list[Document]], folder: Path, workers: int | None
+) -> Iterator[StagedSegment]:
+    """Each batch analysed and written as a segment in ``folder`` by a worker process, yielded
+    in order. Batches go to the workers in turn, one each at a time (and one waiting), so a
+    worker builds the next segment while the writer commits the last one."""
+    workers = workers or os.cpu_count() or 1
+    first = next(batches, None)
+    if first is None:
+        return  # nothing changed: no worker processes to start
+    batches = itertools.chain([first], batches)
+    if workers == 1:
+        for batch in batches:
+            yield _stage(batch, folder)
+        return
+    in_flight = threading.BoundedSemaphore(workers + 1)
+
+    def throttled() -> Iterator[list[Document]]:
+        for batch in batches:
+            in_flight.acquire()
+            yield batch
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_warm_up) as pool:
+        tasks = ((batch, folder) for batch in throttled())
+        for staged in pool.imap(_stage_task, tasks):
+            in_flight.release()
+            yield staged
+
+
+def _stage_task(task: tuple[list[Document], Path]) -> StagedSegment:
+    return _stage(*task)
+
+
+def _stage(batch: list[Document], folder: Path) -> StagedSegment:
+    return build_segment(map(analyse_document, batch), folder, POOL_LIMIT_MB)
 
 
 def term_count(fields: dict) -> int:
@@ -284,42 +324,9 @@ def term_count(fields: dict) -> int:
     return sum(sum(freqs) for _, freqs, _, _ in fields["_indexed"].values())
 
 
-def _term_limit(index_dir: str | os.PathLike) -> float:
-    """``MAX_BATCH_TERMS`` while a server takes writes to the index, else no limit."""
-    return MAX_BATCH_TERMS if live_writers_present(index_dir) else math.inf
-
-
 def _merge_policy(index_dir: str | os.PathLike):
     """``bounded_merge`` while a server takes writes to the index, else Whoosh's default."""
     return bounded_merge if live_writers_present(index_dir) else None
-
-
-def _analysed(documents: Iterator[Document], workers: int | None) -> Iterator[dict]:
-    """Analyse ``documents`` in worker processes, yielding results in order.
-
-    A semaphore keeps at most a few hundred documents in flight: ``Pool.imap`` would otherwise
-    read the whole source into memory ahead of the writer.
-    """
-    workers = workers or os.cpu_count() or 1
-    first = next(documents, None)
-    if first is None:
-        return  # nothing changed: no worker processes to start
-    documents = itertools.chain([first], documents)
-    if workers == 1:
-        yield from map(analyse_document, documents)
-        return
-    in_flight = threading.BoundedSemaphore(64 * workers)
-
-    def throttled() -> Iterator[Document]:
-        for doc in documents:
-            in_flight.acquire()
-            yield doc
-
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_warm_up) as pool:
-        for fields in pool.imap(analyse_document, throttled(), chunksize=8):
-            in_flight.release()
-            yield fields
 
 
 def _warm_up() -> None:
