@@ -13,14 +13,16 @@ import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from whoosh.analysis import Token, Tokenizer
 
+from indexer.crf import pyvi_tagger
 from indexer.text import fold, normalize_with_map
 
-# pyvi 0.1.1's ViTokenizer.sylabelize pattern, verbatim, so our syllables are pyvi's syllables.
+# pyvi 0.1.1's ViTokenizer.sylabelize alternatives, verbatim, so our syllables are pyvi's
+# syllables; only its groups are made non-capturing, so that findall() returns the pieces.
 _PYVI_PATTERN = re.compile(
-    "("
-    + "|".join(
+    "|".join(
         [
             r"[A-ZĐ]+\.",
             r"Tp\.",
@@ -35,15 +37,15 @@ _PYVI_PATTERN = re.compile(
             ">>",
             "\n",
             r"\w+://[^\s]+",
-            r"([a-zA-Z0-9_.+-]+@([a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)",
-            r"\d+([\.,_]\d+)+",
+            r"(?:[a-zA-Z0-9_.+-]+@(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)",
+            r"\d+(?:[\.,_]\d+)+",
             r"[^\w\s]",
             r"\w+",
         ]
-    )
-    + ")",
+    ),
     re.UNICODE,
 )
+_PYVI_SPLIT = re.compile("(" + _PYVI_PATTERN.pattern + ")")
 _WORD_CHAR = re.compile(r"\w")
 _EDGE_PUNCT = re.compile(r"^\W+|\W+$")
 
@@ -75,31 +77,93 @@ class Segmentation:
 def segment(text: str) -> Segmentation:
     """Normalise ``text``, segment it into pyvi words and map every syllable back onto ``text``."""
     normalized, starts, ends = normalize_with_map(text)
-    pieces = [(m.group(), m.start(), m.end()) for m in _PYVI_PATTERN.finditer(normalized)]
-    joins = tag_joins([p[0] for p in pieces])
-    seg = Segmentation([], [], [], [], [])
-    pending_break = False
-    for (piece, start, end), join in zip(pieces, joins, strict=True):
-        if not _WORD_CHAR.search(piece):
-            pending_break = True
-            continue
+    pieces, piece_starts, piece_lengths = _split(normalized)
+    lead, length = _trims(pieces)
+    at = np.flatnonzero(length)  # a piece without a word character is dropped, leaving a break
+    if not len(at):
+        return Segmentation([], [], [], [], [])
+    breaks = np.diff(np.cumsum(length == 0)[at], prepend=0) > 0
+    joined = _join_flags(pieces)[at] & ~breaks
+    joined[0] = False
+    trimmed = np.flatnonzero(length[at] != piece_lengths[at]).tolist()
+    lead, length = lead[at], length[at]
+    first = (piece_starts[at] + lead).tolist()
+    last = (piece_starts[at] + lead + length).tolist()
+    syllables = [pieces[i] for i in at.tolist()]
+    for k in trimmed:
+        syllables[k] = syllables[k][lead[k] : lead[k] + length[k]]
+    if starts:
+        first, last = [starts[i] for i in first], [ends[i - 1] for i in last]
+    return Segmentation(syllables, first, last, joined.tolist(), breaks.tolist())
+
+
+def _split(normalized: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """pyvi's pieces of ``normalized``, where each starts, and their lengths."""
+    # Splitting on the captured pattern gives gap, piece, gap, ..., gap: the pieces findall()
+    # would return and, from the running length, where each one starts.
+    parts = _PYVI_SPLIT.split(normalized)
+    lengths = np.fromiter(map(len, parts), np.int64, len(parts))
+    return parts[1::2], np.cumsum(lengths)[:-1:2], lengths[1::2]
+
+
+_trim_codes: dict[str, int] = {}
+
+
+def _trims(pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """For each piece, where its syllable starts in it and how long it is: the piece without
+    edge punctuation; length 0 for a piece with no word character (punctuation, a line break)."""
+    try:
+        codes = np.fromiter(map(_trim_codes.get, pieces), np.int64, len(pieces))
+    except TypeError:  # a piece seen for the first time
+        if len(_trim_codes) > 200_000:
+            _trim_codes.clear()
+        codes = np.array([_trim_code(p) for p in pieces])
+    return codes >> 32, codes & 0xFFFFFFFF
+
+
+def _trim_code(piece: str) -> int:
+    """``offset << 32 | length`` of the syllable in ``piece``, cached (see ``_trims``)."""
+    code = _trim_codes.get(piece)
+    if code is not None:
+        return code
+    if not _WORD_CHAR.search(piece):
+        code = 0
+    else:
         core = _EDGE_PUNCT.sub("", piece)
-        start += piece.index(core[0]) if core else 0
-        end = start + len(core)
-        seg.joined.append(join and not pending_break and bool(seg.syllables))
-        seg.syllables.append(core)
-        seg.starts.append(starts[start] if starts else start)
-        seg.ends.append(ends[end - 1] if ends else end)
-        seg.breaks.append(pending_break)
-        pending_break = False
-    return seg
+        code = piece.index(core[0]) << 32 | len(core)
+    _trim_codes[piece] = code
+    return code
 
 
 def tag_joins(pieces: Sequence[str]) -> list[bool]:
     """For each pyvi piece, whether pyvi's tokenize() would glue it to the previous one with ``_``.
 
-    Same features, same model and same gluing rule as ``pyvi.ViTokenizer.tokenize``; features are
-    built once per piece instead of once per neighbour, which is what makes this faster.
+    Same model, same labels and same gluing rule as ``pyvi.ViTokenizer.tokenize``; the labels come
+    from ``indexer.crf``, which decodes pyvi's CRF itself instead of building feature strings for
+    crfsuite, and that is what makes this several times faster.
+    """
+    return _join_flags(pieces).tolist()
+
+
+def _join_flags(pieces: Sequence[str]) -> np.ndarray:
+    """``tag_joins`` as a boolean array."""
+    joins = np.zeros(len(pieces), bool)
+    if len(pieces) < 2:
+        return joins
+    tagger = pyvi_tagger()
+    labels, no_glue, titled = tagger.tag(pieces)
+    # pyvi glues an I_W piece unless either side is punctuation or starts with a digit, or the
+    # piece starts in title case after one that does not (a name starting after a lowercase word).
+    joins[1:] = (
+        (labels[1:] == tagger.inside) & ~no_glue[1:] & ~no_glue[:-1] & ~(titled[1:] & ~titled[:-1])
+    )
+    return joins
+
+
+def _crfsuite_joins(pieces: Sequence[str]) -> list[bool]:
+    """``tag_joins`` the way pyvi computes it: feature strings tagged by python-crfsuite.
+
+    The reference the tests hold ``tag_joins`` to, and the "before" of bench/segment_speed.py.
     """
     if not pieces:
         return []
@@ -165,7 +229,10 @@ _MODEL = None
 
 
 def _pyvi_model():
-    """Load pyvi's CRF tagger and n-gram lists once per process, on first use (it takes ~1 s)."""
+    """pyvi's crfsuite tagger and n-gram sets, loaded once per process on first use (~1 s).
+
+    Only ``_crfsuite_joins`` uses them; ``tag_joins`` reads the same model through ``indexer.crf``.
+    """
     global _MODEL
     if _MODEL is None:
         from pyvi.ViTokenizer import ViTokenizer
