@@ -291,6 +291,22 @@ def field_terms(kind: str, seg: Segmentation) -> list[tuple[str, int, int]]:
 FIELD_KINDS = ("syllables", "folded", "folded_bigrams", "completions")
 
 
+def index_terms(seg: Segmentation) -> dict[str, list[str]]:
+    """The terms of every kind in ``FIELD_KINDS``, as ``field_terms`` gives them without the
+    offsets: what the indexer needs, computed together so each syllable is folded once."""
+    folded = list(map(_folded, seg.syllables))
+    return {
+        "syllables": [syllable.lower() for syllable in seg.syllables],
+        "folded": folded,
+        "folded_bigrams": [
+            f"{before} {after}"
+            for before, after, split in zip(folded, folded[1:], seg.breaks[1:], strict=False)
+            if not split
+        ],
+        "completions": [term for term, _, _ in field_terms("completions", seg)],
+    }
+
+
 class VietnameseTokenizer(Tokenizer):
     """A Whoosh tokenizer for one kind of Vietnamese term (see ``FIELD_KINDS``).
 

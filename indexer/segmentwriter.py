@@ -75,7 +75,11 @@ def token_items(field, tokens: list[str]) -> tuple[list, list, list, list]:
         freqs = list(where.values())
         values = list(map(pack_uint, freqs))
     terms = [token.encode("utf-8") for token in where]
-    return terms, freqs, list(map(float, freqs)), values
+    return terms, freqs, [_WEIGHTS[f] if f < 64 else float(f) for f in freqs], values
+
+
+# Weights of frequencies, one float object each: a batch holds a million postings.
+_WEIGHTS = [float(freq) for freq in range(64)]
 
 
 _ONE_POSITION: dict[int, bytes] = {}  # position -> its pickled delta list; as many as positions
@@ -188,10 +192,12 @@ def _write_postings(fieldwriter: W3FieldWriter, schema, perdoc, postings: dict, 
     fieldmap = fieldwriter._fieldmap
     postfile = fieldwriter._postfile
     offset = postfile.tell()
+    float32: dict[float, float] = {}  # weight -> as a 32-bit float gives it back
     for name in sorted(postings):
         field_id = fieldmap.setdefault(name, len(fieldmap))
         prefix = pack_ushort(field_id)
         fixed = schema[name].format.fixed_value_size()
+        variable = fixed is None or fixed < 0
         # One length code per document, 0 where the field is empty.
         codes = (length_codes(perdoc, name) or b"").ljust(perdoc.doc_count_all(), b"\0")
         terms = postings[name]
@@ -204,18 +210,22 @@ def _write_postings(fieldwriter: W3FieldWriter, schema, perdoc, postings: dict, 
             if len(entries) == 1:
                 # Most terms occur in one document of a commit: the general loop, unrolled.
                 docnum, weight, vbytes = entries[0]
-                weight32 = _FLOAT32.unpack(_FLOAT32.pack(weight))[0]
+                weight32 = float32.get(weight)
+                if weight32 is None:
+                    weight32 = float32[weight] = _FLOAT32.unpack(_FLOAT32.pack(weight))[0]
                 code = codes[docnum]
                 data = dumps(
                     (
                         (docnum,),
                         None if weight32 == 1.0 else weight32,
-                        _mini_values([vbytes], fixed),
+                        (vbytes,) if variable else (None if fixed == 0 else vbytes),
                     ),
                     2,
                 )
-                data, level = _compressed(data, compression)
-                maxweight = max(0, weight)
+                level = 0
+                if compression and len(data) >= MIN_COMPRESSED_BYTES:
+                    data, level = _compressed(data, compression)
+                maxweight = weight if weight > 0 else 0
                 info = dumps((1, docnum, maxweight, level, code, code), 2)
                 size = len(info) + len(data)
                 out += (WHOOSH3_HEADER_MAGIC, pack_int(-size), info, data)
@@ -289,8 +299,6 @@ def _compressed(data: bytes, level: int) -> tuple[bytes, int]:
         packed = zlib.compress(data, level)
         if len(packed) < len(data) or not MIN_COMPRESSED_BYTES:
             return packed, level
-    elif level and not MIN_COMPRESSED_BYTES:
-        return zlib.compress(data, level), level
     return data, 0
 
 

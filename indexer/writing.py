@@ -26,7 +26,7 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from indexer.analysis import field_terms, segment
+from indexer.analysis import index_terms, segment
 from indexer.durability import DurableStorage, commit_durably
 from indexer.lengths import preload_lengths
 from indexer.merging import bounded_merge
@@ -129,9 +129,14 @@ def analyse_document(doc: Document) -> dict:
         fields["published"] = doc.published
         fields["year"] = str(doc.published.year)
     schema, indexed = _schema(), {}
+    title_terms, body_terms = index_terms(title), index_terms(body)
     for name, (kind, part) in TEXT_FIELDS.items():
-        segs = {"title": (title,), "body": (body,), "both": (title, body)}[part]
-        terms = [term for seg in segs for term, _, _ in field_terms(kind, seg)]
+        if part == "title":
+            terms = title_terms[kind]
+        elif part == "body":
+            terms = body_terms[kind]
+        else:
+            terms = title_terms[kind] + body_terms[kind]
         if terms:
             indexed[name] = token_items(schema[name], terms)
     fields = {k: v for k, v in fields.items() if v != ""}

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyvi import ViTokenizer
 
-from indexer.analysis import FIELD_KINDS, analyzer, field_terms, segment
+from indexer.analysis import FIELD_KINDS, analyzer, field_terms, index_terms, segment
 from indexer.text import normalize
-from tests.conftest import DEV, SEED_BODY, SEED_TEXT
+from tests.conftest import DEV, SEED_BODY, SEED_TEXT, dev_documents
 
 
 def _syllables_as_written(text):
@@ -119,3 +119,16 @@ def test_offsets_always_inside_and_matching(text):
     for kind in FIELD_KINDS:
         for _, start, end in field_terms(kind, seg):
             assert 0 <= start < end <= len(text)
+
+
+def test_index_terms_are_field_terms_without_offsets():
+    texts = [SEED_TEXT, "", "Hà Nội.", "—", *(doc.body for doc in dev_documents(200))]
+    compared = 0
+    for text in texts:
+        seg = segment(text)
+        together = index_terms(seg)
+        assert set(together) == set(FIELD_KINDS)
+        for kind in FIELD_KINDS:
+            assert together[kind] == [term for term, _, _ in field_terms(kind, seg)]
+            compared += len(together[kind])
+    assert compared > 100_000
