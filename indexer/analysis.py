@@ -12,6 +12,7 @@ import re
 import string
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 from whoosh.analysis import Token, Tokenizer
@@ -303,8 +304,28 @@ def index_terms(seg: Segmentation) -> dict[str, list[str]]:
             for before, after, split in zip(folded, folded[1:], seg.breaks[1:], strict=False)
             if not split
         ],
-        "completions": [term for term, _, _ in field_terms("completions", seg)],
+        "completions": _completions(seg),
     }
+
+
+def _completions(seg: Segmentation) -> list[str]:
+    """``field_terms("completions", seg)``'s terms, visiting only the syllables pyvi glued."""
+    syllables, terms = seg.syllables, []
+    first = last = -1  # the current word of several syllables: syllables[first : last + 1]
+    for i in compress(range(len(syllables)), seg.joined):
+        if i != last + 1:
+            terms += _completion(syllables[first : last + 1]) if first >= 0 else ()
+            first = i - 1
+        last = i
+    terms += _completion(syllables[first : last + 1]) if first >= 0 else ()
+    return terms
+
+
+def _completion(word: list[str]) -> tuple[str, ...]:
+    if not all(map(str.isalpha, word)):
+        return ()
+    written = " ".join(word)
+    return (_folded(written) + "\t" + written,)
 
 
 class VietnameseTokenizer(Tokenizer):

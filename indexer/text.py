@@ -60,7 +60,16 @@ def normalize_with_map(text: str) -> tuple[str, list[int] | None, list[int] | No
 
 
 def _fix_tones(text: str) -> str:
-    return _TONED_WORD.sub(lambda m: _fix_syllable_tone(m.group()), text)
+    # Most text already puts its tones where the rule does: look at each distinct toned word
+    # once, and rewrite the text only when one of them moves.
+    moved = {}
+    for word in set(_TONED_WORD.findall(text)):
+        fixed = _fix_syllable_tone(word)
+        if fixed != word:
+            moved[word] = fixed
+    if not moved:
+        return text
+    return _TONED_WORD.sub(lambda m: moved.get(m.group(), m.group()), text)
 
 
 @lru_cache(maxsize=65536)
