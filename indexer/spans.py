@@ -32,9 +32,14 @@ def encode_spans(seg: Segmentation) -> str:
 
 def decode_spans(encoded: str) -> list[tuple[int, int, bool]]:
     """Return ``(start, end, joined)`` for every syllable encoded by ``encode_spans``."""
+    starts, ends, joined = decode_span_arrays(encoded)
+    return list(zip(starts.tolist(), ends.tolist(), joined.tolist(), strict=True))
+
+
+def decode_span_arrays(encoded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``decode_spans`` as three arrays: starts and ends (int64), joined (bool)."""
     codes = np.frombuffer(encoded.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     numbers = codes - _SHIFT * (codes >= _SURROGATES)
     gaps, lengths, joined = numbers[0::2], numbers[1::2] >> 1, numbers[1::2] & 1
     ends = np.cumsum(gaps + lengths)
-    starts = (ends - lengths).tolist()
-    return list(zip(starts, ends.tolist(), (joined == 1).tolist(), strict=True))
+    return ends - lengths, ends, joined == 1

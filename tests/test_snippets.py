@@ -15,6 +15,7 @@ from indexer import analysis, snippets
 from indexer.analysis import Segmentation, segment
 from indexer.snippets import MatchTerms, highlight_all, snippet
 from indexer.spans import decode_spans, encode_spans
+from indexer.text import fold
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed" / "000_e74d3da79069b4c0.txt"
 MARK = re.compile(r"</?mark>")
@@ -365,3 +366,53 @@ def test_spans_are_encoded_as_they_always_were(seed, size):
     for text in (title, body, "", "x" * size + " Hà Nội " + "y" * size):
         seg = segment(text)
         assert encode_spans(seg) == reference_encoding(seg)
+
+
+# --- the array path finds what looking at every syllable finds ---------------------------------
+
+ODD_TEXTS = [
+    nfd("Hà Nội và Đà Nẵng, Thủy điện Hòa Bình"),
+    "Hà\u200bNội, Ha\u0300 Nô\u0323i và Ðà Nẵng\u00a0mới",
+    "hoà bình, thuỷ lợi, qúy khách, HÒA BÌNH",
+    "İstanbul và Σ ΣΟΦΊΑ, 한국 가 và Hà Nội",
+    "COVID-19 (2,5%) tại TP.HCM: “kỷ lục” ký kết, Kỳ và Kì, quý và quí",
+    "a" * 60 + " Hà Nội " + "b" * 50,
+]
+
+
+def doc_fields(doc) -> tuple:
+    return doc.firsts, doc.starts, doc.ends, doc.matched, doc.units, doc.bits
+
+
+def both_ways(text: str, spans: str, query: MatchTerms) -> tuple[tuple, tuple]:
+    fast = snippets._analyse(text, spans, query)
+    each = snippets._analyse_each(text, decode_spans(spans), query)
+    return doc_fields(fast), doc_fields(each)
+
+
+def test_array_path_marks_what_every_syllable_marks_on_dev_documents():
+    from tests.conftest import dev_documents
+
+    rng = random.Random(6)
+    compared = marked = 0
+    for doc in dev_documents(200):
+        for text in (doc.title, doc.body):
+            spans = spans_of(text)
+            syllables = [text[start:end] for start, end, _ in decode_spans(spans)]
+            for _ in range(3):
+                words = rng.sample(syllables, min(len(syllables), rng.randint(1, 3)))
+                words = [fold(w) if rng.random() < 0.4 else w for w in words]
+                fast, each = both_ways(text, spans, terms(*words, "không", "xyzzy"))
+                assert fast == each, (doc.id, words)
+                compared += 1
+                marked += bool(fast[3])
+    assert compared == 1200 and marked > 1000
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS)
+@pytest.mark.parametrize(
+    "query", [["Hà", "Nội"], ["ha", "noi"], ["hòa", "thủy"], ["ki", "quy"], ["istanbul", "σοφία"]]
+)
+def test_array_path_marks_what_every_syllable_marks_on_odd_text(text, query):
+    fast, each = both_ways(text, spans_of(text), terms(*query))
+    assert fast == each
