@@ -7,7 +7,8 @@ committed ones as unchanged and not wait on the dead process's write lock.
 - Three builds committing every 50 documents, each killed once at a random moment after its
   first commit, then run again to the end.
 - 75 builds committing every 10 documents, killed one after the other on the same index, each
-  once it has committed twice: every next build commits (the next writer succeeds), the count
+  once it has committed twice (at a random moment, or for about a third of them as soon as a
+  commit moves its segment in): every next build commits (the next writer succeeds), the count
   never goes down, and most kills land in the middle of a commit (they leave files of an
   unfinished commit, ``tests.kill_trials``), which the next build's commits must remove.
 - One build killed at the exact last step of a commit, before its table of contents is renamed
@@ -41,6 +42,8 @@ CHAIN_KILLS = 75
 CHAIN_DOCUMENTS = 1000
 CHAIN_BATCH = 10
 CHAIN_KILL_AFTER_S = (0.0, 0.5)
+# Commits take a small part of a build's time; this share of the kills waits for one to start.
+CHAIN_TARGETED = 0.3
 SUMMARY = re.compile(r"indexed (\d+), unchanged (\d+), skipped 0, rejected 0, deleted 0 in .*")
 TOC = re.compile(r"_MAIN_(\d+)\.toc")
 
@@ -175,6 +178,19 @@ def wait_for_commits(build: subprocess.Popen, index_dir: Path, generation: int, 
         time.sleep(0.005)
 
 
+def kill_when_a_commit_starts(build: subprocess.Popen, index_dir: Path) -> None:
+    """SIGKILL ``build`` as soon as a segment file appears in ``index_dir``: a commit has moved
+    it in and has yet to write the table of contents that names it (or has just done so)."""
+    deadline = time.monotonic() + FIRST_COMMIT_WAIT_S
+    known = set(os.listdir(index_dir))
+    while build.poll() is None and time.monotonic() < deadline:
+        names = set(os.listdir(index_dir))
+        if any(name.endswith(".seg") for name in names - known):
+            build.send_signal(signal.SIGKILL)
+            return
+        known = names
+
+
 @pytest.mark.slow
 def test_chained_kill_9_of_builds_never_loses_a_commit_and_next_build_cleans_up(tmp_path):
     """CHAIN_KILLS builds killed one after the other, each once it has committed two batches.
@@ -197,7 +213,10 @@ def test_chained_kill_9_of_builds_never_loses_a_commit_and_next_build_cleans_up(
         build = start_build(command, log)
         try:
             wait_for_commits(build, index_dir, generation, log)
-            time.sleep(rng.uniform(*CHAIN_KILL_AFTER_S))
+            if rng.random() < CHAIN_TARGETED:
+                kill_when_a_commit_starts(build, index_dir)
+            else:
+                time.sleep(rng.uniform(*CHAIN_KILL_AFTER_S))
             build.send_signal(signal.SIGKILL)  # harmless if the build already finished
         finally:
             build.kill()
