@@ -46,6 +46,26 @@ def bounded_merge(writer: SegmentWriter, segments: list) -> list:
     return list(segments)
 
 
+def small_segments(segments: list, limit_docs: int) -> list:
+    """The segments of at most ``limit_docs`` documents."""
+    return [segment for segment in segments if segment.doc_count_all() <= limit_docs]
+
+
+def merge_small(limit_docs: int):
+    """A merge policy: every segment of at most ``limit_docs`` documents merged into the
+    writer's new segment (a build's batches, or what interrupted builds left)."""
+
+    def policy(writer: SegmentWriter, segments: list) -> list:
+        chosen = small_segments(segments, limit_docs)
+        for segment in chosen:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+        return [segment for segment in segments if segment not in chosen]
+
+    return policy
+
+
 def _within_budget(segments: list, sizes: dict[str, int]) -> list:
     """The first of ``segments`` (smallest first) whose sizes add up to ``MAX_MERGE_BYTES``."""
     chosen, total = [], 0

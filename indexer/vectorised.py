@@ -25,10 +25,12 @@ from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer.columns import uses_columns
 from indexer.lengths import length_codes
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+_ABSENT = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
 # Answers kept per searcher, then forgotten all at once.
 MAX_REMEMBERED_NODES = 2000  # phrases: arrays of their matches
 MAX_REMEMBERED_STATISTICS = 100_000  # idf and average length of a term: ~200 bytes each
@@ -217,11 +219,14 @@ def _postings(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarr
     stored = POSTINGS_CACHE.get(key)
     if stored is None:
         # A segment never changes once written, so a term it lacks is remembered too.
-        if (fieldname, text) in reader:
+        if uses_columns(reader):
+            found = reader._terms.arrays(fieldname, text)
+            stored = _ABSENT if found is None else (found[0].astype(np.int32), found[1])
+        elif (fieldname, text) in reader:
             matcher = reader.postings(fieldname, text)
             stored = _decode(matcher.child if isinstance(matcher, FilterMatcher) else matcher)
         else:
-            stored = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
+            stored = _ABSENT
         stored = POSTINGS_CACHE.put(key, stored)
     docnums, tfs = stored[0].astype(np.int64), stored[1].astype(np.float64)
     deleted = _deleted(reader)

@@ -12,7 +12,7 @@ from indexer.index import open_index
 from indexer.writing import write_documents
 from tests.conftest import dev_documents
 
-DOCUMENTS = 300
+DOCUMENTS = 700
 
 
 def test_opening_a_searcher_does_not_copy_the_index_into_memory(tmp_path):

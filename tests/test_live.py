@@ -189,12 +189,12 @@ def test_a_build_commits_staged_segments_whole_even_while_a_server_takes_writes(
         return [doc(f"{prefix}-{n}", text) for n in range(30)]
 
     before = generation(index_dir)
-    write_documents(index_dir, long_documents("a"), workers=1)
+    write_documents(index_dir, long_documents("a"), workers=1, merge=False)
     assert generation(index_dir) == before + 1  # one batch of 30
     live = LiveWriter(index_dir)
     live.announce()
     try:
-        write_documents(index_dir, long_documents("b"), workers=1)
+        write_documents(index_dir, long_documents("b"), workers=1, merge=False)
         assert generation(index_dir) == before + 2
         assert live.replace([doc("le-1")]) == Written(created=1)
     finally:

@@ -18,7 +18,9 @@ def segment_readers(searcher) -> dict:
 
 @pytest.fixture
 def three_segments(tmp_path):
-    write_documents(tmp_path, [_doc(n, 1) for n in range(FIRST)], batch_size=10, workers=1)
+    write_documents(
+        tmp_path, [_doc(n, 1) for n in range(FIRST)], batch_size=10, workers=1, merge=False
+    )
     return tmp_path
 
 
@@ -49,7 +51,8 @@ def test_a_refreshed_searcher_sees_each_live_document_once(three_segments, optim
 def test_only_segments_that_changed_are_reopened(three_segments):
     index = open_index(three_segments)
     before = segment_readers(index.searcher())
-    write_documents(three_segments, [_doc(99, 1)], workers=1)  # adds a segment, deletes nothing
+    # adds a segment, deletes nothing
+    write_documents(three_segments, [_doc(99, 1)], workers=1, merge=False)
     added = refreshed(index.searcher(), index._ix)
     after = segment_readers(added)
     assert len(after) == len(before) + 1

@@ -37,7 +37,7 @@ def _doc(n: int, version: int) -> Document:
 def test_refreshed_searcher_sees_each_live_document_once(tmp_path, optimized):
     open_or_create(tmp_path)
     summary, _ = write_documents(
-        tmp_path, [_doc(n, 1) for n in range(FIRST)], batch_size=10, workers=1
+        tmp_path, [_doc(n, 1) for n in range(FIRST)], batch_size=10, workers=1, merge=False
     )
     assert summary.indexed == FIRST
     segments = whoosh_index.open_dir(tmp_path)._segments()
@@ -47,7 +47,7 @@ def test_refreshed_searcher_sees_each_live_document_once(tmp_path, optimized):
     assert searcher.doc_count() == FIRST
 
     updates = [_doc(int(doc_id[1:]), 2) for doc_id in UPDATED]
-    summary, _ = write_documents(tmp_path, updates, batch_size=10, workers=1)
+    summary, _ = write_documents(tmp_path, updates, batch_size=10, workers=1, merge=False)
     assert (summary.indexed, summary.unchanged) == (len(UPDATED), 0)
     assert delete_documents(tmp_path, [DELETED]) == 1
     if optimized:

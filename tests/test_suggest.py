@@ -18,7 +18,7 @@ TYPOS = ["thanh pho", "nguoif", "vietj", "tpo", "hoa", "sôngg", "ngưòi", "th�
 def searcher(tmp_path_factory):
     path = tmp_path_factory.mktemp("suggest")
     documents = dev_documents(150)
-    write_documents(path, documents, batch_size=50, workers=1)  # three segments
+    write_documents(path, documents, batch_size=50, workers=1, merge=False)  # three segments
     index = open_index(path)
     yield index.searcher()
     index.close()

@@ -4,6 +4,7 @@ Everything runs on real Whoosh indexes in tmp_path with real pyvi; ``--prune`` g
 command line because that is where the skipped files are worked out.
 """
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from indexer.sources import (
     check_length,
     document_from_mapping,
 )
+from indexer.writelock import announce_live_writer
 from indexer.writing import open_or_create, write_documents
 from tests.conftest import ROOT, SEED_DIR, TEST_DATA
 
@@ -258,3 +260,50 @@ def test_preloaded_lengths_answer_as_whooshs_reader(tmp_path):
     assert checked > 150
     perdoc.close()
     preloaded.close()
+
+
+def segment_sizes(index_dir: Path) -> list[int]:
+    return sorted(
+        segment.doc_count_all() for segment in whoosh_index.open_dir(index_dir)._segments()
+    )
+
+
+def numbered_documents(count: int, version: int = 1) -> list[Document]:
+    return [
+        Document(
+            id=f"m{n:03d}", title=f"Bản tin {n}", body=f"Nội dung số {n}, phiên bản {version}."
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_build_merges_its_batches_into_one_segment(tmp_path):
+    summary, _ = write_documents(tmp_path, numbered_documents(45), batch_size=10, workers=2)
+    assert summary.indexed == 45
+    assert segment_sizes(tmp_path) == [45]
+    hits = search(tmp_path, "phiên bản", per_page=100)
+    assert sorted(hit.id for hit in hits.hits) == [f"m{n:03d}" for n in range(45)]
+
+
+def test_the_next_build_merges_what_an_interrupted_one_left(tmp_path):
+    # An interrupted build commits its batches but never merges them.
+    write_documents(tmp_path, numbered_documents(30), batch_size=10, workers=1, merge=False)
+    assert segment_sizes(tmp_path) == [10, 10, 10]
+    summary, _ = write_documents(tmp_path, numbered_documents(30), batch_size=10, workers=1)
+    assert (summary.indexed, summary.unchanged) == (0, 30)
+    assert segment_sizes(tmp_path) == [30]
+
+
+def test_bigger_segments_and_a_live_writer_are_left_alone(tmp_path):
+    write_documents(tmp_path, numbered_documents(30), batch_size=10, workers=1)
+    changed = numbered_documents(12, version=2)
+    write_documents(tmp_path, changed[:2], batch_size=10, workers=1)  # one small segment
+    assert sorted(segment_sizes(tmp_path)) == [2, 30]  # the 30 (2 deleted) stay as they are
+    descriptor = announce_live_writer(tmp_path)
+    try:
+        write_documents(tmp_path, changed[2:], batch_size=5, workers=1)
+        assert segment_sizes(tmp_path) == [2, 5, 5, 30]  # no merge while a server writes
+    finally:
+        os.close(descriptor)
+    write_documents(tmp_path, changed, batch_size=10, workers=1)  # nothing new: merges
+    assert segment_sizes(tmp_path) == [12, 30]

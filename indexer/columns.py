@@ -1,0 +1,322 @@
+"""Posting lists and term tables as arrays: a Whoosh codec numpy reads without decoding.
+
+Whoosh's W3 codec writes every term's postings as pickled blocks (ids, weights and each
+posting's positions pickled again), zlib-compressed, and its term table as a hash table of
+records. Unpickling and inflating blocks was most of a query's matching time, the writer paid
+several Python calls per posting, and on news articles a posting took about 20 bytes (15 for a
+syllable pair) and a term 83. ``ColumnCodec`` keeps W3's stored fields and per-document
+columns and writes, for each field, in term order:
+
+- in ``.pst``, three arrays: each posting's document (``docs``) and frequency (``freqs``, its
+  weight: fields have boost 1), and for fields with positions each posting's positions,
+  posting after posting (``positions``);
+- in ``.trm``, the sorted terms and their statistics (``indexer.termtable``).
+
+A term's postings start where the previous term's end, so the term table's document
+frequencies say where each term's postings are. Every part of Whoosh reads these segments
+through ``ColumnTermsReader`` and ``ColumnMatcher``, which give Whoosh's own values; the
+ranking in ``indexer.vectorised`` reads the arrays directly (``ColumnTermsReader.arrays``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from whoosh import formats
+from whoosh.codec import base
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.matching import ListMatcher
+from whoosh.reading import TermNotFound
+from whoosh.system import pack_uint
+
+from indexer import arrayfile
+from indexer.termtable import FieldTerms, TermTable, term_statistics, write_term_table
+
+MAGIC = b"VSC1"
+SUPPORTED_FORMATS = (formats.Existence, formats.Frequency, formats.Positions)
+
+
+class ColumnCodec(W3Codec):
+    """Whoosh's W3 codec with postings and term tables stored as arrays (see the module)."""
+
+    def field_writer(self, storage, segment):
+        return ColumnFieldWriter(storage, segment)
+
+    def postings_writer(self, dbfile, byteids=False):
+        raise TypeError("ColumnCodec postings are written whole (ColumnFieldWriter)")
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        raise TypeError("ColumnCodec postings are read through ColumnTermsReader")
+
+    def terms_reader(self, storage, segment):
+        terms_name = segment.make_filename(self.TERMS_EXT)
+        postings_name = segment.make_filename(self.POSTS_EXT)
+        return ColumnTermsReader(
+            TermTable(storage.open_file(terms_name), storage.file_length(terms_name)),
+            segment.open_file(storage, self.POSTS_EXT),
+            storage.file_length(postings_name),
+        )
+
+
+def uses_columns(reader) -> bool:
+    """Whether a segment reader's postings are arrays (``ColumnCodec``)."""
+    return isinstance(reader.codec(), ColumnCodec)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class ColumnFieldWriter(base.FieldWriter):
+    """Writes a segment's postings a whole field at a time (``write_field``)."""
+
+    def __init__(self, storage, segment):
+        self._terms_file = segment.create_file(storage, W3Codec.TERMS_EXT)
+        self._postings_file = segment.create_file(storage, W3Codec.POSTS_EXT)
+        arrayfile.start(self._postings_file, MAGIC)
+        self._directory: dict[str, dict] = {}
+        self._terms: dict[str, tuple[list[bytes], dict]] = {}
+        self.is_closed = False
+
+    def write_field(
+        self,
+        fieldname: str,
+        terms: list[bytes],
+        docs: np.ndarray,
+        freqs: np.ndarray,
+        term_starts: np.ndarray,
+        positions: np.ndarray | None,
+        length_codes: np.ndarray,
+    ) -> None:
+        """Write one field's postings.
+
+        ``terms`` are sorted; term ``i``'s postings are ``docs[term_starts[i]:term_starts[i +
+        1]]`` (documents ascending) with ``freqs`` alongside; ``positions`` holds each
+        posting's ``freq`` positions, posting after posting (None for fields without);
+        ``length_codes`` is every document's byte-coded length of the field (0: none).
+        """
+        file = self._postings_file
+        places = {"docs": arrayfile.write_array(file, docs)}
+        places["freqs"] = arrayfile.write_array(file, freqs)
+        if positions is not None:
+            places["positions"] = arrayfile.write_array(file, positions)
+        self._directory[fieldname] = places
+        self._terms[fieldname] = (terms, term_statistics(docs, freqs, term_starts, length_codes))
+
+    def close(self):
+        arrayfile.finish(self._postings_file, self._directory)
+        write_term_table(self._terms_file, self._terms)
+        self._postings_file.close()
+        self._terms_file.close()
+        self.is_closed = True
+
+    def add_postings(self, schema, lengths, items):
+        raise TypeError("ColumnCodec postings are written whole (write_field)")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+class ColumnTermsReader(base.TermsReader):
+    """A segment's terms and postings, for Whoosh and for ``indexer.vectorised``."""
+
+    def __init__(self, table: TermTable, postfile, postings_length: int):
+        self._table = table
+        self._postfile = postfile
+        self._postings = arrayfile.ArrayReader(postfile, postings_length, MAGIC)
+
+    def _find(self, fieldname: str, tbytes: bytes) -> tuple[FieldTerms, int] | None:
+        terms = self._table.field(fieldname)
+        if terms is None:
+            return None
+        index = terms.find(tbytes)
+        return None if index is None else (terms, index)
+
+    def arrays(self, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        """The term's postings, deleted documents included: (documents, frequencies), or None
+        when the segment does not hold the term."""
+        found = self._find(fieldname, tbytes)
+        if found is None:
+            return None
+        terms, index = found
+        start, stop = int(terms.posting_starts[index]), int(terms.posting_starts[index + 1])
+        places = self._postings.directory[fieldname]
+        read = self._postings.read
+        return read(places["docs"], start, stop - start), read(places["freqs"], start, stop - start)
+
+    def __contains__(self, term):
+        return self._find(*term) is not None
+
+    def indexed_field_names(self):
+        return self._table.field_names
+
+    def terms(self):
+        return self._terms_after(self._table.field_names[0], b"") if self._table.field_names else ()
+
+    def terms_from(self, fieldname, prefix):
+        return self._terms_after(fieldname, prefix)
+
+    def _terms_after(self, fieldname: str, prefix: bytes) -> Iterator[tuple[str, bytes]]:
+        """Every (field, term) from ``prefix`` in ``fieldname`` on, fields in name order."""
+        for name in self._table.field_names:
+            if name < fieldname:
+                continue
+            terms = self._table.field(name)
+            first = terms.lower_bound(prefix) if name == fieldname else 0
+            for term in terms.terms_from(first):
+                yield name, term
+
+    def items(self):
+        return ((term, self.term_info(*term)) for term in self.terms())
+
+    def items_from(self, fieldname, prefix):
+        return ((term, self.term_info(*term)) for term in self.terms_from(fieldname, prefix))
+
+    def term_info(self, fieldname, tbytes):
+        found = self._find(fieldname, tbytes)
+        if found is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        terms, index = found
+        entry = terms.entry(index)
+        docs = self._postings.directory[fieldname]["docs"]
+        first = int(self._postings.read(docs, entry.posting_start, 1)[0])
+        last = int(self._postings.read(docs, entry.posting_start + entry.df - 1, 1)[0])
+        return entry.term_info(first, last)
+
+    def frequency(self, fieldname, tbytes):
+        return float(self._statistic(fieldname, tbytes, "total"))
+
+    def doc_frequency(self, fieldname, tbytes):
+        return self._statistic(fieldname, tbytes, "df")
+
+    def _statistic(self, fieldname: str, tbytes: bytes, name: str) -> int:
+        found = self._find(fieldname, tbytes)
+        if found is None:
+            raise KeyError((fieldname, tbytes))  # Whoosh's reader answers 0 for it
+        terms, index = found
+        return int(terms.statistics[name][index])
+
+    def matcher(self, fieldname, tbytes, format_, scorer=None):
+        info = self.term_info(fieldname, tbytes)
+        docs, freqs = self.arrays(fieldname, tbytes)
+        places, positions = self._postings.directory[fieldname], None
+        if "positions" in places:
+            count = int(freqs.sum(dtype=np.int64))
+            positions = self._postings.read(places["positions"], info._length, count)
+        return ColumnMatcher(
+            docs.tolist(),
+            freqs.tolist(),
+            format_,
+            scorer=scorer,
+            term=(fieldname, tbytes),
+            terminfo=info,
+            positions=positions,
+        )
+
+    def cursor(self, fieldname, fieldobj):
+        return ColumnFieldCursor(self, fieldname, fieldobj)
+
+    def close(self):
+        self._table.close()
+        self._postfile.close()
+
+
+class ColumnFieldCursor(base.FieldCursor):
+    """Walks one field's terms in order (what Whoosh's ``terms_within`` uses)."""
+
+    def __init__(self, terms_reader: ColumnTermsReader, fieldname: str, fieldobj):
+        self._reader, self._fieldname, self._fieldobj = terms_reader, fieldname, fieldobj
+        self._terms = terms_reader._table.field(fieldname)
+        self._index = 0
+
+    def first(self):
+        self._index = 0
+        return self.text()
+
+    def find(self, term):
+        if not isinstance(term, bytes):
+            term = self._fieldobj.to_bytes(term)
+        self._index = self._terms.lower_bound(term) if self._terms else 0
+        return self.text()
+
+    def next(self):
+        self._index += 1
+        return self.text()
+
+    def is_valid(self):
+        return self._terms is not None and self._index < self._terms.count
+
+    def text(self):
+        if not self.is_valid():
+            return None
+        return self._fieldobj.from_bytes(self._terms.term(self._index))
+
+    def term_info(self):
+        if not self.is_valid():
+            return None
+        return self._reader.term_info(self._fieldname, self._terms.term(self._index))
+
+
+class ColumnMatcher(ListMatcher):
+    """A term's postings from the arrays, with values in Whoosh's encoding for its format."""
+
+    def __init__(
+        self,
+        ids,
+        freqs,
+        format_,
+        scorer=None,
+        position=0,
+        term=None,
+        terminfo=None,
+        positions=None,
+    ):
+        boost = format_.field_boost
+        if isinstance(format_, (formats.Frequency, formats.Positions)):
+            weights = [f * boost for f in freqs]
+        else:
+            weights = [boost] * len(ids)
+        super().__init__(
+            ids,
+            weights,
+            None,
+            format_,
+            scorer=scorer,
+            position=position,
+            term=term,
+            terminfo=terminfo,
+        )
+        self._freqs = freqs
+        self._positions = positions
+        self._position_starts = None
+
+    def copy(self):
+        return ColumnMatcher(
+            self._ids,
+            self._freqs,
+            self._format,
+            self._scorer,
+            self._i,
+            self._term,
+            self._terminfo,
+            self._positions,
+        )
+
+    def _current_positions(self) -> list[int]:
+        if self._position_starts is None:
+            self._position_starts = np.concatenate(([0], np.cumsum(self._freqs)))
+        first = self._position_starts[self._i]
+        return self._positions[first : first + self._freqs[self._i]].tolist()
+
+    def value(self):
+        fmt = self._format
+        if isinstance(fmt, formats.Positions):
+            return fmt.encode(self._current_positions())
+        if isinstance(fmt, formats.Frequency):
+            return pack_uint(self._freqs[self._i])
+        return b""
+
+    def value_as(self, astype):
+        if astype == "positions" and self._positions is not None:
+            return self._current_positions()
+        return super().value_as(astype)
