@@ -46,17 +46,28 @@ def bounded_merge(writer: SegmentWriter, segments: list) -> list:
     return list(segments)
 
 
-def small_segments(segments: list, limit_docs: int) -> list:
-    """The segments of at most ``limit_docs`` documents."""
-    return [segment for segment in segments if segment.doc_count_all() <= limit_docs]
+def small_segments(segments: list, limit_docs: int, most_docs: int | None = None) -> list:
+    """The segments of at most ``limit_docs`` documents, in order; with ``most_docs``, only the
+    first of them that hold that many documents together (at least two)."""
+    small = [segment for segment in segments if segment.doc_count_all() <= limit_docs]
+    if most_docs is None:
+        return small
+    chosen, total = [], 0
+    for segment in small:
+        total += segment.doc_count_all()
+        if total > most_docs and len(chosen) >= 2:
+            break
+        chosen.append(segment)
+    return chosen
 
 
-def merge_small(limit_docs: int):
-    """A merge policy: every segment of at most ``limit_docs`` documents merged into the
-    writer's new segment (a build's batches, or what interrupted builds left)."""
+def merge_small(limit_docs: int, most_docs: int):
+    """A merge policy: segments of at most ``limit_docs`` documents (a build's batches, or what
+    interrupted builds left) merged into the writer's new segment, up to ``most_docs``
+    documents in all (``small_segments``)."""
 
     def policy(writer: SegmentWriter, segments: list) -> list:
-        chosen = small_segments(segments, limit_docs)
+        chosen = small_segments(segments, limit_docs, most_docs)
         for segment in chosen:
             reader = SegmentReader(writer.storage, writer.schema, segment)
             writer.add_reader(reader)

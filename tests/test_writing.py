@@ -24,7 +24,14 @@ from indexer.sources import (
     document_from_mapping,
 )
 from indexer.writelock import announce_live_writer
-from indexer.writing import open_or_create, write_documents
+from indexer.writing import (
+    analyse_document,
+    committing,
+    merge_batches,
+    open_or_create,
+    replace_document,
+    write_documents,
+)
 from tests.conftest import ROOT, SEED_DIR, TEST_DATA
 
 CORPUS = TEST_DATA / "corpus"
@@ -307,3 +314,15 @@ def test_bigger_segments_and_a_live_writer_are_left_alone(tmp_path):
         os.close(descriptor)
     write_documents(tmp_path, changed, batch_size=10, workers=1)  # nothing new: merges
     assert segment_sizes(tmp_path) == [12, 30]
+
+
+def test_merged_segments_stop_growing_at_a_bound(tmp_path):
+    documents = numbered_documents(45)
+    for first in range(0, 45, 5):  # nine segments of five, as a build commits them
+        with committing(open_or_create(tmp_path), 60, merge=False) as (writer, committed):
+            for document in documents[first : first + 5]:
+                replace_document(writer, committed, analyse_document(document))
+    assert segment_sizes(tmp_path) == [5] * 9
+    assert merge_batches(tmp_path, batch_size=5, most_docs=20) == 2
+    assert segment_sizes(tmp_path) == [5, 20, 20]  # the last small one alone is left
+    assert search(tmp_path, "phiên bản", per_page=100).total == 45
