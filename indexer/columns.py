@@ -144,6 +144,21 @@ class ColumnTermsReader(base.TermsReader):
         read = self._postings.read
         return read(places["docs"], start, stop - start), read(places["freqs"], start, stop - start)
 
+    def occurrences(
+        self, fieldname: str, tbytes: bytes
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``arrays`` and the postings' positions, posting after posting (fields with
+        positions), or None when the segment does not hold the term."""
+        found = self._find(fieldname, tbytes)
+        places = self._postings.directory.get(fieldname, {})
+        if found is None or "positions" not in places:
+            return None
+        terms, index = found
+        docs, freqs = self.arrays(fieldname, tbytes)
+        first = int(terms.position_starts[index])
+        count = int(terms.position_starts[index + 1]) - first
+        return docs, freqs, self._postings.read(places["positions"], first, count)
+
     def __contains__(self, term):
         return self._find(*term) is not None
 

@@ -119,7 +119,49 @@ class _Leaf:
             if isinstance(query, wq.AndMaybe):
                 return _and_maybe(required, other, self.size)
             return _and_not(required, other, self.size)
+        if isinstance(query, wq.Phrase) and query.slop == 1 and uses_columns(self.reader):
+            return self._phrase(query)
         return self._through_whoosh(query)
+
+    def _phrase(self, query: wq.Phrase) -> tuple[np.ndarray, np.ndarray]:
+        """Documents holding the words one after another, scored as Whoosh's phrase matcher
+        scores them: the sum of its words' term scores, times the phrase's boost."""
+        field = (
+            self.searcher.schema[query.fieldname]
+            if query.fieldname in self.searcher.schema
+            else None
+        )
+        if field is None or not query.words:
+            return _EMPTY
+        if not field.format or not field.format.supports("positions"):
+            raise Unsupported(f"a phrase in {query.fieldname}, which has no positions")
+        keys = []
+        for offset, word in enumerate(query.words):
+            try:
+                found = self.reader._terms.occurrences(query.fieldname, field.to_bytes(word))
+            except ValueError:
+                return _EMPTY
+            if found is None:
+                return _EMPTY
+            docs, freqs, positions = found
+            # (document, where the phrase would start) as one number per occurrence
+            starts = positions.astype(np.int64) - offset
+            key = (np.repeat(docs.astype(np.int64), freqs.astype(np.int64)) << 32) + starts
+            keys.append(key[starts >= 0])
+        matched = keys[0]
+        for key in keys[1:]:
+            matched = np.intersect1d(matched, key, assume_unique=True)
+        ids = np.unique(matched >> 32)
+        deleted = _deleted(self.reader)
+        if deleted is not None and len(ids):
+            ids = ids[~deleted[ids]]
+        if not len(ids):
+            return _EMPTY
+        scores = np.zeros(len(ids), dtype=np.float64)
+        for word in query.words:
+            term_ids, term_scores = self._term(wq.Term(query.fieldname, word))
+            scores += term_scores[np.searchsorted(term_ids, ids)]
+        return ids, scores * query.boost if query.boost != 1.0 else scores
 
     def _through_whoosh(self, query) -> tuple[np.ndarray, np.ndarray]:
         """One node (a phrase, say) by Whoosh's own matcher: a document at a time, but only the
