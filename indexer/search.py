@@ -172,17 +172,21 @@ def _run(
         options["groupedby"] = {
             name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS
         }
+    try:
+        matches = vectorised.match(searcher, compiled.query)
+    except vectorised.Unsupported:
+        pass  # what only Whoosh's collector runs
+    else:
+        matches = vectorised.restrict(searcher, matches, options["filter"], options["mask"])
+        counts = {name: matches.facet_counts(searcher, name) for name in FACETS if facets}
+        if sort == "relevance":
+            ranked = matches.top(limit)
+        else:
+            ranked = vectorised.sorted_top(searcher, matches, "published", sort == "newest", limit)
+        return compiled, _Outcome(len(matches), ranked, counts)
     if sort != "relevance":
         options["sortedby"] = "published"
         options["reverse"] = sort == "newest"
-    elif options["filter"] is None and options["mask"] is None:
-        try:
-            matches = vectorised.match(searcher, compiled.query)
-        except vectorised.Unsupported:
-            pass  # phrases and the like: Whoosh's collector runs them
-        else:
-            counts = {name: matches.facet_counts(searcher, name) for name in FACETS if facets}
-            return compiled, _Outcome(len(matches), matches.top(limit), counts)
     results = searcher.search(compiled.query, **options)
     counts = {name: results.groups(name) for name in FACETS if facets}
     ranked = [(hit.docnum, hit.score) for hit in results]

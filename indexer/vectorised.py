@@ -22,6 +22,7 @@ from weakref import WeakKeyDictionary
 
 import numpy as np
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
@@ -79,6 +80,48 @@ class Matches:
                 if count:
                     counts[values[ordinal]] = counts.get(values[ordinal], 0) + int(count)
         return counts
+
+
+def restrict(searcher, matches: Matches, allow=None, exclude=None) -> Matches:
+    """``matches`` without the documents ``exclude`` (a Whoosh query) matches, and only those
+    ``allow`` matches when it is given: Whoosh's ``filter`` and ``mask``."""
+    keep = np.ones(len(matches), dtype=bool)
+    for query, wanted in ((allow, True), (exclude, False)):
+        if query is not None:
+            found = np.fromiter(searcher.docs_for_query(query), dtype=np.int64)
+            keep &= np.isin(matches.docnums, found) == wanted
+    return Matches(matches.docnums[keep], matches.scores[keep])
+
+
+def sorted_top(
+    searcher, matches: Matches, fieldname: str, reverse: bool, count: int
+) -> list[tuple[int, object]]:
+    """The first ``count`` of ``matches`` in the order of ``fieldname``'s values, each with its
+    value: what Whoosh's ``search(sortedby=fieldname, reverse=...)`` ranks, and its scores."""
+    keys = np.empty(len(matches), dtype=object)
+    for reader, offset in _leaf_readers(searcher):
+        inside = (matches.docnums >= offset) & (matches.docnums < offset + reader.doc_count_all())
+        keys[inside] = _sort_keys(searcher, reader, offset, fieldname)[
+            matches.docnums[inside] - offset
+        ]
+    # Whoosh sorts (key, docnum) pairs, both reversed for reverse=True.
+    items = sorted(zip(keys.tolist(), matches.docnums.tolist(), strict=True), reverse=reverse)
+    return [(docnum, key) for key, docnum in items[:count]]
+
+
+def _sort_keys(searcher, reader, offset: int, fieldname: str) -> np.ndarray:
+    """Every document's sort key for ``fieldname`` in one segment, as Whoosh's categorizer
+    gives it (kept as long as the segment's reader)."""
+    cache = _segment_cache(reader)
+    key = ("sort", fieldname)
+    if key not in cache:
+        categorizer = sorting.MultiFacet.from_sortedby(fieldname).categorizer(searcher)
+        leaf = next(sub for sub, at in searcher.leaf_searchers() if at == offset)
+        categorizer.set_searcher(leaf, offset)
+        keys = np.empty(reader.doc_count_all(), dtype=object)
+        keys[:] = [categorizer.key_for(None, docnum) for docnum in range(len(keys))]
+        cache[key] = keys
+    return cache[key]
 
 
 def match(searcher, query: wq.Query) -> Matches:

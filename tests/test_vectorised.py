@@ -6,11 +6,13 @@ facets. Every query the dev set asks, with and without accents, plus negations, 
 phrases and short keyword queries, is compiled as search() compiles it and run both ways.
 """
 
+import datetime as dt
 import itertools
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from whoosh import query as wq
 from whoosh import sorting
 
 from indexer import vectorised
@@ -60,6 +62,8 @@ def _documents(numbered, version: int = 1):
             body=document.body + ("" if version == 1 else " Bản cập nhật."),
             source=SOURCES[n % len(SOURCES)],
             category=CATEGORIES[n % len(CATEGORIES)],
+            # Every seventh without a date; the others on 40 days, so that dates tie.
+            published=None if n % 7 == 0 else dt.datetime(2021, 3, 1) + dt.timedelta(n % 40),
         )
 
 
@@ -161,6 +165,42 @@ def test_search_pages_rank_and_count_as_whoosh_does(index_dir, query):
     assert [hit.id for hit in page.hits] == [hit["id"] for hit in whoosh_results[:20]]
 
 
+WHOOSH_OPTIONS = {
+    "newest": dict(sortedby="published", reverse=True),
+    "oldest": dict(sortedby="published", reverse=False),
+    "a source": dict(filter=wq.Term("source", "tuoitre")),
+    "not a category": dict(mask=wq.Term("category", "thoi-su")),
+    "dates": dict(
+        filter=wq.DateRange("published", dt.datetime(2021, 3, 5), dt.datetime(2021, 3, 20))
+    ),
+    "all at once": dict(
+        sortedby="published",
+        reverse=True,
+        filter=wq.Or([wq.Term("source", "dantri"), wq.Term("source", "vnexpress")]),
+        mask=wq.Term("category", "van-hoa"),
+    ),
+}
+
+
+@pytest.mark.parametrize("options", WHOOSH_OPTIONS.values(), ids=WHOOSH_OPTIONS.keys())
+@pytest.mark.parametrize("query", ["Hà Nội", "thành phố lớn nhất", "của", "sông OR núi"])
+def test_filters_masks_and_sorting_equal_whooshs(index_dir, query, options):
+    searcher = open_index(index_dir).searcher()
+    compiled = _compiled(searcher, query, Synonyms())
+    expected = [(hit.docnum, hit.score) for hit in searcher.search(compiled, limit=None, **options)]
+    assert len(expected) >= 2  # something to order
+    matches = vectorised.restrict(
+        searcher, vectorised.match(searcher, compiled), options.get("filter"), options.get("mask")
+    )
+    if "sortedby" in options:
+        found = vectorised.sorted_top(searcher, matches, "published", options["reverse"], 10**6)
+        assert found == expected
+    else:
+        found = matches.top(len(matches))
+        assert [docnum for docnum, _ in found] == [docnum for docnum, _ in expected]
+        assert [score for _, score in found] == pytest.approx([s for _, s in expected], rel=1e-9)
+
+
 def test_cache_stays_within_its_budget():
     cache = vectorised.PostingsCache(budget_bytes=1000)
 
@@ -182,7 +222,6 @@ def test_absent_terms_count_against_the_budget_too():
 
 def test_a_remembered_phrase_scores_with_each_querys_own_boost(index_dir):
     """Phrase answers are remembered per searcher without their boost, which scales them."""
-    from whoosh import query as wq
 
     searcher = open_index(index_dir).searcher()
     for boost in (1.0, 0.3, 2.5, 0.3):
