@@ -36,6 +36,7 @@ from whoosh import index as whoosh_index  # noqa: E402
 
 from bench import http as load  # noqa: E402
 from bench.index_speed import time_build, time_pyvi  # noqa: E402
+from bench.naive_service import whoosh_format_copy  # noqa: E402
 from bench.relevance import load_queries  # noqa: E402
 from indexer import open_index, search  # noqa: E402
 from indexer.text import fold, has_diacritics  # noqa: E402
@@ -227,10 +228,13 @@ def latency_figures(latencies_ms: list[float]) -> dict:
 
 
 def start_naive(index: Path, port: int, workers: int, log_path: Path):
-    """bench/naive_service.py under gunicorn's sync workers over ``index``."""
+    """bench/naive_service.py under gunicorn's sync workers, over a copy of ``index`` in
+    Whoosh's own format (``whoosh_format_copy``)."""
+    print("a copy of the index in Whoosh's own format, for the naive service ...", flush=True)
+    copy = whoosh_format_copy(index, index.with_name(index.name + "-whoosh-format"))
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--no-control-socket"]
     command += ["--bind", f"127.0.0.1:{port}", "bench.naive_service:create_app()"]
-    env = dict(os.environ, VIETSEARCH_NAIVE_INDEX=str(index))
+    env = dict(os.environ, VIETSEARCH_NAIVE_INDEX=str(copy))
     return load.launch(command, port, log_path, env)
 
 
