@@ -32,6 +32,8 @@ _TAIL = re.compile(r"\S*\Z")
 # text without spaces cannot turn into one giant unit.
 _MAX_GLUE = 40
 _ELLIPSIS = "…"
+# Up to this many syllables (a title), a text is looked at a syllable at a time.
+_FEW_SYLLABLES = 48
 _SEPARATOR = " … "
 
 
@@ -145,23 +147,27 @@ def _analyse(text: str, encoded_spans: str, terms: MatchTerms) -> _Doc:
     Looking at every syllable in Python took ~0.4 ms for a news article, most of a short query's
     time with ten hits; arrays over the text's code points find the units and the few syllables
     that can match, and only those are looked at (the same result, tests/test_snippets.py).
-    Phrases need every syllable's folded form: they take the general way.
+    Short texts (titles), where arrays cost more than they save, and phrases, which need every
+    syllable's folded form, take the general way.
     """
     starts, ends, joined = decode_span_arrays(encoded_spans)
-    if terms.phrases:
+    if terms.phrases or len(starts) <= _FEW_SYLLABLES:
         spans = list(zip(starts.tolist(), ends.tolist(), joined.tolist(), strict=True))
         return _analyse_each(text, spans, terms)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    spans = _Spans(starts.tolist(), ends.tolist(), joined.tolist())
-    doc = _Doc(text, spans, [], [], [], [], [], [])
+    doc = _Doc(text, _Spans(starts, ends, joined), [], [], [], [], [], [])
     firsts = _unit_firsts(codes, starts, ends, joined)
-    doc.firsts = firsts
-    doc.starts = starts[firsts[:-1]].tolist()
-    doc.ends = ends[np.array(firsts[1:]) - 1].tolist()
-    if max(map(sub, doc.ends, doc.starts)) > _MAX_GLUE:
+    unit_starts, unit_ends = starts[firsts[:-1]], ends[firsts[1:] - 1]
+    doc.firsts, doc.starts, doc.ends = firsts.tolist(), unit_starts.tolist(), unit_ends.tolist()
+    if (unit_ends - unit_starts).max() > _MAX_GLUE:
         _set_units(doc, _cap_units(doc))
-    candidates = np.flatnonzero(_may_match(codes, starts, ends, terms.folded)).tolist()
-    written = {i: text[spans.starts[i] : spans.ends[i]] for i in candidates}
+    candidates = np.flatnonzero(_may_match(codes, starts, ends, terms.folded))
+    written = {
+        i: text[start:end]
+        for i, start, end in zip(
+            candidates.tolist(), starts[candidates].tolist(), ends[candidates].tolist(), strict=True
+        )
+    }
     _mark(doc, written, terms)
     return doc
 
@@ -194,18 +200,18 @@ def _mark(
 
 
 class _Spans:
-    """``(start, end, joined)`` of syllable ``i``, from three lists, without a tuple for each."""
+    """``(start, end, joined)`` of syllable ``i``, from three arrays, without a tuple for each."""
 
     __slots__ = ("starts", "ends", "joined")
 
-    def __init__(self, starts: list[int], ends: list[int], joined: list[bool]):
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, joined: np.ndarray):
         self.starts, self.ends, self.joined = starts, ends, joined
 
     def __len__(self) -> int:
         return len(self.starts)
 
     def __getitem__(self, i: int) -> tuple[int, int, bool]:
-        return self.starts[i], self.ends[i], self.joined[i]
+        return int(self.starts[i]), int(self.ends[i]), bool(self.joined[i])
 
 
 def _folded_first_chars(size: int) -> np.ndarray:
@@ -246,25 +252,35 @@ def _counts_before(flags: np.ndarray) -> np.ndarray:
 def _may_match(
     codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, folded: frozenset[str]
 ) -> np.ndarray:
-    """A flag per syllable, set where its folded form may be one of ``folded``: same first
-    character and length, or a character that folds in some other way."""
+    """A flag per syllable, set where its folded form may be one of ``folded``: same length and
+    first two characters, or a character that folds in some other way."""
     first = np.take(_FOLDED_FIRST, codes, mode="clip")
     unusual = _counts_before(first == 0)
     flags = unusual[ends] > unusual[starts]
-    heads, lengths = first[starts], ends - starts
+    lengths = ends - starts
+    heads = first[starts]
+    # fold() spells y as i after a consonant (ký, kí): compare second characters that way.
+    seconds = first[np.minimum(starts + 1, len(first) - 1)]
+    seconds[seconds == ord("y")] = ord("i")
     for form in folded:
-        flags |= (heads == ord(form[0])) & (lengths == len(form))
+        same = (heads == ord(form[0])) & (lengths == len(form))
+        if len(form) > 1:
+            same &= seconds == ord("i" if form[1] == "y" else form[1])
+        flags |= same
     return flags
 
 
 def _unit_firsts(
     codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, joined: np.ndarray
-) -> list[int]:
+) -> np.ndarray:
     """``_split_units``' unit starts (with the sentinel), from arrays: a syllable starts a unit
     unless pyvi joined it to the one before or no whitespace separates them."""
     seen = _counts_before(np.take(_IS_SPACE, codes, mode="clip"))
     gapped = seen[starts[1:]] > seen[ends[:-1]]
-    return [0, *(np.flatnonzero(gapped & ~joined[1:]) + 1).tolist(), len(starts)]
+    firsts = np.empty(np.count_nonzero(gapped & ~joined[1:]) + 2, dtype=np.int64)
+    firsts[0], firsts[-1] = 0, len(starts)
+    firsts[1:-1] = np.flatnonzero(gapped & ~joined[1:]) + 1
+    return firsts
 
 
 def _phrase_marks(doc: _Doc, folded: list[str], phrases) -> dict[int, str]:
@@ -357,14 +373,17 @@ class _Run(NamedTuple):
 def _runs(doc: _Doc, limit: int) -> Iterator[_Run]:
     """For each marked syllable, the longest run of marks ending there within ``limit`` chars."""
     counts = [0] * (max(doc.bits) + 1)
-    units = doc.units
-    left = 0
-    for right, bit in enumerate(doc.bits):
+    units, bits, starts, ends = doc.units, doc.bits, doc.starts, doc.ends
+    left = mask = 0
+    for right, bit in enumerate(bits):
         counts[bit] += 1
-        while left < right and doc.ends[units[right]] - doc.starts[units[left]] > limit:
-            counts[doc.bits[left]] -= 1
+        mask |= 1 << bit
+        while left < right and ends[units[right]] - starts[units[left]] > limit:
+            gone = bits[left]
+            counts[gone] -= 1
+            if not counts[gone]:
+                mask &= ~(1 << gone)
             left += 1
-        mask = sum(1 << b for b, n in enumerate(counts) if n)
         yield _Run(units[left], units[right], right - left + 1, mask)
 
 
