@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyvi import ViTokenizer
 
+from indexer import analysis
 from indexer.analysis import FIELD_KINDS, analyzer, field_terms, index_terms, segment
 from indexer.text import normalize
 from tests.conftest import DEV, SEED_BODY, SEED_TEXT, dev_documents
@@ -132,3 +133,37 @@ def test_index_terms_are_field_terms_without_offsets():
             assert together[kind] == [term for term, _, _ in field_terms(kind, seg)]
             compared += len(together[kind])
     assert compared > 100_000
+
+
+# --- long runs without spaces: split in linear time, the same pieces elsewhere ----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SEED_TEXT,
+        "Liên hệ x@y.com hoặc " + "a-" * 300 + " rồi z@w.vn nhé",
+        "Hà Nội " + "a." * 50_000 + " và " + "-" * 50_000 + " x@y.com Nội",
+        "x" * 300_000,
+    ],
+)
+def test_long_runs_split_as_pyvi_splits_everything_else(text):
+    parts = analysis._split_parts(text)
+    assert "".join(parts) == text
+    runs = list(analysis._LONG_RUNS.finditer(text))
+    if not runs:
+        assert parts == analysis._PYVI_SPLIT.split(text)
+        return
+    # Pieces never cross whitespace: before the first long run and after the last, pyvi's.
+    before = analysis._PYVI_SPLIT.split(text[: runs[0].start()])[1::2]
+    after = analysis._PYVI_SPLIT.split(text[runs[-1].end() :])[1::2]
+    pieces = parts[1::2]
+    assert pieces[: len(before)] == before
+    assert pieces[len(pieces) - len(after) :] == after
+
+
+def test_an_e_mail_in_a_long_run_comes_out_as_its_parts():
+    run = "x@y.com" + "." * analysis.LONG_RUN
+    assert "x@y.com" in analysis._PYVI_SPLIT.split(run)
+    assert ["x", "@", "y", ".", "com"] == analysis._split_parts(run)[1:10:2]
+    assert segment("Hà Nội " + run).syllables == ["Hà", "Nội", "x", "y", "com"]
