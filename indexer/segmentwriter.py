@@ -129,7 +129,14 @@ class BulkSegmentWriter(SegmentWriter):
         # Whoosh reads a length per document and field, one file read each without this.
         reader._perdoc = PreloadedLengths(reader._perdoc)
         names = {name for name in reader.indexed_field_names() if name in self.schema}
+        lengths = self.perdocwriter._fieldlengths
+        before = dict(lengths)
         docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
+        # Whoosh adds each document's length as stored, rounded to a byte; the totals that
+        # BM25's average length comes from stay exact when no document was deleted.
+        if docmap is None:
+            for name in list(lengths):
+                lengths[name] = before.get(name, 0) + reader.field_length(name)
         renumber = np.arange(basedoc, basedoc + reader.doc_count_all(), dtype=np.int64)
         if docmap is not None:  # documents deleted: they take no number
             renumber[:] = -1

@@ -128,9 +128,13 @@ def test_phrases_find_and_score_as_in_whooshs_index(both, documents):
                 for name in ("body", "body_fold"):
                     terms = words if name == "body" else [fold(w) for w in words]
                     hits = searcher.search(Phrase(name, terms), limit=None)
-                    found.append([(hit.docnum, round(hit.score, 9)) for hit in hits])
+                    found.append({hit.docnum: hit.score for hit in hits})
             results.append(found)
-    assert results[0] == results[1]
+    for ours, theirs in zip(*results, strict=True):
+        assert ours.keys() == theirs.keys()
+        # Whoosh's merge sums document lengths rounded to a byte, ours keeps the totals
+        # exact (test_merged_length_totals_stay_exact): BM25's average length differs a little.
+        assert list(ours.values()) == pytest.approx(list(theirs.values()), rel=0.01)
     assert sum(map(len, results[0])) >= 80  # every phrase finds its document, twice
 
 
@@ -217,3 +221,23 @@ def test_merging_sorts_long_terms_that_share_their_first_bytes(tmp_path):
             writer.delete_by_term("id", f"d1-{n}")
         writer.commit(optimize=True)
     assert postings_of(tmp_path / "ours") == postings_of(tmp_path / "theirs")
+
+
+def test_merged_length_totals_stay_exact(tmp_path, analysed):
+    """A merge without deletions keeps each field's total length (BM25's average length comes
+    from it) as the unmerged segments had it, not a sum of lengths rounded to a byte: the same
+    documents rank the same merged or not (dev nDCG moved 0.877 -> 0.875 with rounded sums)."""
+    ix = whoosh_index.create_in(tmp_path, build_schema())
+    for part in (analysed[:100], analysed[100:]):
+        writer = BulkSegmentWriter(ix)
+        for fields_ in part:
+            writer.add_indexed(fields_)
+        writer.commit(merge=False)
+    with ix.reader() as reader:
+        totals = {name: reader.field_length(name) for name in TEXT_FIELDS}
+    writer = BulkSegmentWriter(ix)
+    writer.commit(optimize=True)
+    with ix.reader() as reader:
+        assert reader.is_atomic()
+        assert {name: reader.field_length(name) for name in TEXT_FIELDS} == totals
+    assert totals["body"] == sum(len(fields_["_indexed"]["body"]) for fields_ in analysed)
