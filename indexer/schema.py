@@ -7,10 +7,11 @@ diacritics (they reward words kept together), ``completions`` pyvi's compound wo
 folded form for autocompletion. The original text is stored with the syllable offsets, so
 snippets never run pyvi again.
 
-Every field costs indexing time and disk (Whoosh spends ~10 µs and ~100 bytes per distinct term
-per segment): an accented bigram field and a pyvi-words field were dropped in version 4 because
-on ../shared/data/dev they added nothing the folded bigrams did not already give (see
-bench/README.md), while doubling the writer's time and the index size.
+Every field costs indexing time and disk (about 20 bytes a distinct term and 3 a posting, plus
+2 a position, in the array format of ``indexer.columns``): an accented bigram field and a
+pyvi-words field were dropped in version 4 because on ../shared/data/dev they added nothing the
+folded bigrams did not already give (see bench/README.md), while doubling the writer's time and
+the index size.
 """
 
 from __future__ import annotations
