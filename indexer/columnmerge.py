@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.termtable import prefix_numbers
+
 PREFIX_BYTES = 16
 
 
@@ -41,48 +43,43 @@ class FieldSource:
 
 @dataclass
 class MergedField:
-    """Sorted terms (a blob and each one's length) and their postings, ready to write."""
+    """Sorted terms (term ``i`` is ``blob[term_ends[i]:term_ends[i + 1]]``) and their postings
+    (``docs[term_starts[i]:term_starts[i + 1]]``), ready to write."""
 
     blob: bytes
-    term_lengths: np.ndarray
+    term_ends: np.ndarray
     docs: np.ndarray
     freqs: np.ndarray
     term_starts: np.ndarray
     positions: np.ndarray | None
 
-    def terms(self) -> list[bytes]:
-        """The terms, one bytes object each."""
-        ends = np.concatenate(([0], np.cumsum(self.term_lengths))).tolist()
-        blob = self.blob
-        return [blob[start:end] for start, end in zip(ends, ends[1:], strict=False)]
-
 
 def merge_fields(sources: list[FieldSource]) -> MergedField:
     """Merge the sources' terms and postings; documents of later sources come after earlier
     ones' (each term's postings stay in document order)."""
-    order, term_of_entry, unique_entries = _merged_term_order(sources)
+    # Every source's terms as entries: which source, and which of its terms.
     source_of = np.concatenate([np.full(s.term_count, n) for n, s in enumerate(sources)])
     index_of = np.concatenate([np.arange(s.term_count) for s in sources])
+    order, term_of_entry, unique_entries = _merged_term_order(sources, source_of, index_of)
     source_of, index_of = source_of[order], index_of[order]
     # Where every source's postings sit once all sources' arrays are concatenated.
-    posting_base = _bases([len(s.docs) for s in sources])
+    posting_base = _starts(np.array([len(s.docs) for s in sources]))
     posting_starts = np.concatenate([s.posting_starts[:-1] for s in sources])[order]
     posting_counts = np.concatenate([np.diff(s.posting_starts) for s in sources])[order]
     picked = _ranges(posting_base[source_of] + posting_starts, posting_counts)
     docs = np.concatenate([s.docs for s in sources])[picked]
     freqs = np.concatenate([s.freqs for s in sources])[picked]
     terms = np.repeat(term_of_entry, posting_counts)
+    kept = docs >= 0
     positions = None
     if sources[0].positions is not None:
-        position_base = _bases([len(s.positions) for s in sources])
+        position_base = _starts(np.array([len(s.positions) for s in sources]))
         position_starts = np.concatenate(
             [base + _starts(s.freqs) for base, s in zip(position_base, sources, strict=True)]
         )[picked]
-        kept = docs >= 0
         positions = np.concatenate([s.positions for s in sources])[
             _ranges(position_starts[kept], freqs[kept])
         ]
-    kept = docs >= 0
     docs, freqs, terms = docs[kept], freqs[kept], terms[kept]
     # Terms whose every posting was deleted disappear.
     present = np.zeros(len(unique_entries), dtype=bool)
@@ -92,40 +89,36 @@ def merge_fields(sources: list[FieldSource]) -> MergedField:
     term_starts = np.flatnonzero(np.concatenate(([True], terms[1:] != terms[:-1])))
     if not len(docs):
         term_starts = np.zeros(0, dtype=np.int64)
-    blob, lengths = _term_blob(
-        sources, source_of[unique_entries[present]], index_of[unique_entries[present]]
-    )
-    return MergedField(blob, lengths, docs, freqs, term_starts, positions)
+    firsts = unique_entries[present]
+    blob, ends = _term_blob(sources, source_of[firsts], index_of[firsts])
+    return MergedField(blob, ends, docs, freqs, term_starts, positions)
 
 
-def _merged_term_order(sources: list[FieldSource]):
+def _merged_term_order(sources: list[FieldSource], source_of: np.ndarray, index_of: np.ndarray):
     """Every source's terms sorted together: (the order of all entries, each sorted entry's
     merged term number, the first entry of each merged term)."""
-    blobs = [s.blob for s in sources]
     firsts, seconds, lengths = [], [], []
     for source in sources:
-        first, second = _prefix_numbers(source.blob, source.term_ends)
+        first, second = prefix_numbers(source.blob, source.term_ends, PREFIX_BYTES // 8).T
         firsts.append(first)
         seconds.append(second)
         # Zero padding ties a short term with its extensions: its length breaks the tie. Longer
         # terms tie on their first bytes whatever their length, and are compared whole.
         lengths.append(np.minimum(np.diff(source.term_ends), PREFIX_BYTES + 1).astype(np.int64))
     first, second, length = map(np.concatenate, (firsts, seconds, lengths))
-    source_of = np.concatenate([np.full(s.term_count, n) for n, s in enumerate(sources)])
     order = np.lexsort((source_of, length, second, first))
     first, second, length = first[order], second[order], length[order]
     same = (first[1:] == first[:-1]) & (second[1:] == second[:-1]) & (length[1:] == length[:-1])
     long_ties = np.flatnonzero(same & (length[1:] > PREFIX_BYTES))
     if len(long_ties):
-        order, same = _sort_long_ties(order, same, long_ties, sources, blobs)
+        order, same = _sort_long_ties(order, same, long_ties, sources, source_of, index_of)
     new_term = np.concatenate(([True], ~same))
     return order, np.cumsum(new_term) - 1, np.flatnonzero(new_term)
 
 
-def _sort_long_ties(order, same, long_ties, sources, blobs):
+def _sort_long_ties(order, same, long_ties, sources, source_of, index_of):
     """Order runs of entries longer than 16 bytes that tie on those by their whole terms."""
-    source_of = np.concatenate([np.full(s.term_count, n) for n, s in enumerate(sources)])
-    index_of = np.concatenate([np.arange(s.term_count) for s in sources])
+    blobs = [s.blob for s in sources]
     ends = [s.term_ends.tolist() for s in sources]
 
     def term(entry: int) -> bytes:
@@ -147,34 +140,23 @@ def _sort_long_ties(order, same, long_ties, sources, blobs):
     return order, same
 
 
-def _prefix_numbers(blob: bytes, ends: np.ndarray, chunk: int = 1 << 16):
-    """The first 16 bytes of every term (zero-padded) as two big-endian numbers."""
-    count = len(ends) - 1
-    data = np.frombuffer(blob + b"\0" * PREFIX_BYTES, dtype=np.uint8)
-    numbers = np.zeros((count, 2), dtype=np.uint64)
-    for first in range(0, count, chunk):
-        last = min(first + chunk, count)
-        starts = ends[first:last].astype(np.int64)
-        stops = ends[first + 1 : last + 1].astype(np.int64)
-        at = starts[:, None] + np.arange(PREFIX_BYTES)
-        sixteen = np.where(at < stops[:, None], data[at], 0).astype(np.uint8)
-        numbers[first:last] = sixteen.view(">u8").astype(np.uint64)
-    return numbers[:, 0].copy(), numbers[:, 1].copy()
-
-
 def _term_blob(sources, source_of: np.ndarray, index_of: np.ndarray) -> tuple[bytes, np.ndarray]:
-    """The merged terms as one blob and their lengths."""
+    """The merged terms as one blob, and where each ends in it (from 0)."""
     ends = [s.term_ends.tolist() for s in sources]
     blobs = [s.blob for s in sources]
     parts = [
         blobs[s][ends[s][i] : ends[s][i + 1]]
         for s, i in zip(source_of.tolist(), index_of.tolist(), strict=True)
     ]
-    return b"".join(parts), np.fromiter(map(len, parts), np.int64, len(parts))
+    return joined(parts)
 
 
-def _bases(sizes: list[int]) -> np.ndarray:
-    return np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+def joined(terms: list[bytes]) -> tuple[bytes, np.ndarray]:
+    """``terms`` as one blob, and where each ends in it (from 0): term ``i`` is
+    ``blob[ends[i]:ends[i + 1]]``."""
+    ends = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, terms), np.int64, len(terms)), out=ends[1:])
+    return b"".join(terms), ends
 
 
 def _starts(counts: np.ndarray) -> np.ndarray:

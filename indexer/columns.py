@@ -75,13 +75,14 @@ class ColumnFieldWriter(base.FieldWriter):
         self._postings_file = segment.create_file(storage, W3Codec.POSTS_EXT)
         arrayfile.start(self._postings_file, MAGIC)
         self._directory: dict[str, dict] = {}
-        self._terms: dict[str, tuple[list[bytes], dict]] = {}
+        self._terms: dict[str, tuple[bytes, np.ndarray, dict]] = {}
         self.is_closed = False
 
     def write_field(
         self,
         fieldname: str,
-        terms: list[bytes],
+        blob: bytes,
+        term_ends: np.ndarray,
         docs: np.ndarray,
         freqs: np.ndarray,
         term_starts: np.ndarray,
@@ -90,10 +91,11 @@ class ColumnFieldWriter(base.FieldWriter):
     ) -> None:
         """Write one field's postings.
 
-        ``terms`` are sorted; term ``i``'s postings are ``docs[term_starts[i]:term_starts[i +
-        1]]`` (documents ascending) with ``freqs`` alongside; ``positions`` holds each
-        posting's ``freq`` positions, posting after posting (None for fields without);
-        ``length_codes`` is every document's byte-coded length of the field (0: none).
+        Term ``i`` is ``blob[term_ends[i]:term_ends[i + 1]]``, in sorted order; its postings
+        are ``docs[term_starts[i]:term_starts[i + 1]]`` (documents ascending) with ``freqs``;
+        ``positions`` holds each posting's ``freq`` positions, posting after posting (None for
+        fields without); ``length_codes`` is every document's byte-coded length of the field
+        (0: none).
         """
         file = self._postings_file
         places = {"docs": arrayfile.write_array(file, docs)}
@@ -101,7 +103,8 @@ class ColumnFieldWriter(base.FieldWriter):
         if positions is not None:
             places["positions"] = arrayfile.write_array(file, positions)
         self._directory[fieldname] = places
-        self._terms[fieldname] = (terms, term_statistics(docs, freqs, term_starts, length_codes))
+        statistics = term_statistics(docs, freqs, term_starts, length_codes)
+        self._terms[fieldname] = (blob, term_ends, statistics)
 
     def close(self):
         arrayfile.finish(self._postings_file, self._directory)
@@ -136,13 +139,7 @@ class ColumnTermsReader(base.TermsReader):
         """The term's postings, deleted documents included: (documents, frequencies), or None
         when the segment does not hold the term."""
         found = self._find(fieldname, tbytes)
-        if found is None:
-            return None
-        terms, index = found
-        start, stop = int(terms.posting_starts[index]), int(terms.posting_starts[index + 1])
-        places = self._postings.directory[fieldname]
-        read = self._postings.read
-        return read(places["docs"], start, stop - start), read(places["freqs"], start, stop - start)
+        return None if found is None else self._postings_of(fieldname, *found)
 
     def occurrences(
         self, fieldname: str, tbytes: bytes
@@ -150,14 +147,19 @@ class ColumnTermsReader(base.TermsReader):
         """``arrays`` and the postings' positions, posting after posting (fields with
         positions), or None when the segment does not hold the term."""
         found = self._find(fieldname, tbytes)
-        places = self._postings.directory.get(fieldname, {})
-        if found is None or "positions" not in places:
+        if found is None or "positions" not in self._postings.directory[fieldname]:
             return None
-        terms, index = found
-        docs, freqs = self.arrays(fieldname, tbytes)
+        return (*self._postings_of(fieldname, *found), self._positions_of(fieldname, *found))
+
+    def _postings_of(self, fieldname: str, terms: FieldTerms, index: int):
+        start, stop = int(terms.posting_starts[index]), int(terms.posting_starts[index + 1])
+        places, read = self._postings.directory[fieldname], self._postings.read
+        return read(places["docs"], start, stop - start), read(places["freqs"], start, stop - start)
+
+    def _positions_of(self, fieldname: str, terms: FieldTerms, index: int) -> np.ndarray:
         first = int(terms.position_starts[index])
         count = int(terms.position_starts[index + 1]) - first
-        return docs, freqs, self._postings.read(places["positions"], first, count)
+        return self._postings.read(self._postings.directory[fieldname]["positions"], first, count)
 
     def __contains__(self, term):
         return self._find(*term) is not None
@@ -212,12 +214,15 @@ class ColumnTermsReader(base.TermsReader):
         return int(terms.statistics[name][index])
 
     def matcher(self, fieldname, tbytes, format_, scorer=None):
-        info = self.term_info(fieldname, tbytes)
-        docs, freqs = self.arrays(fieldname, tbytes)
-        places, positions = self._postings.directory[fieldname], None
-        if "positions" in places:
-            count = int(freqs.sum(dtype=np.int64))
-            positions = self._postings.read(places["positions"], info._length, count)
+        found = self._find(fieldname, tbytes)
+        if found is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        terms, index = found
+        docs, freqs = self._postings_of(fieldname, terms, index)
+        info = terms.entry(index).term_info(int(docs[0]), int(docs[-1]))
+        positions = None
+        if "positions" in self._postings.directory[fieldname]:
+            positions = self._positions_of(fieldname, terms, index)
         return ColumnMatcher(
             docs.tolist(),
             freqs.tolist(),

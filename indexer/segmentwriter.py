@@ -21,7 +21,7 @@ from whoosh import formats
 from whoosh.writing import SegmentWriter
 
 from indexer import columns
-from indexer.columnmerge import FieldSource, merge_fields
+from indexer.columnmerge import FieldSource, joined, merge_fields
 from indexer.lengths import PreloadedLengths, length_codes
 
 
@@ -132,13 +132,13 @@ class BulkSegmentWriter(SegmentWriter):
         lengths = self.perdocwriter._fieldlengths
         before = dict(lengths)
         docmap = self.write_per_doc(set(self.schema.names()) | names, reader)
-        # Whoosh adds each document's length as stored, rounded to a byte; the totals that
-        # BM25's average length comes from stay exact when no document was deleted.
+        renumber = np.arange(basedoc, basedoc + reader.doc_count_all(), dtype=np.int64)
         if docmap is None:
+            # Whoosh adds each document's length as stored, rounded to a byte; the totals that
+            # BM25's average length comes from stay exact when no document was deleted.
             for name in list(lengths):
                 lengths[name] = before.get(name, 0) + reader.field_length(name)
-        renumber = np.arange(basedoc, basedoc + reader.doc_count_all(), dtype=np.int64)
-        if docmap is not None:  # documents deleted: they take no number
+        else:  # documents deleted: they take no number
             renumber[:] = -1
             renumber[list(docmap)] = list(docmap.values())
         # The reader is closed once this returns: its postings are read now.
@@ -219,17 +219,20 @@ def write_segment_postings(
             sources.insert(0, _own_source(fields[name], positional))
         if len(sources) == 1 and name in fields:
             source = sources[0]
-            terms = _terms(source.blob, source.term_ends)
-            docs, freqs, positions = source.docs, source.freqs, source.positions
-            starts = source.posting_starts[:-1]
+            blob, ends, docs = source.blob, source.term_ends, source.docs
+            freqs, starts, positions = source.freqs, source.posting_starts[:-1], source.positions
         else:
-            field_postings = merge_fields(sources)
-            terms, docs, freqs = field_postings.terms(), field_postings.docs, field_postings.freqs
-            starts, positions = field_postings.term_starts, field_postings.positions
+            merged_field = merge_fields(sources)
+            blob, ends, docs = merged_field.blob, merged_field.term_ends, merged_field.docs
+            freqs, starts, positions = (
+                merged_field.freqs,
+                merged_field.term_starts,
+                merged_field.positions,
+            )
         if not isinstance(field.format, (formats.Frequency, formats.Positions)):
             freqs = np.ones_like(freqs)  # Existence: a term is in a document or not
         codes = np.frombuffer((length_codes(perdoc, name) or b"").ljust(doc_count, b"\0"), np.uint8)
-        fieldwriter.write_field(name, terms, docs, freqs, starts, positions, codes)
+        fieldwriter.write_field(name, blob, ends, docs, freqs, starts, positions, codes)
 
 
 def field_source(terms_reader, fieldname: str, renumber: np.ndarray) -> FieldSource:
@@ -251,20 +254,15 @@ def field_source(terms_reader, fieldname: str, renumber: np.ndarray) -> FieldSou
 
 def _own_source(postings: _FieldPostings, positional: bool) -> FieldSource:
     terms, docs, freqs, starts, positions = _sorted_postings(postings, positional)
-    ends = np.concatenate(([0], np.cumsum([len(term) for term in terms], dtype=np.int64)))
+    blob, ends = joined(terms)
     return FieldSource(
-        blob=b"".join(terms),
+        blob=blob,
         term_ends=ends,
         posting_starts=np.append(starts, len(docs)),
         docs=docs.astype(np.int64),
         freqs=freqs,
         positions=positions,
     )
-
-
-def _terms(blob: bytes, ends: np.ndarray) -> list[bytes]:
-    ends = ends.tolist()
-    return [blob[start:end] for start, end in zip(ends, ends[1:], strict=False)]
 
 
 def _sorted_postings(postings: _FieldPostings, positional: bool):
@@ -283,17 +281,16 @@ def _sorted_postings(postings: _FieldPostings, positional: bool):
     # Documents come in order, so sorting by term alone keeps each term's documents (and each
     # posting's positions) in order; merged segments' postings come after, also in order.
     order = np.argsort(terms, kind="stable")
-    if (np.diff(terms[order]) == 0).any() and _out_of_order(terms[order], docs[order]):
+    sorted_terms, sorted_docs = terms[order], docs[order]
+    same_term = sorted_terms[1:] == sorted_terms[:-1]
+    if (same_term & (sorted_docs[1:] < sorted_docs[:-1])).any():  # documents came out of order
         order = np.lexsort((docs, terms))
-    terms, docs = terms[order], docs[order]
-    same_term = terms[1:] == terms[:-1]
+        sorted_terms, sorted_docs = terms[order], docs[order]
+        same_term = sorted_terms[1:] == sorted_terms[:-1]
+    terms, docs = sorted_terms, sorted_docs
     firsts = np.flatnonzero(np.concatenate(([True], ~same_term | (docs[1:] != docs[:-1]))))
     freqs = np.diff(np.append(firsts, len(terms)))
     posting_terms = terms[firsts]
     starts = np.flatnonzero(np.concatenate(([True], posting_terms[1:] != posting_terms[:-1])))
     positions = np.frombuffer(postings.positions, dtype=np.uint32)[order] if positional else None
     return distinct, docs[firsts], freqs, starts, positions
-
-
-def _out_of_order(terms: np.ndarray, docs: np.ndarray) -> bool:
-    return bool(((terms[1:] == terms[:-1]) & (docs[1:] < docs[:-1])).any())

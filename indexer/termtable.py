@@ -49,17 +49,16 @@ def term_statistics(
     }
 
 
-def write_term_table(file, fields: dict[str, tuple[list[bytes], dict[str, np.ndarray]]]) -> None:
-    """Write every field's sorted terms and their statistics."""
+def write_term_table(file, fields: dict[str, tuple[bytes, np.ndarray, dict]]) -> None:
+    """Write every field's sorted terms (one blob, and where each term ends in it, from 0) and
+    their statistics."""
     arrayfile.start(file, MAGIC)
     directory = {}
     for name in sorted(fields):
-        terms, statistics = fields[name]
+        blob, ends, statistics = fields[name]
         places = {
-            "terms": arrayfile.write_bytes(file, b"".join(terms)),
-            "lengths": arrayfile.write_array(
-                file, np.fromiter(map(len, terms), np.int64, len(terms))
-            ),
+            "terms": arrayfile.write_bytes(file, blob),
+            "lengths": arrayfile.write_array(file, np.diff(ends)),
         }
         for statistic in STATISTICS:
             places[statistic] = arrayfile.write_array(file, statistics[statistic])
@@ -103,7 +102,7 @@ class FieldTerms:
         self.statistics = {name: reader.read(places[name]) for name in STATISTICS}
         self.posting_starts = _offsets(self.statistics["df"])
         self.position_starts = _offsets(self.statistics["total"])
-        self.prefixes = _prefixes(self.blob, self.ends)
+        self.prefixes = prefix_numbers(self.blob, self.ends)[:, 0].copy()
 
     def term(self, index: int) -> bytes:
         """The term at ``index`` (in sorted order)."""
@@ -186,15 +185,18 @@ def _offsets(counts: np.ndarray) -> np.ndarray:
     return offsets
 
 
-def _prefixes(blob: bytes, ends: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
-    """The first eight bytes of every term (zero-padded) as big-endian numbers."""
-    data = np.frombuffer(blob + b"\0" * 8, dtype=np.uint8)
-    prefixes = np.zeros(len(ends) - 1, dtype=np.uint64)
-    for first in range(0, len(prefixes), chunk):  # chunks: 64 bytes of indexes a term at once
-        last = min(first + chunk, len(prefixes))
+def prefix_numbers(blob: bytes, ends: np.ndarray, words: int = 1, chunk: int = 1 << 16):
+    """The first ``8 * words`` bytes of every term (zero-padded) as ``words`` big-endian
+    numbers a term, which sort as the terms do (term ``i`` is ``blob[ends[i]:ends[i + 1]]``)."""
+    width = 8 * words
+    count = len(ends) - 1
+    data = np.frombuffer(blob + b"\0" * width, dtype=np.uint8)
+    numbers = np.zeros((count, words), dtype=np.uint64)
+    for first in range(0, count, chunk):  # chunks: the byte indexes of a chunk at once
+        last = min(first + chunk, count)
         starts = ends[first:last].astype(np.int64)
         stops = ends[first + 1 : last + 1].astype(np.int64)
-        at = starts[:, None] + np.arange(8)
-        eight = np.where(at < stops[:, None], data[at], 0).astype(np.uint8)
-        prefixes[first : first + len(starts)] = eight.view(">u8").ravel()
-    return prefixes
+        at = starts[:, None] + np.arange(width)
+        kept = np.where(at < stops[:, None], data[at], 0).astype(np.uint8)
+        numbers[first:last] = kept.view(">u8").astype(np.uint64)
+    return numbers
