@@ -151,6 +151,34 @@ class ColumnTermsReader(base.TermsReader):
             return None
         return (*self._postings_of(fieldname, *found), self._positions_of(fieldname, *found))
 
+    def positions_in(self, fieldname: str, tbytes: bytes, docnums: np.ndarray) -> list:
+        """For each of ``docnums`` (this segment's), the term's positions in that document as
+        a list, or None where the document does not hold the term (or the field has no
+        positions). Reads only the postings up to the last document asked for."""
+        found = self._find(fieldname, tbytes)
+        places = self._postings.directory.get(fieldname, {})
+        if found is None or "positions" not in places:
+            return [None] * len(docnums)
+        terms, index = found
+        first, stop = int(terms.posting_starts[index]), int(terms.posting_starts[index + 1])
+        view = self._postings.view
+        docs = view(places["docs"], first, stop - first)
+        at = np.searchsorted(docs, docnums)
+        held = at < len(docs)
+        held[held] = docs[at[held]] == docnums[held]
+        if not held.any():
+            return [None] * len(docnums)
+        counts = view(places["freqs"], first, int(at[held].max()) + 1)
+        ends = np.cumsum(counts, dtype=np.int64) + int(terms.position_starts[index])
+        out = []
+        for i, present in zip(at.tolist(), held.tolist(), strict=True):
+            if present:
+                start = int(ends[i]) - int(counts[i])
+                out.append(view(places["positions"], start, int(counts[i])).tolist())
+            else:
+                out.append(None)
+        return out
+
     def _postings_of(self, fieldname: str, terms: FieldTerms, index: int):
         start, stop = int(terms.posting_starts[index]), int(terms.posting_starts[index + 1])
         places, read = self._postings.directory[fieldname], self._postings.read
@@ -238,6 +266,7 @@ class ColumnTermsReader(base.TermsReader):
 
     def close(self):
         self._table.close()
+        self._postings.close()
         self._postfile.close()
 
 

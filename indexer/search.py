@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from whoosh import sorting
 
 from indexer import vectorised
+from indexer.hitmarks import Marks, hit_marks
 from indexer.index import SearchIndex, open_index
 from indexer.query import DateRange, ParsedQuery, QueryError, parse_query
 from indexer.searching import CompiledQuery, QueryCompiler, filter_query, mask_query
@@ -99,9 +100,20 @@ def search(
         compiled, outcome = _run(searcher, parsed, filters, page * per_page, sort, False, synonyms)
     total = outcome.total
     terms = MatchTerms.from_syllables(compiled.syllables)
+    shown = outcome.ranked[(page - 1) * per_page : page * per_page]
+    docnums = [docnum for docnum, _ in shown]
+    title_marks = hit_marks(searcher, docnums, terms, "title", "title_fold")
+    body_marks = hit_marks(searcher, docnums, terms, "body", "body_fold")
     hits = [
-        _hit(searcher, docnum, score, terms)
-        for docnum, score in outcome.ranked[(page - 1) * per_page : page * per_page]
+        _hit(
+            searcher,
+            docnum,
+            score,
+            terms,
+            title_marks[k] if title_marks else None,
+            body_marks[k] if body_marks else None,
+        )
+        for k, (docnum, score) in enumerate(shown)
     ]
     suggestion = None
     if total <= FEW_RESULTS and compiled.free_text:
@@ -210,7 +222,14 @@ def _count(searcher, query: str, filters: Filters, synonyms: Synonyms) -> int:
     return outcome.total
 
 
-def _hit(searcher, docnum: int, score: float, terms: MatchTerms) -> Hit:
+def _hit(
+    searcher,
+    docnum: int,
+    score: float,
+    terms: MatchTerms,
+    title_marks: Marks | None,
+    body_marks: Marks | None,
+) -> Hit:
     stored = searcher.stored_fields(docnum)
     published = stored.get("published")
     return Hit(
@@ -221,8 +240,12 @@ def _hit(searcher, docnum: int, score: float, terms: MatchTerms) -> Hit:
         source=stored.get("source", ""),
         category=stored.get("category", ""),
         score=round(float(score or 0.0), 4),
-        title_html=highlight_all(stored.get("title", ""), stored.get("title_spans", ""), terms),
-        snippet_html=snippet(stored.get("body", ""), stored.get("body_spans", ""), terms),
+        title_html=highlight_all(
+            stored.get("title", ""), stored.get("title_spans", ""), terms, title_marks
+        ),
+        snippet_html=snippet(
+            stored.get("body", ""), stored.get("body_spans", ""), terms, marks=body_marks
+        ),
     )
 
 

@@ -90,29 +90,40 @@ class _Doc:
         return len(self.starts) - 1
 
 
-def highlight_all(text: str, spans: str, terms: MatchTerms) -> str:
+def highlight_all(
+    text: str, spans: str, terms: MatchTerms, marks: dict[int, str] | None = None
+) -> str:
     """The whole text (used for titles), HTML-escaped, matched syllables wrapped in ``<mark>``.
 
     Whitespace runs become one space. Without spans the text is returned escaped, unmarked.
+    ``marks`` (syllable index -> folded query syllable, ``indexer.hitmarks``) says which
+    syllables match when known; else they are found in the text.
     """
     if not spans:
         return _escape(text).strip()
     if not text:
         return ""
-    doc = _analyse(text, spans, terms)
+    doc = _analyse(text, spans, terms, marks)
     return _render(doc, 0, doc.last)
 
 
-def snippet(text: str, spans: str, terms: MatchTerms, width: int = 200) -> str:
+def snippet(
+    text: str,
+    spans: str,
+    terms: MatchTerms,
+    width: int = 200,
+    marks: dict[int, str] | None = None,
+) -> str:
     """The best passage of about ``width`` characters of ``text``, HTML-escaped, with ``<mark>``.
 
     The passage covers the most distinct matched query syllables (then the most marks, then the
     earliest); two fragments of about ``width / 2`` joined by `` … `` when they cover more. It is
     prefixed or suffixed by ``…`` where text was left out. Without matches: the text's start.
+    ``marks`` as for ``highlight_all``.
     """
     if not text or not spans:
         return ""
-    doc = _analyse(text, spans, terms)
+    doc = _analyse(text, spans, terms, marks)
     if not doc.matched:
         return _join(doc, [_expand(doc, 0, 0, width, 0, doc.last)])
     return _join(doc, _plan(doc, width))
@@ -140,19 +151,28 @@ def _marking(present: set[str], terms: MatchTerms) -> tuple[frozenset[str], set[
     return exact, typed_plain | fallback
 
 
-def _analyse(text: str, encoded_spans: str, terms: MatchTerms) -> _Doc:
+def _analyse(
+    text: str, encoded_spans: str, terms: MatchTerms, marks: dict[int, str] | None = None
+) -> _Doc:
     """Split ``text`` into units and find its marked syllables.
 
     Looking at every syllable in Python took ~0.4 ms for a news article, most of a short query's
     time with ten hits; arrays over the text's code points find the units and the few syllables
     that can match, and only those are looked at (the same result, tests/test_snippets.py).
     Short texts (titles), where arrays cost more than they save, and phrases, which need every
-    syllable's folded form, take the general way.
+    syllable's folded form, take the general way. Given ``marks``, nothing is looked for.
     """
     starts, ends, joined = decode_span_arrays(encoded_spans)
-    if terms.phrases or len(starts) <= _FEW_SYLLABLES:
+    if marks is not None and marks and max(marks) >= len(starts):
+        marks = None  # positions from another analysis than the spans': trust the text
+    if (marks is None and terms.phrases) or len(starts) <= _FEW_SYLLABLES:
         spans = list(zip(starts.tolist(), ends.tolist(), joined.tolist(), strict=True))
-        return _analyse_each(text, spans, terms)
+        if marks is None:
+            return _analyse_each(text, spans, terms)
+        doc = _Doc(text, spans, [], [], [], [], [], [])
+        _split_units(doc)
+        _set_marks(doc, marks)
+        return doc
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     doc = _Doc(text, _Spans(starts, ends, joined), [], [], [], [], [], [])
     firsts = _unit_firsts(codes, starts, ends, joined)
@@ -160,6 +180,9 @@ def _analyse(text: str, encoded_spans: str, terms: MatchTerms) -> _Doc:
     doc.firsts, doc.starts, doc.ends = firsts.tolist(), unit_starts.tolist(), unit_ends.tolist()
     if (unit_ends - unit_starts).max() > _MAX_GLUE:
         _set_units(doc, _cap_units(doc))
+    if marks is not None:
+        _set_marks(doc, marks)
+        return doc
     candidates = np.flatnonzero(_may_match(codes, starts, ends, terms.folded))
     written = {
         i: text[start:end]
@@ -192,6 +215,11 @@ def _mark(
     key_at = {i: keys[syllable] for i, syllable in written.items() if syllable in keys}
     if terms.phrases and every is not None:
         key_at.update(_phrase_marks(doc, [forms[w][1] for w in every], terms.phrases))
+    _set_marks(doc, key_at)
+
+
+def _set_marks(doc: _Doc, key_at: dict[int, str]) -> None:
+    """Mark the syllables of ``key_at`` (index -> the query syllable it matches)."""
     doc.matched = sorted(key_at)
     doc.units = [bisect_right(doc.firsts, i) - 1 for i in doc.matched]
     bit_of: dict[str, int] = {}
@@ -274,8 +302,13 @@ def _unit_firsts(
 ) -> np.ndarray:
     """``_split_units``' unit starts (with the sentinel), from arrays: a syllable starts a unit
     unless pyvi joined it to the one before or no whitespace separates them."""
-    seen = _counts_before(np.take(_IS_SPACE, codes, mode="clip"))
-    gapped = seen[starts[1:]] > seen[ends[:-1]]
+    # A gap of up to two characters holds whitespace when one of its ends is; syllables hold
+    # none, so an empty gap reads two syllable characters. Only longer gaps need a closer look.
+    before, after = ends[:-1], starts[1:]
+    gapped = np.take(_IS_SPACE, codes[before], mode="clip")
+    gapped |= np.take(_IS_SPACE, codes[after - 1], mode="clip")
+    for i in np.flatnonzero(~gapped & (after - before > 2)).tolist():
+        gapped[i] = np.take(_IS_SPACE, codes[before[i] : after[i]], mode="clip").any()
     firsts = np.empty(np.count_nonzero(gapped & ~joined[1:]) + 2, dtype=np.int64)
     firsts[0], firsts[-1] = 0, len(starts)
     firsts[1:-1] = np.flatnonzero(gapped & ~joined[1:]) + 1

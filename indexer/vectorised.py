@@ -31,7 +31,6 @@ from indexer.lengths import length_codes
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
-_ABSENT = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
 # Answers kept per searcher, then forgotten all at once.
 MAX_REMEMBERED_NODES = 2000  # phrases: arrays of their matches
 MAX_REMEMBERED_STATISTICS = 100_000  # idf and average length of a term: ~200 bytes each
@@ -259,20 +258,34 @@ class _Leaf:
             return _EMPTY
         if not field.scorable:
             raise Unsupported(f"unscored field {term.fieldname}")
-        ids, weights = _postings(self.reader, term.fieldname, text)
+        ids, scores = self._scored(term.fieldname, term.text, text)
         if not len(ids):
             return _EMPTY
-        scores = self._bm25(term.fieldname, term.text, ids, weights)
         if term.boost != 1.0:
             scores = scores * term.boost
         return ids, scores
 
-    def _bm25(self, fieldname, text, ids, weights) -> np.ndarray:
-        """Whoosh's BM25FScorer._score for every posting, with the parent's statistics."""
+    def _scored(self, fieldname: str, text: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """A term's live postings in this segment with their BM25F scores.
+
+        The scores are cached with the statistics they were computed from: a segment outlives
+        the searcher that first read it, and a later one (more documents) scores it anew.
+        """
         idf, avgfl = _statistics(self.searcher.get_parent(), self.weighting, fieldname, text)
         B, K1 = self.weighting.B, self.weighting.K1
-        lengths = _field_lengths(self.reader, fieldname)[ids]
-        return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
+        key = (self.reader.segment().segment_id(), fieldname, tbytes, idf, avgfl, B, K1)
+        stored = POSTINGS_CACHE.get(key)
+        if stored is None:
+            ids, weights = _postings(self.reader, fieldname, tbytes)
+            lengths = _field_lengths(self.reader, fieldname)[ids]
+            norms = weights + K1 * ((1 - B) + B * lengths / avgfl)
+            stored = POSTINGS_CACHE.put(key, (ids, idf * ((weights * (K1 + 1)) / norms)))
+        ids, scores = stored
+        deleted = _deleted(self.reader)
+        if deleted is not None and len(ids):
+            live = ~deleted[ids]
+            ids, scores = ids[live], scores[live]
+        return ids, scores
 
 
 def _statistics(parent, weighting, fieldname: str, text: str) -> tuple[float, float]:
@@ -299,26 +312,17 @@ def _remembered(searcher, kind: str, limit: int) -> dict:
 
 
 def _postings(reader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """A term's live postings in one segment: (docnums, term frequencies)."""
-    key = (reader.segment().segment_id(), fieldname, text)
-    stored = POSTINGS_CACHE.get(key)
-    if stored is None:
-        # A segment never changes once written, so a term it lacks is remembered too.
-        if uses_columns(reader):
-            found = reader._terms.arrays(fieldname, text)
-            stored = _ABSENT if found is None else (found[0].astype(np.int32), found[1])
-        elif (fieldname, text) in reader:
-            matcher = reader.postings(fieldname, text)
-            stored = _decode(matcher.child if isinstance(matcher, FilterMatcher) else matcher)
-        else:
-            stored = _ABSENT
-        stored = POSTINGS_CACHE.put(key, stored)
-    docnums, tfs = stored[0].astype(np.int64), stored[1].astype(np.float64)
-    deleted = _deleted(reader)
-    if deleted is not None and len(docnums):
-        live = ~deleted[docnums]
-        docnums, tfs = docnums[live], tfs[live]
-    return docnums, tfs
+    """A term's postings in one segment, deleted documents included: (docnums, frequencies)."""
+    if uses_columns(reader):
+        found = reader._terms.arrays(fieldname, text)
+        if found is None:
+            return _EMPTY
+        return found[0].astype(np.int64), found[1].astype(np.float64)
+    if (fieldname, text) not in reader:
+        return _EMPTY
+    matcher = reader.postings(fieldname, text)
+    ids, weights = _decode(matcher.child if isinstance(matcher, FilterMatcher) else matcher)
+    return ids.astype(np.int64), weights.astype(np.float64)
 
 
 def _deleted(reader) -> np.ndarray | None:
@@ -351,11 +355,12 @@ def _decode(matcher) -> tuple[np.ndarray, np.ndarray]:
 
 
 class PostingsCache:
-    """Decoded posting lists, least recently used first out, within ``budget_bytes``.
+    """Arrays read from segments, least recently used first out, within ``budget_bytes``.
 
-    Decoding is most of a query's cost (unpickling and inflating Whoosh's blocks), and the
-    same common syllables come back in query after query. Segments never change once written,
-    so a key (segment id, field, term) never goes stale; deletions are applied after the cache.
+    Reading and scoring a term's postings is most of a query's cost, and the same common
+    syllables come back in query after query. Segments never change once written, so a key
+    naming the segment (and, for scores, the statistics they came from) never goes stale;
+    deletions are applied after the cache. Values are tuples of arrays nobody may change.
     """
 
     def __init__(self, budget_bytes: int):
@@ -374,6 +379,8 @@ class PostingsCache:
 
     def put(self, key, value):
         """Keep ``value`` (unless it alone is over budget) and return it."""
+        for array in value:
+            array.flags.writeable = False
         size = _entry_bytes(value)
         if size > self.budget_bytes:
             return value
@@ -392,7 +399,7 @@ def _entry_bytes(value) -> int:
     return 300 + sum(array.nbytes for array in value)
 
 
-# 8 bytes a posting: about 16 million postings, the common syllables of a large index.
+# 16 bytes a scored posting: about 8 million postings, the common syllables of a large index.
 POSTINGS_CACHE = PostingsCache(128 * 1024 * 1024)
 
 
@@ -409,7 +416,8 @@ def _union(parts, size: int) -> tuple[np.ndarray, np.ndarray]:
         return parts[0]
     ids = np.concatenate([p[0] for p in parts])
     sums = np.bincount(ids, weights=np.concatenate([p[1] for p in parts]), minlength=size)
-    found = np.flatnonzero(np.bincount(ids, minlength=size))
+    # Flags, not a second bincount: one byte a document instead of eight, and no counting.
+    found = np.flatnonzero(_flags(ids, size))
     return found, sums[found]
 
 

@@ -234,3 +234,25 @@ def test_a_remembered_phrase_scores_with_each_querys_own_boost(index_dir):
         assert found.keys() == expected.keys()
         for docnum, score in expected.items():
             assert found[docnum] == pytest.approx(score, rel=SCORE_TOLERANCE), boost
+
+
+def test_cached_scores_follow_the_statistics_of_each_searcher(tmp_path):
+    """A segment's scores are cached, and the segment outlives its searcher: after a commit
+    adds documents (other idf and average lengths), the refreshed searcher scores anew."""
+    numbered = list(enumerate(dev_documents(120)))
+    _commit(tmp_path, _documents(numbered[:60]))
+    query = wq.Or([wq.Term("body", "thành"), wq.Term("body_fold", "pho"), wq.Term("title", "sông")])
+    searcher = open_index(tmp_path).searcher()
+    before = vectorised.match(searcher, query)
+    _commit(tmp_path, _documents(numbered[60:]))
+    refreshed = searcher.refresh()
+    kept = searcher.leaf_searchers()[0][0].reader().segment().segment_id()
+    assert kept in {leaf.reader().segment().segment_id() for leaf, _ in refreshed.leaf_searchers()}
+    matches = vectorised.match(refreshed, query)
+    expected = {hit.docnum: hit.score for hit in refreshed.search(query, limit=None)}
+    found = dict(zip(matches.docnums.tolist(), matches.scores.tolist(), strict=True))
+    assert found.keys() == expected.keys()
+    for docnum, score in expected.items():
+        assert found[docnum] == pytest.approx(score, rel=SCORE_TOLERANCE, abs=1e-12)
+    old = dict(zip(before.docnums.tolist(), before.scores.tolist(), strict=True))
+    assert any(abs(old[d] - found[d]) > 1e-6 for d in old)  # the statistics did change
