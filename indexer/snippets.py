@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from indexer.spans import decode_span_arrays
+from indexer.spans import decode_span_units, spaces_between
 from indexer.text import fold, has_diacritics, normalize, strip_diacritics
 
 _WHITESPACE = re.compile(r"\s+")
@@ -157,12 +157,13 @@ def _analyse(
     """Split ``text`` into units and find its marked syllables.
 
     Looking at every syllable in Python took ~0.4 ms for a news article, most of a short query's
-    time with ten hits; arrays over the text's code points find the units and the few syllables
-    that can match, and only those are looked at (the same result, tests/test_snippets.py).
+    time with ten hits. Units come from the spans' flags (from the gaps, for spans of the first
+    format) and arrays over the text's code points find the few syllables that can match; only
+    those are looked at (the same result, tests/test_snippets.py).
     Short texts (titles), where arrays cost more than they save, and phrases, which need every
     syllable's folded form, take the general way. Given ``marks``, nothing is looked for.
     """
-    starts, ends, joined = decode_span_arrays(encoded_spans)
+    starts, ends, joined, spaced = decode_span_units(encoded_spans)
     if marks is not None and marks and max(marks) >= len(starts):
         marks = None  # positions from another analysis than the spans': trust the text
     if (marks is None and terms.phrases) or len(starts) <= _FEW_SYLLABLES:
@@ -173,9 +174,11 @@ def _analyse(
         _split_units(doc)
         _set_marks(doc, marks)
         return doc
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     doc = _Doc(text, _Spans(starts, ends, joined), [], [], [], [], [], [])
-    firsts = _unit_firsts(codes, starts, ends, joined)
+    if spaced is None:  # spans of the first format: look at the gaps
+        spaced = np.concatenate(([False], spaces_between(text, ends[:-1], starts[1:])))
+    # A syllable starts a unit when whitespace stands before it and pyvi did not join it.
+    firsts = np.concatenate(([0], np.flatnonzero(spaced[1:] & ~joined[1:]) + 1, [len(starts)]))
     unit_starts, unit_ends = starts[firsts[:-1]], ends[firsts[1:] - 1]
     doc.firsts, doc.starts, doc.ends = firsts.tolist(), unit_starts.tolist(), unit_ends.tolist()
     if (unit_ends - unit_starts).max() > _MAX_GLUE:
@@ -183,6 +186,7 @@ def _analyse(
     if marks is not None:
         _set_marks(doc, marks)
         return doc
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     candidates = np.flatnonzero(_may_match(codes, starts, ends, terms.folded))
     written = {
         i: text[start:end]
@@ -266,7 +270,6 @@ def _folded_first_chars(size: int) -> np.ndarray:
 
 # Code points past the end of a table read its last entry: 0, not a space.
 _FOLDED_FIRST = np.append(_folded_first_chars(0x1F00), 0)  # Latin, Greek, Cyrillic, Vietnamese
-_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])  # Python's \s
 
 
 def _counts_before(flags: np.ndarray) -> np.ndarray:
@@ -295,24 +298,6 @@ def _may_match(
             same &= seconds == ord("i" if form[1] == "y" else form[1])
         flags |= same
     return flags
-
-
-def _unit_firsts(
-    codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, joined: np.ndarray
-) -> np.ndarray:
-    """``_split_units``' unit starts (with the sentinel), from arrays: a syllable starts a unit
-    unless pyvi joined it to the one before or no whitespace separates them."""
-    # A gap of up to two characters holds whitespace when one of its ends is; syllables hold
-    # none, so an empty gap reads two syllable characters. Only longer gaps need a closer look.
-    before, after = ends[:-1], starts[1:]
-    gapped = np.take(_IS_SPACE, codes[before], mode="clip")
-    gapped |= np.take(_IS_SPACE, codes[after - 1], mode="clip")
-    for i in np.flatnonzero(~gapped & (after - before > 2)).tolist():
-        gapped[i] = np.take(_IS_SPACE, codes[before[i] : after[i]], mode="clip").any()
-    firsts = np.empty(np.count_nonzero(gapped & ~joined[1:]) + 2, dtype=np.int64)
-    firsts[0], firsts[-1] = 0, len(starts)
-    firsts[1:-1] = np.flatnonzero(gapped & ~joined[1:]) + 1
-    return firsts
 
 
 def _phrase_marks(doc: _Doc, folded: list[str], phrases) -> dict[int, str]:

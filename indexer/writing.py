@@ -121,8 +121,8 @@ def analyse_document(doc: Document) -> dict:
         "source": doc.source,
         "category": doc.category,
         "tags": ",".join(doc.tags),
-        "title_spans": encode_spans(title),
-        "body_spans": encode_spans(body),
+        "title_spans": encode_spans(title, doc.title),
+        "body_spans": encode_spans(body, doc.body),
         "content_hash": content_hash(doc),
         "origin": doc.origin,
     }

@@ -180,7 +180,7 @@ def test_marks_beyond_the_spans_are_not_trusted():
     from indexer.spans import encode_spans
 
     text = "Thủ đô Hà Nội mùa thu. " * 10
-    spans = encode_spans(segment(text))
+    spans = encode_spans(segment(text), text)
     terms = MatchTerms.from_syllables(["thu"])
     wrong = {len(decode_spans(spans)) + 5: "thu"}
     assert snippet(text, spans, terms, marks=wrong) == snippet(text, spans, terms)
