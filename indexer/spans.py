@@ -67,12 +67,14 @@ def decode_span_units(
     """``decode_span_arrays`` and, for each syllable, whether whitespace stands before it
     (bool; None for spans in the first format, which did not store it)."""
     version_2 = encoded.startswith(_VERSION_2)
+    # Code points fit in int32; sums are taken in the platform's integers (int64).
+    numbers = np.frombuffer(encoded.encode("utf-32-le"), dtype=np.int32)
     if version_2:
-        encoded = encoded[len(_VERSION_2) :]
-    codes = np.frombuffer(encoded.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    numbers = codes - _SHIFT * (codes >= _SURROGATES)
+        numbers = numbers[len(_VERSION_2) :]
+    if len(numbers) and numbers.max() >= _SURROGATES:
+        numbers = numbers - _SHIFT * (numbers >= _SURROGATES)
     gaps, flags = numbers[0::2], numbers[1::2]
     lengths = flags >> (2 if version_2 else 1)
-    ends = np.cumsum(gaps + lengths)
+    ends = np.cumsum(gaps + lengths, dtype=np.int64)
     spaced = (flags & 2) == 2 if version_2 else None
     return ends - lengths, ends, (flags & 1) == 1, spaced
