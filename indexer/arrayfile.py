@@ -9,7 +9,7 @@ that names where each array is) followed by the directory's offset.
 from __future__ import annotations
 
 import io
-import mmap
+import os
 import pickle
 import struct
 
@@ -62,7 +62,7 @@ class ArrayReader:
         (offset,) = _TRAILER.unpack(file.get(length - _TRAILER.size, _TRAILER.size))
         self.directory = pickle.loads(file.get(offset, length - _TRAILER.size - offset))
         self._file = file
-        self._map: tuple[mmap.mmap, int] | bool | None = None  # made on first view()
+        self._descriptor: tuple[int, int] | bool | None = None  # found on first pread()
 
     def read(self, place: Place, first: int = 0, count: int | None = None) -> np.ndarray:
         """Values ``first`` to ``first + count`` of the array at ``place`` (all by default)."""
@@ -71,35 +71,24 @@ class ArrayReader:
         size = np.dtype(dtype).itemsize
         return np.frombuffer(self._file.get(offset + first * size, count * size), dtype=dtype)
 
-    def view(self, place: Place, first: int = 0, count: int | None = None) -> np.ndarray:
-        """``read`` without a copy or a system call, from a read-only map of the file: for
-        values used at once (a view kept alive would keep the map after ``close``).
+    def pread(self, place: Place, first: int = 0, count: int | None = None) -> np.ndarray:
+        """``read`` in one system call (``os.pread``: no seek, so threads may share the file).
 
-        Only the pages read count in the process's memory; Whoosh's own maps copied the whole
-        file (see ``indexer.index``), which is why readers do not use them.
+        For the few small reads of a search's hits, where ``read``'s seek and buffered read
+        through Whoosh's file objects cost several times the read. Not a memory map: a map's
+        pages count in the process's memory (the kernel maps 64 KB around every page read, so
+        binary searches over posting lists mapped ~110 MB a worker in 600 queries).
         """
-        mapped = self._mapped()
-        if mapped is None:
+        if self._descriptor is None:
+            self._descriptor = _descriptor(self._file) or False
+        if not self._descriptor:
             return self.read(place, first, count)
-        buffer, base = mapped
+        fileno, base = self._descriptor
         offset, dtype, length = place
         count = length - first if count is None else count
         size = np.dtype(dtype).itemsize
-        return np.frombuffer(buffer, dtype=dtype, count=count, offset=base + offset + first * size)
-
-    def _mapped(self) -> tuple[mmap.mmap, int] | None:
-        if self._map is None:
-            self._map = _map(self._file) or False
-        return self._map or None
-
-    def close(self) -> None:
-        """Drop the map (the file itself belongs to whoever opened it)."""
-        if self._map:
-            try:
-                self._map[0].close()
-            except BufferError:
-                pass  # a view is still alive: the map goes when it does
-        self._map = False
+        data = os.pread(fileno, count * size, base + offset + first * size)
+        return np.frombuffer(data, dtype=dtype)
 
     def read_bytes(self, place: Place) -> bytes:
         """The raw bytes at ``place``."""
@@ -107,14 +96,14 @@ class ArrayReader:
         return self._file.get(offset, length)
 
 
-def _map(file) -> tuple[mmap.mmap, int] | None:
-    """A read-only map of the operating-system file under a Whoosh ``StructFile`` and where
-    the ``StructFile`` starts in it (a compound segment's part starts at an offset); None when
-    there is no such file (a file in memory)."""
+def _descriptor(file) -> tuple[int, int] | None:
+    """The operating-system file under a Whoosh ``StructFile`` and where the ``StructFile``
+    starts in it (a compound segment's part starts at an offset); None when there is no such
+    file (a file in memory)."""
     inner, base = getattr(file, "file", None), 0
     if isinstance(inner, SubFile):
         inner, base = inner._file, inner._offset
     try:
-        return mmap.mmap(inner.fileno(), 0, access=mmap.ACCESS_READ), base
+        return inner.fileno(), base
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return None

@@ -154,27 +154,31 @@ class ColumnTermsReader(base.TermsReader):
     def positions_in(self, fieldname: str, tbytes: bytes, docnums: np.ndarray) -> list:
         """For each of ``docnums`` (this segment's), the term's positions in that document as
         a list, or None where the document does not hold the term (or the field has no
-        positions). Reads only the postings up to the last document asked for."""
+        positions). Reads the term's documents, then frequencies up to the last one asked for
+        and each found document's positions, with ``pread``."""
         found = self._find(fieldname, tbytes)
         places = self._postings.directory.get(fieldname, {})
         if found is None or "positions" not in places:
             return [None] * len(docnums)
         terms, index = found
         first, stop = int(terms.posting_starts[index]), int(terms.posting_starts[index + 1])
-        view = self._postings.view
-        docs = view(places["docs"], first, stop - first)
+        read = self._postings.pread
+        docs = read(places["docs"], first, stop - first)
+        if len(docnums) and int(docnums.max()) <= np.iinfo(docs.dtype).max:
+            # In the stored type: searchsorted would otherwise convert every posting.
+            docnums = docnums.astype(docs.dtype)
         at = np.searchsorted(docs, docnums)
         held = at < len(docs)
         held[held] = docs[at[held]] == docnums[held]
         if not held.any():
             return [None] * len(docnums)
-        counts = view(places["freqs"], first, int(at[held].max()) + 1)
+        counts = read(places["freqs"], first, int(at[held].max()) + 1)
         ends = np.cumsum(counts, dtype=np.int64) + int(terms.position_starts[index])
         out = []
         for i, present in zip(at.tolist(), held.tolist(), strict=True):
             if present:
                 start = int(ends[i]) - int(counts[i])
-                out.append(view(places["positions"], start, int(counts[i])).tolist())
+                out.append(read(places["positions"], start, int(counts[i])).tolist())
             else:
                 out.append(None)
         return out
@@ -266,7 +270,6 @@ class ColumnTermsReader(base.TermsReader):
 
     def close(self):
         self._table.close()
-        self._postings.close()
         self._postfile.close()
 
 

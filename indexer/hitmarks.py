@@ -3,8 +3,8 @@
 A field's positions count its syllables, the same syllables its stored spans locate (one token
 per syllable, ``indexer.analysis.field_terms``), so the positions of the query's syllables in a
 hit say which of its syllables to mark without looking at its text. Looking for them in the
-text (``indexer.snippets``) took about 100 µs a news article; reading ten hits' positions takes
-a few µs a term. The result is the one ``snippets`` finds in the text
+text (``indexer.snippets``) took about 100 µs a news article; reading ten hits' positions of
+one term takes about 20 µs. The result is the one ``snippets`` finds in the text
 (tests/test_hitmarks.py).
 """
 

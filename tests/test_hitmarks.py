@@ -227,5 +227,5 @@ def test_positions_in_reads_what_the_matcher_reads(kind, tmp_path):
             assert found == expected, (field, term)
             checked += sum(p is not None for p in found)
         assert checked > 60
-        # Files on disk are read through a map of their own; memory has none to map.
-        assert bool(columns._postings._mapped()) == (kind != "memory")
+        # Files on disk are read with pread; a file in memory has no descriptor to read.
+        assert bool(columns._postings._descriptor) == (kind != "memory")
