@@ -35,6 +35,8 @@ from indexer.termtable import FieldTerms, TermTable, term_statistics, write_term
 
 MAGIC = b"VSC1"
 SUPPORTED_FORMATS = (formats.Existence, formats.Frequency, formats.Positions)
+# Positions up to this many apart are read at once by ``positions_in`` (at most 32 KB).
+_ONE_READ = 8192
 
 
 class ColumnCodec(W3Codec):
@@ -164,7 +166,7 @@ class ColumnTermsReader(base.TermsReader):
         first, stop = int(terms.posting_starts[index]), int(terms.posting_starts[index + 1])
         read = self._postings.pread
         docs = read(places["docs"], first, stop - first)
-        if len(docnums) and int(docnums.max()) <= np.iinfo(docs.dtype).max:
+        if len(docnums) and int(docnums.max()) < 1 << (8 * docs.dtype.itemsize):
             # In the stored type: searchsorted would otherwise convert every posting.
             docnums = docnums.astype(docs.dtype)
         at = np.searchsorted(docs, docnums)
@@ -174,13 +176,20 @@ class ColumnTermsReader(base.TermsReader):
             return [None] * len(docnums)
         counts = read(places["freqs"], first, int(at[held].max()) + 1)
         ends = np.cumsum(counts, dtype=np.int64) + int(terms.position_starts[index])
+        wanted = at[held]
+        low, high = int((ends[wanted] - counts[wanted]).min()), int(ends[wanted].max())
+        # The hits' positions in one read when they lie close together, else a read each.
+        span = read(places["positions"], low, high - low) if high - low <= _ONE_READ else None
         out = []
         for i, present in zip(at.tolist(), held.tolist(), strict=True):
-            if present:
-                start = int(ends[i]) - int(counts[i])
-                out.append(read(places["positions"], start, int(counts[i])).tolist())
-            else:
+            if not present:
                 out.append(None)
+                continue
+            start, stop = int(ends[i]) - int(counts[i]), int(ends[i])
+            if span is not None:
+                out.append(span[start - low : stop - low].tolist())
+            else:
+                out.append(read(places["positions"], start, stop - start).tolist())
         return out
 
     def _postings_of(self, fieldname: str, terms: FieldTerms, index: int):

@@ -68,16 +68,15 @@ class Matches:
     def facet_counts(self, searcher, fieldname: str) -> dict[str, int]:
         """How many matching documents hold each value of ``fieldname``."""
         counts: dict[str, int] = {}
-        for reader, offset in _leaf_readers(searcher):
-            values, ordinals = _facet_ordinals(reader, fieldname)
-            local = self.docnums[
-                (self.docnums >= offset) & (self.docnums < offset + reader.doc_count_all())
-            ]
-            found = ordinals[local - offset]
-            found = found[found >= 0]
-            for ordinal, count in enumerate(np.bincount(found, minlength=len(values))):
-                if count:
-                    counts[values[ordinal]] = counts.get(values[ordinal], 0) + int(count)
+        leaves = _leaf_readers(searcher)
+        for reader, offset in leaves:
+            values, codes = _facet_codes(reader, fieldname)
+            local = self.docnums
+            if len(leaves) > 1:
+                local = local[(local >= offset) & (local < offset + reader.doc_count_all())]
+            found = np.bincount(codes[local - offset], minlength=len(values) + 1)
+            for ordinal in np.flatnonzero(found[1:]).tolist():
+                counts[values[ordinal]] = counts.get(values[ordinal], 0) + int(found[ordinal + 1])
         return counts
 
 
@@ -279,7 +278,8 @@ class _Leaf:
             ids, weights = _postings(self.reader, fieldname, tbytes)
             lengths = _field_lengths(self.reader, fieldname)[ids]
             norms = weights + K1 * ((1 - B) + B * lengths / avgfl)
-            stored = POSTINGS_CACHE.put(key, (ids, idf * ((weights * (K1 + 1)) / norms)))
+            scores = idf * ((weights * (K1 + 1)) / norms)
+            stored = POSTINGS_CACHE.put(key, (ids.astype(np.int32), scores))
         ids, scores = stored
         deleted = _deleted(self.reader)
         if deleted is not None and len(ids):
@@ -399,10 +399,9 @@ def _entry_bytes(value) -> int:
     return 300 + sum(array.nbytes for array in value)
 
 
-# 16 bytes a scored posting: about 6 million postings, the common syllables of a large index.
-# Each worker fills it within a few hundred queries; 128 MB took the server's memory (2
-# workers and the master) over 1 GB on the news corpus, and 96 MB searched as fast.
-POSTINGS_CACHE = PostingsCache(96 * 1024 * 1024)
+# 12 bytes a scored posting (document numbers in 32 bits): about 11 million postings, the
+# common syllables of a large index. Each worker fills it within a few hundred queries.
+POSTINGS_CACHE = PostingsCache(128 * 1024 * 1024)
 
 
 # Combinations go through arrays as long as the segment (a score and a flag per document):
@@ -489,13 +488,13 @@ def _field_lengths(reader, fieldname: str) -> np.ndarray:
     return cache[key]
 
 
-def _facet_ordinals(reader, fieldname: str) -> tuple[list[str], np.ndarray]:
-    """The values of ``fieldname`` in one segment, and each document's value's position (-1:
-    none)."""
+def _facet_codes(reader, fieldname: str) -> tuple[list[str], np.ndarray]:
+    """The values of ``fieldname`` in one segment, and for each document its value's position
+    in them plus one (0: none), in 32 bits: what a facet count gathers for every match."""
     cache = _segment_cache(reader)
     key = ("facet", fieldname)
     if key not in cache:
-        ordinals = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+        codes = np.zeros(reader.doc_count_all(), dtype=np.int32)
         values = []
         if fieldname in reader.schema:
             for text in reader.lexicon(fieldname):
@@ -503,7 +502,7 @@ def _facet_ordinals(reader, fieldname: str) -> tuple[list[str], np.ndarray]:
                 if isinstance(matcher, FilterMatcher):
                     matcher = matcher.child
                 ids = np.fromiter(matcher.all_ids(), dtype=np.int64)
-                ordinals[ids] = len(values)
                 values.append(text.decode("utf-8") if isinstance(text, bytes) else str(text))
-        cache[key] = (values, ordinals)
+                codes[ids] = len(values)
+        cache[key] = (values, codes)
     return cache[key]

@@ -203,8 +203,14 @@ def _storage_index(kind: str, path):
     return ix if kind == "memory" else open_index(path)
 
 
+@pytest.mark.parametrize("one_read", [True, False])
 @pytest.mark.parametrize("kind", ["compound", "separate", "memory"])
-def test_positions_in_reads_what_the_matcher_reads(kind, tmp_path):
+def test_positions_in_reads_what_the_matcher_reads(kind, one_read, tmp_path, monkeypatch):
+    """Positions come in one read when the hits' lie close together, else a read per hit."""
+    from indexer import columns as columns_module
+
+    if not one_read:
+        monkeypatch.setattr(columns_module, "_ONE_READ", 0)
     ix = _storage_index(kind, tmp_path)
     with ix.searcher() as searcher:
         reader = searcher.reader()
