@@ -62,7 +62,7 @@ class ArrayReader:
         (offset,) = _TRAILER.unpack(file.get(length - _TRAILER.size, _TRAILER.size))
         self.directory = pickle.loads(file.get(offset, length - _TRAILER.size - offset))
         self._file = file
-        self._descriptor: tuple[int, int] | bool | None = None  # found on first pread()
+        self._real_file: tuple[object, int] | bool | None = None  # found on first pread()
 
     def read(self, place: Place, first: int = 0, count: int | None = None) -> np.ndarray:
         """Values ``first`` to ``first + count`` of the array at ``place`` (all by default)."""
@@ -79,15 +79,17 @@ class ArrayReader:
         pages count in the process's memory (the kernel maps 64 KB around every page read, so
         binary searches over posting lists mapped ~110 MB a worker in 600 queries).
         """
-        if self._descriptor is None:
-            self._descriptor = _descriptor(self._file) or False
-        if not self._descriptor:
+        if self._real_file is None:
+            self._real_file = _real_file(self._file) or False
+        if not self._real_file:
             return self.read(place, first, count)
-        fileno, base = self._descriptor
+        # The descriptor is asked for at every read, not kept: once the file is closed its
+        # number may belong to another file, and fileno() raises instead of reading that.
+        opened, base = self._real_file
         offset, dtype, length = place
         count = length - first if count is None else count
         size = np.dtype(dtype).itemsize
-        data = os.pread(fileno, count * size, base + offset + first * size)
+        data = os.pread(opened.fileno(), count * size, base + offset + first * size)
         return np.frombuffer(data, dtype=dtype)
 
     def read_bytes(self, place: Place) -> bytes:
@@ -96,7 +98,7 @@ class ArrayReader:
         return self._file.get(offset, length)
 
 
-def _descriptor(file) -> tuple[int, int] | None:
+def _real_file(file) -> tuple[object, int] | None:
     """The operating-system file under a Whoosh ``StructFile`` and where the ``StructFile``
     starts in it (a compound segment's part starts at an offset); None when there is no such
     file (a file in memory)."""
@@ -104,6 +106,7 @@ def _descriptor(file) -> tuple[int, int] | None:
     if isinstance(inner, SubFile):
         inner, base = inner._file, inner._offset
     try:
-        return inner.fileno(), base
+        inner.fileno()
+        return inner, base
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return None

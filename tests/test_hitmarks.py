@@ -234,4 +234,26 @@ def test_positions_in_reads_what_the_matcher_reads(kind, one_read, tmp_path, mon
             checked += sum(p is not None for p in found)
         assert checked > 60
         # Files on disk are read with pread; a file in memory has no descriptor to read.
-        assert bool(columns._postings._descriptor) == (kind != "memory")
+        assert bool(columns._postings._real_file) == (kind != "memory")
+
+
+def test_pread_reads_what_read_reads_and_refuses_a_closed_file(tmp_path):
+    """pread asks the file for its descriptor at every read: after a close the number may
+    belong to another file, so it must fail rather than read that one."""
+    from whoosh.filedb.filestore import FileStorage
+
+    from indexer import arrayfile
+
+    storage = FileStorage(str(tmp_path))
+    out = storage.create_file("arrays")
+    arrayfile.start(out, b"TEST")
+    place = arrayfile.write_array(out, np.arange(1000, dtype=np.int64) * 7)
+    arrayfile.finish(out, {"a": place})
+    out.close()
+    opened = storage.open_file("arrays")
+    reader = arrayfile.ArrayReader(opened, storage.file_length("arrays"), b"TEST")
+    assert reader.pread(place, 10, 5).tolist() == reader.read(place, 10, 5).tolist()
+    assert reader.pread(place).tolist() == [n * 7 for n in range(1000)]
+    opened.close()
+    with pytest.raises(ValueError):
+        reader.pread(place, 0, 3)
