@@ -66,10 +66,8 @@ class ArrayReader:
 
     def read(self, place: Place, first: int = 0, count: int | None = None) -> np.ndarray:
         """Values ``first`` to ``first + count`` of the array at ``place`` (all by default)."""
-        offset, dtype, length = place
-        count = length - first if count is None else count
-        size = np.dtype(dtype).itemsize
-        return np.frombuffer(self._file.get(offset + first * size, count * size), dtype=dtype)
+        position, size, dtype = _byte_range(place, first, count)
+        return np.frombuffer(self._file.get(position, size), dtype=dtype)
 
     def pread(self, place: Place, first: int = 0, count: int | None = None) -> np.ndarray:
         """``read`` in one system call (``os.pread``: no seek, so threads may share the file).
@@ -86,16 +84,22 @@ class ArrayReader:
         # The descriptor is asked for at every read, not kept: once the file is closed its
         # number may belong to another file, and fileno() raises instead of reading that.
         opened, base = self._real_file
-        offset, dtype, length = place
-        count = length - first if count is None else count
-        size = np.dtype(dtype).itemsize
-        data = os.pread(opened.fileno(), count * size, base + offset + first * size)
-        return np.frombuffer(data, dtype=dtype)
+        position, size, dtype = _byte_range(place, first, count)
+        return np.frombuffer(os.pread(opened.fileno(), size, base + position), dtype=dtype)
 
     def read_bytes(self, place: Place) -> bytes:
         """The raw bytes at ``place``."""
         offset, _, length = place
         return self._file.get(offset, length)
+
+
+def _byte_range(place: Place, first: int, count: int | None) -> tuple[int, int, str]:
+    """Where values ``first`` to ``first + count`` of the array at ``place`` are in the file
+    (all from ``first`` when ``count`` is None): (position, number of bytes, numpy type)."""
+    offset, dtype, length = place
+    count = length - first if count is None else count
+    itemsize = np.dtype(dtype).itemsize
+    return offset + first * itemsize, count * itemsize, dtype
 
 
 def _real_file(file) -> tuple[object, int] | None:

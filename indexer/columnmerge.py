@@ -22,11 +22,12 @@ PREFIX_BYTES = 16
 
 @dataclass
 class FieldSource:
-    """One segment's postings of one field (or a writer's own, already sorted).
+    """One segment's postings of one field (or a writer's own, or a merge's, already sorted).
 
     Term ``i`` is ``blob[term_ends[i]:term_ends[i + 1]]``; its postings are
     ``docs[posting_starts[i]:posting_starts[i + 1]]`` (new document numbers, -1 for deleted
-    documents) with ``freqs``; posting ``j``'s positions start at ``position_starts[j]``.
+    documents) with ``freqs``; ``positions`` holds each posting's ``freq`` positions, posting
+    after posting (None for fields without).
     """
 
     blob: bytes
@@ -41,22 +42,9 @@ class FieldSource:
         return len(self.term_ends) - 1
 
 
-@dataclass
-class MergedField:
-    """Sorted terms (term ``i`` is ``blob[term_ends[i]:term_ends[i + 1]]``) and their postings
-    (``docs[term_starts[i]:term_starts[i + 1]]``), ready to write."""
-
-    blob: bytes
-    term_ends: np.ndarray
-    docs: np.ndarray
-    freqs: np.ndarray
-    term_starts: np.ndarray
-    positions: np.ndarray | None
-
-
-def merge_fields(sources: list[FieldSource]) -> MergedField:
-    """Merge the sources' terms and postings; documents of later sources come after earlier
-    ones' (each term's postings stay in document order)."""
+def merge_fields(sources: list[FieldSource]) -> FieldSource:
+    """Merge the sources' terms and postings, deleted documents' dropped; documents of later
+    sources come after earlier ones' (each term's postings stay in document order)."""
     # Every source's terms as entries: which source, and which of its terms.
     source_of = np.concatenate([np.full(s.term_count, n) for n, s in enumerate(sources)])
     index_of = np.concatenate([np.arange(s.term_count) for s in sources])
@@ -90,8 +78,9 @@ def merge_fields(sources: list[FieldSource]) -> MergedField:
     if not len(docs):
         term_starts = np.zeros(0, dtype=np.int64)
     firsts = unique_entries[present]
-    blob, ends = _term_blob(sources, source_of[firsts], index_of[firsts])
-    return MergedField(blob, ends, docs, freqs, term_starts, positions)
+    term = _term_reader(sources)
+    blob, ends = joined(list(map(term, source_of[firsts].tolist(), index_of[firsts].tolist())))
+    return FieldSource(blob, ends, np.append(term_starts, len(docs)), docs, freqs, positions)
 
 
 def _merged_term_order(sources: list[FieldSource], source_of: np.ndarray, index_of: np.ndarray):
@@ -118,12 +107,10 @@ def _merged_term_order(sources: list[FieldSource], source_of: np.ndarray, index_
 
 def _sort_long_ties(order, same, long_ties, sources, source_of, index_of):
     """Order runs of entries longer than 16 bytes that tie on those by their whole terms."""
-    blobs = [s.blob for s in sources]
-    ends = [s.term_ends.tolist() for s in sources]
+    term_of = _term_reader(sources)
 
     def term(entry: int) -> bytes:
-        s, i = source_of[entry], index_of[entry]
-        return blobs[s][ends[s][i] : ends[s][i + 1]]
+        return term_of(source_of[entry], index_of[entry])
 
     order = order.copy()
     same = same.copy()
@@ -140,15 +127,15 @@ def _sort_long_ties(order, same, long_ties, sources, source_of, index_of):
     return order, same
 
 
-def _term_blob(sources, source_of: np.ndarray, index_of: np.ndarray) -> tuple[bytes, np.ndarray]:
-    """The merged terms as one blob, and where each ends in it (from 0)."""
-    ends = [s.term_ends.tolist() for s in sources]
+def _term_reader(sources: list[FieldSource]):
+    """A function giving term ``i`` of source ``n`` (``term(n, i)``), as bytes."""
     blobs = [s.blob for s in sources]
-    parts = [
-        blobs[s][ends[s][i] : ends[s][i + 1]]
-        for s, i in zip(source_of.tolist(), index_of.tolist(), strict=True)
-    ]
-    return joined(parts)
+    ends = [s.term_ends.tolist() for s in sources]
+
+    def term(n: int, i: int) -> bytes:
+        return blobs[n][ends[n][i] : ends[n][i + 1]]
+
+    return term
 
 
 def joined(terms: list[bytes]) -> tuple[bytes, np.ndarray]:

@@ -163,9 +163,9 @@ class ColumnTermsReader(base.TermsReader):
         if found is None or "positions" not in places:
             return [None] * len(docnums)
         terms, index = found
-        first, stop = int(terms.posting_starts[index]), int(terms.posting_starts[index + 1])
+        first, count = _posting_range(terms, index)
         read = self._postings.pread
-        docs = read(places["docs"], first, stop - first)
+        docs = read(places["docs"], first, count)
         if len(docnums) and int(docnums.max()) < 1 << (8 * docs.dtype.itemsize):
             # In the stored type: searchsorted would otherwise convert every posting.
             docnums = docnums.astype(docs.dtype)
@@ -176,8 +176,8 @@ class ColumnTermsReader(base.TermsReader):
             return [None] * len(docnums)
         counts = read(places["freqs"], first, int(at[held].max()) + 1)
         ends = np.cumsum(counts, dtype=np.int64) + int(terms.position_starts[index])
-        wanted = at[held]
-        low, high = int((ends[wanted] - counts[wanted]).min()), int(ends[wanted].max())
+        starts = ends - counts
+        low, high = int(starts[at[held]].min()), int(ends[at[held]].max())
         # The hits' positions in one read when they lie close together, else a read each.
         span = read(places["positions"], low, high - low) if high - low <= _ONE_READ else None
         out = []
@@ -185,7 +185,7 @@ class ColumnTermsReader(base.TermsReader):
             if not present:
                 out.append(None)
                 continue
-            start, stop = int(ends[i]) - int(counts[i]), int(ends[i])
+            start, stop = int(starts[i]), int(ends[i])
             if span is not None:
                 out.append(span[start - low : stop - low].tolist())
             else:
@@ -193,9 +193,9 @@ class ColumnTermsReader(base.TermsReader):
         return out
 
     def _postings_of(self, fieldname: str, terms: FieldTerms, index: int):
-        start, stop = int(terms.posting_starts[index]), int(terms.posting_starts[index + 1])
+        first, count = _posting_range(terms, index)
         places, read = self._postings.directory[fieldname], self._postings.read
-        return read(places["docs"], start, stop - start), read(places["freqs"], start, stop - start)
+        return read(places["docs"], first, count), read(places["freqs"], first, count)
 
     def _positions_of(self, fieldname: str, terms: FieldTerms, index: int) -> np.ndarray:
         first = int(terms.position_starts[index])
@@ -280,6 +280,12 @@ class ColumnTermsReader(base.TermsReader):
     def close(self):
         self._table.close()
         self._postfile.close()
+
+
+def _posting_range(terms: FieldTerms, index: int) -> tuple[int, int]:
+    """Where the postings of a field's term ``index`` start in its arrays, and how many."""
+    first = int(terms.posting_starts[index])
+    return first, int(terms.posting_starts[index + 1]) - first
 
 
 class ColumnFieldCursor(base.FieldCursor):

@@ -38,11 +38,7 @@ def bounded_merge(writer: SegmentWriter, segments: list) -> list:
     for tier in sorted(tiers):
         group = _within_budget(tiers[tier], sizes)
         if len(group) >= MERGE_AT:
-            for segment in group:
-                reader = SegmentReader(writer.storage, writer.schema, segment)
-                writer.add_reader(reader)
-                reader.close()
-            return [segment for segment in segments if segment not in group]
+            return _merge_into(writer, segments, group)
     return list(segments)
 
 
@@ -67,14 +63,18 @@ def merge_small(limit_docs: int, most_docs: int):
     documents in all (``small_segments``)."""
 
     def policy(writer: SegmentWriter, segments: list) -> list:
-        chosen = small_segments(segments, limit_docs, most_docs)
-        for segment in chosen:
-            reader = SegmentReader(writer.storage, writer.schema, segment)
-            writer.add_reader(reader)
-            reader.close()
-        return [segment for segment in segments if segment not in chosen]
+        return _merge_into(writer, segments, small_segments(segments, limit_docs, most_docs))
 
     return policy
+
+
+def _merge_into(writer: SegmentWriter, segments: list, chosen: list) -> list:
+    """Add the ``chosen`` segments' documents to the writer's new segment; return the others."""
+    for segment in chosen:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in chosen]
 
 
 def _within_budget(segments: list, sizes: dict[str, int]) -> list:

@@ -217,22 +217,22 @@ def write_segment_postings(
         sources = [segment[name] for segment in merged if name in segment]
         if name in fields:
             sources.insert(0, _own_source(fields[name], positional))
-        if len(sources) == 1 and name in fields:
-            source = sources[0]
-            blob, ends, docs = source.blob, source.term_ends, source.docs
-            freqs, starts, positions = source.freqs, source.posting_starts[:-1], source.positions
-        else:
-            merged_field = merge_fields(sources)
-            blob, ends, docs = merged_field.blob, merged_field.term_ends, merged_field.docs
-            freqs, starts, positions = (
-                merged_field.freqs,
-                merged_field.term_starts,
-                merged_field.positions,
-            )
+        # This writer's own postings alone need no merge (nothing of theirs is deleted).
+        out = sources[0] if len(sources) == 1 and name in fields else merge_fields(sources)
+        freqs = out.freqs
         if not isinstance(field.format, (formats.Frequency, formats.Positions)):
             freqs = np.ones_like(freqs)  # Existence: a term is in a document or not
         codes = np.frombuffer((length_codes(perdoc, name) or b"").ljust(doc_count, b"\0"), np.uint8)
-        fieldwriter.write_field(name, blob, ends, docs, freqs, starts, positions, codes)
+        fieldwriter.write_field(
+            name,
+            out.blob,
+            out.term_ends,
+            out.docs,
+            freqs,
+            out.posting_starts[:-1],
+            out.positions,
+            codes,
+        )
 
 
 def field_source(terms_reader, fieldname: str, renumber: np.ndarray) -> FieldSource:
