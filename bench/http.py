@@ -39,7 +39,7 @@ from urllib.parse import quote  # noqa: E402
 
 from whoosh import index as whoosh_index  # noqa: E402
 
-from indexer.text import fold  # noqa: E402
+from indexer.language.normalize import fold  # noqa: E402
 
 NEWS = ROOT.parent / "shared" / "data" / "news" / "news.jsonl.gz"
 OUT = ROOT / "bench" / "out"

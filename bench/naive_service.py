@@ -7,13 +7,13 @@ gunicorn's sync workers, one Whoosh searcher per worker opened at start-up, Whoo
 ``MultifieldParser`` over title and body (OR of the pyvi-segmented, lowercased query), Whoosh's
 default BM25F, the top 10, and snippets from ``hit.highlights("body")``, which re-tokenises every
 hit's stored body with the field's analyzer (pyvi) on every request. No vietsearch query, ranking
-or snippet code runs here; the analyzers come from ``indexer.analysis`` only because the index's
-pickled schema names them.
+or snippet code runs here; the analyzers come from ``indexer.language.analysis`` only because the
+index's pickled schema names them.
 
 The index holds syllables, so a pyvi word such as ``hà_nội`` is asked as the phrase ``"hà nội"``:
 as one term it would match nothing, and a service that finds nothing has no snippets to make.
 
-vietsearch writes its postings as arrays (``indexer.columns``), which Whoosh's own collector
+vietsearch writes its postings as arrays (``indexer.codec.postings``), which Whoosh's own collector
 reads as Python lists, slower than its own format: the naive service gets a copy of the index
 in Whoosh's own format (``whoosh_format_copy``), the documents and schema being the same.
 """

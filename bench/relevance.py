@@ -5,7 +5,7 @@
 Builds the dev index under bench/out/dev_index on first use, then runs the 650 questions with
 and without diacritics and prints nDCG@10, Recall@10, Recall@100, MRR@10 and query latency.
 ``--set`` overrides a ranking parameter of indexer.searching for one run (for tuning);
-``--no-synonyms`` turns off the abbreviation dictionary (indexer/data/synonyms.txt).
+``--no-synonyms`` turns off the abbreviation dictionary (indexer/language/data/synonyms.txt).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # not bench/: its http.py would shadow the standard library
 
-from indexer import open_index, read_documents, search, searching, write_documents  # noqa: E402
-from indexer.synonyms import Synonyms, builtin_synonyms  # noqa: E402
+from indexer import open_index, read_documents, search, write_documents  # noqa: E402
+from indexer.language.synonyms import Synonyms, builtin_synonyms  # noqa: E402
+from indexer.searching import compile as searching  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "data" / "dev"
 INDEX = ROOT / "bench" / "out" / "dev_index"

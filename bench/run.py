@@ -39,8 +39,8 @@ from bench.index_speed import time_build, time_pyvi  # noqa: E402
 from bench.naive_service import whoosh_format_copy  # noqa: E402
 from bench.relevance import load_queries  # noqa: E402
 from indexer import open_index, search  # noqa: E402
-from indexer.text import fold, has_diacritics  # noqa: E402
-from indexer.writing import existing_hashes  # noqa: E402
+from indexer.language.normalize import fold, has_diacritics  # noqa: E402
+from indexer.store.build import existing_hashes  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 CORPUS_ARTICLES = 38_084  # the whole news corpus, which the 5-minute target is about

@@ -2,10 +2,10 @@
 
     python bench/segment_speed.py [--articles 2000] [--rounds 3]
 
-Reads the first N news articles as the indexer reads them (indexer.sources.read_documents) and
-times, in this one process, pyvi's tokenize on title + "\\n" + body, and our segment() on the
-title and on the body (what the indexer segments) with pyvi's labels from indexer.crf ("ours")
-and, for comparison, from python-crfsuite on pyvi's feature strings ("crfsuite path", what
+Reads the first N news articles as the indexer reads them (indexer.documents.files.read_documents)
+and times, in this one process, pyvi's tokenize on title + "\\n" + body, and our segment() on the
+title and on the body (what the indexer segments) with pyvi's labels from indexer.language.crf
+("ours") and, for comparison, from python-crfsuite on pyvi's feature strings ("crfsuite path", what
 segment() used before). Each is timed ``--rounds`` times, interleaved, and the fastest round
 kept: the development machine's 2 cores are shared. Every round starts with empty per-piece
 caches, as a fresh process would. Also prints how long each model takes to load.
@@ -24,15 +24,18 @@ sys.path[0] = str(ROOT)  # not bench/: its http.py would shadow the standard lib
 
 import numpy as np  # noqa: E402
 
-from indexer import analysis, crf  # noqa: E402
-from indexer.sources import read_documents  # noqa: E402
+from indexer.documents.files import read_documents  # noqa: E402
+from indexer.language import crf  # noqa: E402
+from indexer.language import segmentation as analysis  # noqa: E402
+from tests import crfsuite_reference  # noqa: E402
 
 NEWS = ROOT.parent / "shared" / "data" / "news" / "news.jsonl.gz"
 
 
 def crfsuite_join_flags(pieces):
-    """analysis._join_flags through python-crfsuite, as segment() did before indexer.crf."""
-    return np.array(analysis._crfsuite_joins(pieces), bool)
+    """analysis._join_flags through python-crfsuite, as segment() did before
+    indexer.language.crf."""
+    return np.array(crfsuite_reference.crfsuite_joins(pieces), bool)
 
 
 def timed_loads() -> dict[str, float]:
@@ -41,9 +44,9 @@ def timed_loads() -> dict[str, float]:
     crf.pyvi_tagger()
     ours = time.perf_counter() - started
     started = time.perf_counter()
-    analysis._pyvi_model()
+    crfsuite_reference.pyvi_model()
     return {
-        "indexer.crf.pyvi_tagger()": ours,
+        "indexer.language.crf.pyvi_tagger()": ours,
         "import pyvi's ViTokenizer": time.perf_counter() - started,
     }
 

@@ -4,7 +4,7 @@
 
 Builds (or reuses) the index of the first N news articles as bench/http.py does, runs
 ``--queries`` of its 1-3 word queries, and times, on the body of every top-10 hit (microseconds
-a hit, the fastest of ``--rounds``): ``snippet`` given the marks ``indexer.hitmarks`` reads
+a hit, the fastest of ``--rounds``): ``snippet`` given the marks ``indexer.highlight.marks`` reads
 from the postings (what ``search`` does), reading those marks, ``snippet`` finding them in the
 text, and the text's analysis both ways (arrays, and every syllable in Python).
 """
@@ -21,12 +21,12 @@ sys.path[0] = str(ROOT)  # not bench/: its http.py would shadow the standard lib
 
 from bench import http as load  # noqa: E402
 from indexer import open_index  # noqa: E402
-from indexer.hitmarks import hit_marks  # noqa: E402
-from indexer.query import parse_query  # noqa: E402
-from indexer.search import Filters, _run  # noqa: E402
-from indexer.snippets import MatchTerms, _analyse, _analyse_each, snippet  # noqa: E402
-from indexer.spans import decode_spans  # noqa: E402
-from indexer.synonyms import builtin_synonyms  # noqa: E402
+from indexer.codec.spans import decode_spans  # noqa: E402
+from indexer.highlight.marks import hit_marks  # noqa: E402
+from indexer.highlight.snippets import MatchTerms, _analyse, _analyse_each, snippet  # noqa: E402
+from indexer.language.synonyms import builtin_synonyms  # noqa: E402
+from indexer.searching.parse import parse_query  # noqa: E402
+from indexer.searching.service import Filters, _run  # noqa: E402
 
 
 def hits(searcher, queries: list[str]) -> tuple[list, list]:

@@ -7,7 +7,6 @@ error. Warnings and errors are one line each on standard error.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import html
 import json
 import os
@@ -16,20 +15,23 @@ import sys
 import time
 from pathlib import Path
 
-from indexer.embedded import DEFAULT_INDEX, ensure_embedded_index
-from indexer.index import (
-    IndexCorrupt,
-    IndexMissing,
-    discard_damaged_index,
+from indexer import (
+    DEFAULT_INDEX,
+    SORTS,
+    QueryError,
+    SearchRequest,
+    SynonymError,
+    VietsearchError,
+    build_index,
+    delete_documents,
+    ensure_embedded_index,
+    index_stats,
+    load_synonyms,
     open_index,
-    open_whoosh,
+    optimize,
+    read_documents,
+    search,
 )
-from indexer.query import QueryError
-from indexer.search import SORTS, search
-from indexer.sources import Problem, read_documents
-from indexer.stats import index_stats
-from indexer.synonyms import SynonymError, load_synonyms
-from indexer.writing import delete_documents, optimize, prune, write_documents
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -65,12 +67,15 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--workers",
-            type=_positive,
+            type=positive_number,
             default=None,
             help="segmentation processes (default: one per CPU)",
         )
         sub.add_argument(
-            "--batch-size", type=_positive, default=1000, help="documents per commit (default 1000)"
+            "--batch-size",
+            type=positive_number,
+            default=1000,
+            help="documents per commit (default 1000)",
         )
         sub.add_argument("--quiet", action="store_true", help="print nothing but warnings")
         if name == "build":
@@ -86,9 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("search", "Search the index (for debugging and scripts).")
     sub.add_argument("query", nargs="+", metavar="QUERY")
     sub.add_argument("--json", action="store_true", help="print the SearchPage as JSON")
-    sub.add_argument("--page", type=_positive, default=1)
-    sub.add_argument("--per-page", type=_positive, default=10)
-    sub.add_argument("--sort", choices=SORTS, default="relevance")
+    # Checked by SearchRequest, as the web's parameters are: one set of bounds everywhere.
+    sub.add_argument("--page", default="1")
+    sub.add_argument("--per-page", default="10")
+    sub.add_argument("--sort", default="relevance", help=f"one of: {', '.join(SORTS)}")
     sub.add_argument(
         "--synonyms",
         default=os.environ.get("VIETSEARCH_SYNONYMS"),
@@ -99,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(value: str) -> int:
+def positive_number(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
     return int(value)
@@ -110,7 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except (QueryError, IndexMissing, IndexCorrupt) as exc:
+    except SynonymError as exc:
+        for problem in exc.problems:
+            print(f"indexer: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except VietsearchError as exc:
         print(f"indexer: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, QueryError) else EXIT_FAILED
     except KeyboardInterrupt:
@@ -120,21 +130,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args) -> int:
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressBar()
-    problems: list[Problem] = []
 
-    def report(problem: Problem) -> None:
-        problems.append(problem)
+    def report(problem) -> None:
         print(f"warning: {problem}", file=sys.stderr)
 
-    _start_afresh_if_damaged(args)
-    total = None
     if progress:
-        total = sum(1 for _ in read_documents(args.sources, lambda p: None))
-        progress.total = total
-    summary, seen = write_documents(
+        progress.total = sum(1 for _ in read_documents(args.sources, lambda p: None))
+    summary = build_index(
+        args.sources,
         args.index,
-        read_documents(args.sources, report),
         skip_unchanged=args.command == "build",
+        prune_missing=getattr(args, "prune", False),
+        # build, the command a damaged index's error names, starts it anew; add refuses it.
+        replace_damaged=args.command == "build",
         workers=args.workers,
         batch_size=args.batch_size,
         report=report,
@@ -142,26 +150,11 @@ def _build(args) -> int:
     )
     if progress:
         progress.finish()
-    summary.skipped = sum(p.kind == "skipped" for p in problems)
-    summary.rejected = sum(p.kind == "rejected" for p in problems)
-    if getattr(args, "prune", False):
-        # The same spelling as Document.origin (abspath: symlinks not resolved).
-        skipped_files = {os.path.abspath(p.path) for p in problems if p.kind == "skipped"}
-        summary.deleted = prune(args.index, seen, skipped_files)
+    if summary.replaced_damage:
+        print(f"warning: {args.index}: {summary.replaced_damage}; built it anew", file=sys.stderr)
     if not args.quiet:
         print(summary)
     return EXIT_FAILED if summary.rejected else EXIT_OK
-
-
-def _start_afresh_if_damaged(args) -> None:
-    """A damaged index: ``build`` (the command its error names) starts it anew; ``add`` refuses."""
-    if args.command == "build":
-        damage = discard_damaged_index(args.index)
-        if damage:
-            print(f"warning: {args.index}: {damage.reason}; building it anew", file=sys.stderr)
-        return
-    with contextlib.suppress(IndexMissing):  # add creates a missing index
-        open_whoosh(args.index)
 
 
 def _delete(args) -> int:
@@ -171,7 +164,7 @@ def _delete(args) -> int:
 
 
 def _stats(args) -> int:
-    stats = index_stats(_opened(args.index).path)
+    stats = index_stats(_opened(args.index))
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
@@ -181,18 +174,15 @@ def _stats(args) -> int:
 
 
 def _search(args) -> int:
-    try:
-        synonyms = load_synonyms(args.synonyms)
-    except SynonymError as exc:
-        for problem in exc.problems:
-            print(f"indexer: error: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+    synonyms = load_synonyms(args.synonyms)
+    values = {"page": args.page, "per_page": args.per_page, "sort": args.sort}
+    request = SearchRequest.from_params(values.get, lambda name: [])
     page = search(
         _opened(args.index),
         " ".join(args.query),
-        page=args.page,
-        per_page=args.per_page,
-        sort=args.sort,
+        page=request.page,
+        per_page=request.per_page,
+        sort=request.sort,
         synonyms=synonyms,
     )
     if args.json:
@@ -208,7 +198,7 @@ def _search(args) -> int:
 
 
 def _optimize(args) -> int:
-    removed = optimize(_opened(args.index).path)
+    removed = optimize(_opened(args.index))
     print(f"optimized; removed {len(removed)} stale files left by interrupted commits")
     return EXIT_OK
 

@@ -24,7 +24,7 @@ def dev_documents(count: int) -> list:
     """The first ``count`` documents of the dev corpus, read as the indexer reads them."""
     import itertools
 
-    from indexer.sources import read_documents
+    from indexer.documents.files import read_documents
 
     return list(itertools.islice(read_documents([DEV / "corpus.jsonl"], print), count))
 

@@ -17,7 +17,7 @@ import re
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
-INDEX_NAME = "MAIN"  # Whoosh's default, the one indexer.writing uses
+INDEX_NAME = "MAIN"  # Whoosh's default, the one indexer.store.build uses
 TEMPORARY_TOC = re.compile(rf"_{INDEX_NAME}_[0-9]+\.toc\..+")
 
 

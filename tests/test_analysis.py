@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyvi import ViTokenizer
 
-from indexer import analysis
-from indexer.analysis import FIELD_KINDS, analyzer, field_terms, index_terms, segment
-from indexer.text import normalize
+from indexer.language import segmentation
+from indexer.language.analysis import FIELD_KINDS, analyzer, field_terms, index_terms
+from indexer.language.normalize import normalize
+from indexer.language.segmentation import segment
 from tests.conftest import DEV, SEED_BODY, SEED_TEXT, dev_documents
 
 
@@ -148,22 +149,22 @@ def test_index_terms_are_field_terms_without_offsets():
     ],
 )
 def test_long_runs_split_as_pyvi_splits_everything_else(text):
-    parts = analysis._split_parts(text)
+    parts = segmentation._split_parts(text)
     assert "".join(parts) == text
-    runs = list(analysis._LONG_RUNS.finditer(text))
+    runs = list(segmentation._LONG_RUNS.finditer(text))
     if not runs:
-        assert parts == analysis._PYVI_SPLIT.split(text)
+        assert parts == segmentation._PYVI_SPLIT.split(text)
         return
     # Pieces never cross whitespace: before the first long run and after the last, pyvi's.
-    before = analysis._PYVI_SPLIT.split(text[: runs[0].start()])[1::2]
-    after = analysis._PYVI_SPLIT.split(text[runs[-1].end() :])[1::2]
+    before = segmentation._PYVI_SPLIT.split(text[: runs[0].start()])[1::2]
+    after = segmentation._PYVI_SPLIT.split(text[runs[-1].end() :])[1::2]
     pieces = parts[1::2]
     assert pieces[: len(before)] == before
     assert pieces[len(pieces) - len(after) :] == after
 
 
 def test_an_e_mail_in_a_long_run_comes_out_as_its_parts():
-    run = "x@y.com" + "." * analysis.LONG_RUN
-    assert "x@y.com" in analysis._PYVI_SPLIT.split(run)
-    assert ["x", "@", "y", ".", "com"] == analysis._split_parts(run)[1:10:2]
+    run = "x@y.com" + "." * segmentation.LONG_RUN
+    assert "x@y.com" in segmentation._PYVI_SPLIT.split(run)
+    assert ["x", "@", "y", ".", "com"] == segmentation._split_parts(run)[1:10:2]
     assert segment("Hà Nội " + run).syllables == ["Hà", "Nội", "x", "y", "com"]

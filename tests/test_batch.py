@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from indexer.batch import InvalidBatch, document_for_id, documents_from_json
+from indexer.documents.requests import InvalidBatch, document_for_id, documents_from_json
 
 
 def ids(body: bytes) -> list[str]:

@@ -262,7 +262,7 @@ def test_chained_kill_9_of_builds_never_loses_a_commit_and_next_build_cleans_up(
 # table of contents is written in full under its temporary name, and about to be renamed.
 KILLED_BEFORE_TOC_RENAME = """
 import os, signal, sys
-from indexer import durability
+from indexer.store import durability
 from indexer.cli import main
 
 rename_file = durability.DurableStorage.rename_file

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer import build_index, open_index, search
-from indexer.query import QueryError, parse_query
+from indexer.searching.parse import QueryError, parse_query
 from tests.conftest import NO_RATE_LIMITS, ROOT
 from tests.web_live import LiveServer, fetch
 

@@ -26,8 +26,8 @@ from tests.test_live import stored
 from tests.web_live import LiveServer
 from tests.write_client import WRITE_ENV, Client, record
 from web import create_app
-from web.__main__ import THREADS_PER_WORKER
 from web.limits import DEFAULT_RATE_LIMIT, DEFAULT_WRITE_RATE_LIMIT, RateLimit, client_key
+from web.server.gunicorn import THREADS_PER_WORKER
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

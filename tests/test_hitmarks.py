@@ -1,5 +1,5 @@
-"""Marks read from the postings' positions (indexer.hitmarks) are the marks snippets find in the
-text, on real indexes on disk: dev documents, the Vietnamese text traps, several segments."""
+"""Marks read from the postings' positions (indexer.highlight.marks) are the marks snippets find in
+the text, on real indexes on disk: dev documents, the Vietnamese text traps, several segments."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from indexer import open_index, search
-from indexer.analysis import segment
-from indexer.hitmarks import hit_marks
-from indexer.schema import build_schema
-from indexer.snippets import MatchTerms, _analyse, highlight_all, snippet
-from indexer.sources import Document
-from indexer.spans import decode_spans
-from indexer.text import fold
-from indexer.writing import analyse_document, write_documents
+from indexer.codec.spans import decode_spans
+from indexer.documents.model import Document
+from indexer.highlight.marks import hit_marks
+from indexer.highlight.snippets import MatchTerms, _analyse, highlight_all, snippet
+from indexer.language.normalize import fold
+from indexer.language.segmentation import segment
+from indexer.store.build import write_documents
+from indexer.store.indexed_fields import analyse_document
+from indexer.store.schema import build_schema
 from tests.conftest import dev_documents
 from tests.test_segmentwriter import whoosh_fields
 
@@ -140,8 +141,7 @@ def test_search_pages_are_the_same_with_marks_from_the_text(dev_index, monkeypat
     index = open_index(path)
     try:
         pages = [search(index, q).to_dict()["hits"] for q in queries]
-        # indexer.search the module (the package exports the function under the same name)
-        module = importlib.import_module("indexer.search")
+        module = importlib.import_module("indexer.searching.service")
         monkeypatch.setattr(module, "hit_marks", lambda *args: None)
         assert [search(index, q).to_dict()["hits"] for q in queries] == pages
     finally:
@@ -177,7 +177,7 @@ def test_a_segment_in_whooshs_own_format_leaves_the_marks_to_the_text(tmp_path):
 
 
 def test_marks_beyond_the_spans_are_not_trusted():
-    from indexer.spans import encode_spans
+    from indexer.codec.spans import encode_spans
 
     text = "Thủ đô Hà Nội mùa thu. " * 10
     spans = encode_spans(segment(text), text)
@@ -192,7 +192,7 @@ def _storage_index(kind: str, path):
     separate files, or in memory."""
     from whoosh.filedb.filestore import FileStorage, RamStorage
 
-    from indexer.segmentwriter import BulkSegmentWriter
+    from indexer.codec.segment_writer import BulkSegmentWriter
 
     storage = RamStorage() if kind == "memory" else FileStorage(str(path))
     ix = storage.create_index(build_schema())
@@ -207,7 +207,7 @@ def _storage_index(kind: str, path):
 @pytest.mark.parametrize("kind", ["compound", "separate", "memory"])
 def test_positions_in_reads_what_the_matcher_reads(kind, one_read, tmp_path, monkeypatch):
     """Positions come in one read when the hits' lie close together, else a read per hit."""
-    from indexer import columns as columns_module
+    from indexer.codec import postings as columns_module
 
     if not one_read:
         monkeypatch.setattr(columns_module, "_ONE_READ", 0)
@@ -242,7 +242,7 @@ def test_pread_reads_what_read_reads_and_refuses_a_closed_file(tmp_path):
     belong to another file, so it must fail rather than read that one."""
     from whoosh.filedb.filestore import FileStorage
 
-    from indexer import arrayfile
+    from indexer.codec import arrays as arrayfile
 
     storage = FileStorage(str(tmp_path))
     out = storage.create_file("arrays")

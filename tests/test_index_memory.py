@@ -2,14 +2,14 @@
 
 With memory maps, Whoosh 2.7.4 copies every segment sub-file it opens into a BytesIO: 646 MB
 per worker on the news corpus, before any search. Searchers use plain reads instead
-(indexer.index._ReadStorage), so opening a searcher costs a small, fixed amount of memory
+(indexer.store.opening._ReadStorage), so opening a searcher costs a small, fixed amount of memory
 whatever the size of the index.
 """
 
 import tracemalloc
 
-from indexer.index import open_index
-from indexer.writing import write_documents
+from indexer.searching.searchers import open_index
+from indexer.store.build import write_documents
 from tests.conftest import dev_documents
 
 DOCUMENTS = 700

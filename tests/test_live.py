@@ -1,4 +1,4 @@
-"""Group commits (indexer.live) and taking the writer in turn (indexer.writelock).
+"""Group commits (indexer.store.live) and taking the writer in turn (indexer.store.locks).
 
 The tests hold the index's writer themselves to decide what the committer finds queued, so
 what goes into each commit is certain rather than a matter of timing.
@@ -14,12 +14,14 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.util.filelock import FileLock
 
-from indexer import merging
-from indexer.index import discard_damaged_index, open_index
-from indexer.live import LiveWriter, Written
-from indexer.sources import Document
-from indexer.writelock import TURNSTILE_FILE, WriterBusy, open_writer
-from indexer.writing import open_or_create, write_documents
+from indexer.documents.model import Document
+from indexer.searching.searchers import open_index
+from indexer.store import merge_policy as merging
+from indexer.store.build import write_documents
+from indexer.store.commits import open_or_create
+from indexer.store.live import LiveWriter, Written
+from indexer.store.locks import TURNSTILE_FILE, WriterBusy, open_writer
+from indexer.store.opening import discard_damaged_index
 
 WAIT_S = 30  # a bound on waits, not a timing assertion
 
@@ -181,7 +183,7 @@ def test_a_build_and_live_writes_at_once_lose_nothing(index_dir):
 
 
 def test_a_build_commits_staged_segments_whole_even_while_a_server_takes_writes(index_dir):
-    # Builds write each batch as a segment in a worker (indexer.staging) and hold the writer
+    # Builds write each batch as a segment in a worker (indexer.store.staging) and hold the writer
     # only to delete, move the file in and commit, so they need not cut their commits short
     # for a server's writes the way in-process commits do (MAX_BATCH_TERMS).
     def long_documents(prefix: str) -> list[Document]:

@@ -1,14 +1,15 @@
-"""indexer.refresh: a refreshed searcher sees exactly the live documents and reopens only the
-segments that changed."""
+"""indexer.searching.refresh: a refreshed searcher sees exactly the live documents and reopens only
+the segments that changed."""
 
 from collections import Counter
 
 import pytest
 from whoosh.query import Every, Term
 
-from indexer.index import open_index
-from indexer.refresh import refreshed
-from indexer.writing import delete_documents, optimize, write_documents
+from indexer.searching.refresh import refreshed
+from indexer.searching.searchers import open_index
+from indexer.store.build import write_documents
+from indexer.store.commits import delete_documents, optimize
 from tests.test_refresh_regression import DELETED, FIRST, UPDATED, _doc
 
 

@@ -12,9 +12,10 @@ import whoosh
 from whoosh import index as whoosh_index
 from whoosh.query import Every, Term
 
-from indexer.index import open_index
-from indexer.sources import Document
-from indexer.writing import delete_documents, open_or_create, optimize, write_documents
+from indexer.documents.model import Document
+from indexer.searching.searchers import open_index
+from indexer.store.build import write_documents
+from indexer.store.commits import delete_documents, open_or_create, optimize
 
 FIRST = 30  # three commits of ten: three segments
 UPDATED = ["r03", "r13", "r23", "r25"]  # in all three segments

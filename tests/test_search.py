@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import Filters, QueryError, open_index, search
-from indexer.query import MAX_QUERY_CHARS
+from indexer.searching.parse import MAX_QUERY_CHARS
 
 SEED = "000_e74d3da79069b4c0"
 

@@ -1,7 +1,7 @@
 """Our segmenter against pyvi: the same labels as crfsuite, the same words as ViTokenizer.tokenize.
 
-``indexer.crf`` decodes pyvi's CRF itself; these tests hold it to python-crfsuite on pyvi's own
-features (label for label) and to pyvi's ``tokenize`` on the whole news corpus (word for word).
+``indexer.language.crf`` decodes pyvi's CRF itself; these tests hold it to python-crfsuite on pyvi's
+own features (label for label) and to pyvi's ``tokenize`` on the whole news corpus (word for word).
 """
 
 import gzip
@@ -18,17 +18,19 @@ import numpy as np
 import pytest
 from pyvi.ViTokenizer import ViTokenizer
 
-from indexer import crf
-from indexer.analysis import (
-    _PYVI_PATTERN,
-    _crfsuite_joins,
-    _features,
-    _pyvi_model,
-    segment,
-    tag_joins,
-)
-from indexer.text import normalize
+from indexer.language import crf, crf_model
+from indexer.language.normalize import normalize
+from indexer.language.segmentation import _PYVI_PATTERN, segment, tag_joins
 from tests.conftest import SEED_TEXT, dev_documents
+from tests.crfsuite_reference import (
+    crfsuite_joins as _crfsuite_joins,
+)
+from tests.crfsuite_reference import (
+    features as _features,
+)
+from tests.crfsuite_reference import (
+    pyvi_model as _pyvi_model,
+)
 
 NEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "news" / "news.jsonl.gz"
 _WORD_CHAR = re.compile(r"\w")
@@ -124,10 +126,10 @@ def test_empty_input():
 def test_ties_go_to_the_first_label_as_in_crfsuite():
     """With every score equal crfsuite keeps label 0 (its ``<`` is strict); the array path
     cannot tell a tie from rounding and hands it to the exact loop."""
-    weights = crf.Weights(
+    weights = crf_model.Weights(
         labels=["B_W", "I_W"],
-        flags={name: np.zeros(2) for name in crf._FLAGS},
-        words={prefix: {} for prefix in crf._WORDS},
+        flags={name: np.zeros(2) for name in crf_model.FLAGS},
+        words={prefix: {} for prefix in crf_model.WORDS},
         trans=[[0.0, 0.0], [0.0, 0.0]],
         gram_ids={},
         bigrams=np.zeros(0, np.int64),

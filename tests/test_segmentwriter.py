@@ -12,13 +12,14 @@ from whoosh import index as whoosh_index
 from whoosh.query import Phrase
 from whoosh.writing import SegmentWriter
 
-from indexer.analysis import field_terms, segment
-from indexer.columns import ColumnCodec, uses_columns
-from indexer.schema import TEXT_FIELDS, build_schema
-from indexer.segmentwriter import BulkSegmentWriter
-from indexer.sources import Document
-from indexer.text import fold
-from indexer.writing import analyse_document
+from indexer.codec.postings import ArrayCodec, uses_array_codec
+from indexer.codec.segment_writer import BulkSegmentWriter
+from indexer.documents.model import Document
+from indexer.language.analysis import field_terms
+from indexer.language.normalize import fold
+from indexer.language.segmentation import segment
+from indexer.store.indexed_fields import analyse_document
+from indexer.store.schema import TEXT_FIELDS, build_schema
 from tests.conftest import dev_documents
 
 
@@ -163,9 +164,9 @@ def test_term_lookups_answer_as_whooshs_term_table(both):
 def test_the_merged_segment_uses_arrays_and_is_smaller(both):
     ours, theirs = (whoosh_index.open_dir(path) for path in both)
     with ours.reader() as reader:
-        assert isinstance(reader.codec(), ColumnCodec) and uses_columns(reader)
+        assert isinstance(reader.codec(), ArrayCodec) and uses_array_codec(reader)
     with theirs.reader() as reader:
-        assert not uses_columns(reader)
+        assert not uses_array_codec(reader)
     size = [sum(f.stat().st_size for f in path.iterdir()) for path in both]
     assert size[0] < 0.7 * size[1]
 

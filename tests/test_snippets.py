@@ -1,4 +1,4 @@
-"""Snippets and highlighted titles from stored syllable offsets (indexer.snippets)."""
+"""Snippets and highlighted titles from stored syllable offsets (indexer.highlight.snippets)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from pyvi.ViTokenizer import ViTokenizer
 
-from indexer import analysis, snippets
-from indexer.analysis import Segmentation, segment
-from indexer.snippets import MatchTerms, highlight_all, snippet
-from indexer.spans import decode_spans, encode_spans
-from indexer.text import fold
+from indexer.codec.spans import decode_spans, encode_spans
+from indexer.highlight import snippets
+from indexer.highlight.snippets import MatchTerms, highlight_all, snippet
+from indexer.language import segmentation
+from indexer.language.normalize import fold
+from indexer.language.segmentation import Segmentation, segment
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed" / "000_e74d3da79069b4c0.txt"
 MARK = re.compile(r"</?mark>")
@@ -328,9 +329,10 @@ def test_snippets_never_run_pyvi(seed, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("pyvi ran")
 
-    for name in ("segment", "tag_joins", "_pyvi_model"):
-        monkeypatch.setattr(analysis, name, boom)
+    for name in ("segment", "tag_joins"):
+        monkeypatch.setattr(segmentation, name, boom)
         monkeypatch.setattr(snippets, name, boom, raising=False)
+    monkeypatch.setattr(segmentation, "pyvi_tagger", boom)
     monkeypatch.setattr(ViTokenizer, "tokenize", boom)
     query = terms("hà", "nội", "sửu")
     assert "<mark>" in snippet(body, spans, query)
@@ -407,7 +409,7 @@ def test_spans_of_the_first_format_give_the_same_snippets(seed, text, query):
         assert highlight_all(sample, old, query) == highlight_all(sample, new, query)
         found = snippets._analyse(sample, new, query)
         assert doc_fields(snippets._analyse(sample, old, query)) == doc_fields(found)
-        # Marks read from postings (indexer.hitmarks) instead of looked for in the text:
+        # Marks read from postings (indexer.highlight.marks) instead of looked for in the text:
         marks = {i: str(bit) for i, bit in zip(found.matched, found.bits, strict=True)}
         with_marks = doc_fields(snippets._analyse(sample, new, query, marks))
         assert doc_fields(snippets._analyse(sample, old, query, marks)) == with_marks

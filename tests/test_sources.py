@@ -1,4 +1,4 @@
-"""Tests for indexer.sources: reading documents from files and folders."""
+"""Tests for indexer.documents: reading documents from files and folders."""
 
 import codecs
 import datetime
@@ -14,13 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.sources import (
-    Document,
-    InvalidDocument,
-    Problem,
-    document_from_mapping,
-    read_documents,
-)
+from indexer.documents.files import read_documents
+from indexer.documents.model import Document, InvalidDocument, Problem, document_from_mapping
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed"
 DATA = Path(__file__).resolve().parent / "data" / "sources"

@@ -1,4 +1,4 @@
-"""Segments built outside the index folder and moved in by a commit (indexer.staging)."""
+"""Segments built outside the index folder and moved in by a commit (indexer.store.staging)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,17 @@ import sys
 
 from whoosh import index as whoosh_index
 
-from indexer.search import search
-from indexer.sources import Document
-from indexer.staging import (
+from indexer.documents.model import Document
+from indexer.searching.service import search
+from indexer.store.build import write_documents
+from indexer.store.commits import WRITER_TIMEOUT_S, committing, open_or_create
+from indexer.store.indexed_fields import analyse_document
+from indexer.store.staging import (
     STAGING_FOLDER,
     build_segment,
     move_into,
     remove_abandoned,
     staging_folder,
-)
-from indexer.writing import (
-    WRITER_TIMEOUT_S,
-    analyse_document,
-    committing,
-    open_or_create,
-    write_documents,
 )
 
 

@@ -14,14 +14,15 @@ import sys
 import pytest
 from whoosh import index as whoosh_index
 
-from indexer.writing import optimize, write_documents
+from indexer.store.build import write_documents
+from indexer.store.commits import optimize
 from tests.conftest import ROOT
 from tests.test_live import doc, stored
 
 CRASH = """
 import os, signal, sys
-from indexer.sources import Document
-from indexer.writing import write_documents
+from indexer.documents import Document
+from indexer.store.build import write_documents
 
 # original, except that a call on the index's own folder kills the process (a build also
 # writes a table of contents where it stages its segments, which must go on)

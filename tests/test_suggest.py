@@ -1,4 +1,5 @@
-"""indexer.suggest.terms_within finds exactly the terms Whoosh's reader.terms_within finds.
+"""indexer.searching.did_you_mean.terms_within finds exactly the terms Whoosh's reader.terms_within
+finds.
 
 Whoosh's version computes the edit distance to every term of the field in Python (0.6-1.2 s
 per syllable on the news corpus); ours runs rapidfuzz over each segment's vocabulary.
@@ -6,9 +7,9 @@ per syllable on the news corpus); ours runs rapidfuzz over each segment's vocabu
 
 import pytest
 
-from indexer.index import open_index
-from indexer.suggest import terms_within
-from indexer.writing import write_documents
+from indexer.searching.did_you_mean import terms_within
+from indexer.searching.searchers import open_index
+from indexer.store.build import write_documents
 from tests.conftest import dev_documents
 
 TYPOS = ["thanh pho", "nguoif", "vietj", "tpo", "hoa", "sôngg", "ngưòi", "thàn", "paris", "zzzzzz"]

@@ -11,9 +11,10 @@ from importlib import resources
 import pytest
 
 from indexer import build_index, open_index, search
-from indexer.analysis import segment
 from indexer.cli import main
-from indexer.synonyms import (
+from indexer.language.normalize import fold
+from indexer.language.segmentation import segment
+from indexer.language.synonyms import (
     MAX_VARIANT_SYLLABLES,
     SynonymError,
     Synonyms,
@@ -22,7 +23,6 @@ from indexer.synonyms import (
     parse_rules,
     read_rules,
 )
-from indexer.text import fold
 
 DOCUMENTS = [
     ("s01-ubnd-ha-noi", "UBND TP Hà Nội ban hành kế hoạch phòng dịch",
@@ -306,7 +306,7 @@ NOT_A_WORD = {"eu": "EU: no Vietnamese word is spelled êu or eu on its own"}
 
 
 def shipped_rules():
-    data = (resources.files("indexer") / "data" / "synonyms.txt").read_bytes()
+    data = (resources.files("indexer.language") / "data" / "synonyms.txt").read_bytes()
     return parse_rules(data, "synonyms.txt")
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.text import fold, has_diacritics, normalize, normalize_with_map
+from indexer.language.normalize import fold, has_diacritics, normalize, normalize_with_map
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""indexer.vectorised finds, scores, orders and counts exactly what Whoosh's collector does.
+"""indexer.searching.rank finds, scores, orders and counts exactly what Whoosh's collector does.
 
 The index holds 400 documents of the dev corpus in four segments, with documents replaced and
 deleted (so postings of deleted documents are on disk), and sources and categories for the
@@ -15,19 +15,15 @@ import pytest
 from whoosh import query as wq
 from whoosh import sorting
 
-from indexer import vectorised
-from indexer.index import open_index
-from indexer.query import parse_query
-from indexer.search import FACETS, search
-from indexer.searching import QueryCompiler
-from indexer.synonyms import Synonyms, builtin_synonyms
-from indexer.writing import (
-    analyse_document,
-    committing,
-    delete_document,
-    open_or_create,
-    replace_document,
-)
+from indexer.language.synonyms import Synonyms, builtin_synonyms
+from indexer.searching import rank as vectorised
+from indexer.searching.compile import QueryCompiler
+from indexer.searching.parse import parse_query
+from indexer.searching.postings_cache import PostingsCache
+from indexer.searching.searchers import open_index
+from indexer.searching.service import FACETS, search
+from indexer.store.commits import committing, delete_document, open_or_create, replace_document
+from indexer.store.indexed_fields import analyse_document
 from tests.conftest import DEV, dev_documents
 
 DOCUMENTS = 400
@@ -202,7 +198,7 @@ def test_filters_masks_and_sorting_equal_whooshs(index_dir, query, options):
 
 
 def test_cache_stays_within_its_budget():
-    cache = vectorised.PostingsCache(budget_bytes=1000)
+    cache = PostingsCache(budget_bytes=1000)
 
     for n in range(20):
         cache.put(n, (np.zeros(25, dtype=np.int32), np.zeros(25, dtype=np.float32)))
@@ -212,7 +208,7 @@ def test_cache_stays_within_its_budget():
 
 def test_absent_terms_count_against_the_budget_too():
     """A flood of queries for terms no segment holds must not grow the cache without end."""
-    cache = vectorised.PostingsCache(budget_bytes=3000)
+    cache = PostingsCache(budget_bytes=3000)
     empty = (np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
     for n in range(1000):
         cache.put(("segment", "body", f"khong-co-{n}".encode()), empty)

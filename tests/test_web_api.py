@@ -90,6 +90,9 @@ def test_search_pages_and_sorts(client):
     newest = client.get("/api/search?q=&sort=newest&per_page=100").get_json()["hits"]
     days = [hit["published"] for hit in newest if hit["published"]]
     assert days == sorted(days, reverse=True) and len(days) == 6
+    # The library's three orders, the same on the command line and the web.
+    oldest = client.get("/api/search?q=&sort=oldest&per_page=100").get_json()["hits"]
+    assert [hit["published"] for hit in oldest if hit["published"]] == sorted(days)
 
 
 def test_search_facets_count_the_whole_result_set(client):
@@ -121,7 +124,7 @@ def test_search_per_page_up_to_100(client):
         ("per_page=ten", "invalid_parameter", "per_page must be a whole number"),
         ("page=101&per_page=100", "invalid_parameter", "beyond the first 10,000 results"),
         ("page=" + "9" * 5000, "invalid_parameter", "beyond the first 10,000 results"),
-        ("sort=oldest", "invalid_parameter", "sort must be one of: relevance, newest"),
+        ("sort=older", "invalid_parameter", "sort must be one of: relevance, newest, oldest"),
         ("sort=score", "invalid_parameter", "sort must be one of"),
         ("from=2021-13-01", "invalid_parameter", "from must be a date"),
         ("from=yesterday", "invalid_parameter", "from must be a date"),
@@ -251,7 +254,9 @@ def test_healthz_reports_documents_and_last_commit(client, corpus_index):
         (path, method)
         for path in ["/api/search", "/api/suggest", "/api/documents/x", "/healthz"]
         for method in ["POST", "PUT", "DELETE", "PATCH"]
-        if not (path == "/api/documents/x" and method in ("PUT", "DELETE"))  # web.writes
+        if not (
+            path == "/api/documents/x" and method in ("PUT", "DELETE")
+        )  # web.documents: PUT and DELETE exist
     ],
 )
 def test_other_methods_are_405_json(client, path, method):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.web_html import Page, query_of
 from web import create_app
-from web.views import vn_date, vn_number
+from web.pages import vn_date, vn_number
 
 PAGES = [
     "/",
@@ -135,7 +135,7 @@ def test_blank_query_goes_home(client):
         ("/search?q=a&page=abc", "page must be a whole number"),
         ("/search?q=a&per_page=500", "per_page must be a whole number from 1 to 100"),
         ("/search?q=((((((a))))))", "nests parentheses"),
-        ("/search?q=a&sort=oldest", "sort must be one of"),
+        ("/search?q=a&sort=older", "sort must be one of"),
     ],
 )
 def test_bad_search_is_a_400_page_that_keeps_the_query(client, url, words):

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from indexer.writelock import open_writer
-from indexer.writing import open_or_create
+from indexer.store.commits import open_or_create
+from indexer.store.locks import open_writer
 from tests.test_live import stored
 from tests.test_web_openapi import validate
 from web import create_app

@@ -80,7 +80,7 @@ def test_writes_need_the_token_on_the_real_server(server):
 
 # Bad input the write API must refuse with 400 and a message, never 500: (method, path, body,
 # what the message says). JSON escapes (\\ud800, \\u0000) decode to characters that are valid
-# JSON but not valid text to index; the validation is the indexer's own (indexer.sources).
+# JSON but not valid text to index; the validation is the indexer's own (indexer.documents).
 BAD_WRITES = {
     "lone surrogate in title": (
         "POST",

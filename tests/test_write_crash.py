@@ -25,7 +25,7 @@ from contextlib import suppress
 import pytest
 from whoosh import index as whoosh_index
 
-from indexer.writing import optimize
+from indexer.store.commits import optimize
 from tests.kill_trials import inside_commit, left_behind, unfinished_commit_files
 from tests.web_live import LiveServer
 from tests.write_client import WRITE_ENV, Client, record

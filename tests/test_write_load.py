@@ -19,7 +19,7 @@ from collections import Counter
 import pytest
 from whoosh import index as whoosh_index
 
-from indexer.index import open_whoosh
+from indexer.store.opening import open_whoosh
 from tests.conftest import ROOT
 from tests.web_live import LiveServer
 from tests.write_client import WRITE_ENV, Client, record

@@ -15,7 +15,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from indexer import build_index, open_index, search
-from indexer.sources import (
+from indexer.documents.model import (
     MAX_TEXT_CHARS,
     Document,
     InvalidDocument,
@@ -23,15 +23,10 @@ from indexer.sources import (
     check_length,
     document_from_mapping,
 )
-from indexer.writelock import announce_live_writer
-from indexer.writing import (
-    analyse_document,
-    committing,
-    merge_batches,
-    open_or_create,
-    replace_document,
-    write_documents,
-)
+from indexer.store.build import merge_batches, write_documents
+from indexer.store.commits import committing, open_or_create, replace_document
+from indexer.store.indexed_fields import analyse_document
+from indexer.store.locks import announce_live_writer
 from tests.conftest import ROOT, SEED_DIR, TEST_DATA
 
 CORPUS = TEST_DATA / "corpus"
@@ -244,11 +239,11 @@ def test_two_workers_index_exactly_what_one_worker_does(tmp_path, corpus_index):
 
 
 def test_preloaded_lengths_answer_as_whooshs_reader(tmp_path):
-    """The writer's lengths come from whole columns (indexer.lengths); every answer must be the
-    one Whoosh's own per-document reader gives, since block statistics are built from them."""
+    """The writer's lengths come from whole columns (indexer.codec.lengths); every answer must be
+    the one Whoosh's own per-document reader gives, since block statistics are built from them."""
     from whoosh.codec.whoosh3 import W3Codec
 
-    from indexer.lengths import PreloadedLengths
+    from indexer.codec.lengths import PreloadedLengths
 
     documents = [
         Document(id=f"d{n}", title="Hà Nội " * n, body="mưa " * (n * 7)) for n in range(1, 40)

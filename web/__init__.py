@@ -1,7 +1,8 @@
 """vietsearch's web front end: the search page, the JSON API and the production server.
 
 ``create_app`` builds the Flask app; nothing is opened until a request needs the index, so the
-gunicorn master never holds Whoosh files (see web.index).
+gunicorn master never holds Whoosh files (see web.worker_index). The web uses only the
+library's public face, ``indexer``.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from indexer.synonyms import load_synonyms
-from web import api, views
+from indexer import load_synonyms
+from web import health, openapi, pages, search_api
+from web.auth import register_auth
+from web.documents import register_documents
 from web.errors import register_error_handler
 from web.headers import register_headers
-from web.index import init_index
 from web.limits import DEFAULT_RATE_LIMIT, DEFAULT_WRITE_RATE_LIMIT, register_rate_limits
-from web.writes import register_writes
+from web.worker_index import init_index
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -25,8 +27,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     """Build the app. Settings: defaults, then ``VIETSEARCH_*`` variables, then ``config``.
 
     ``INDEX`` is the index folder; without one the embedded sample index is used (and built
-    on first use). ``RATE_LIMIT`` and ``WRITE_RATE_LIMIT``: see web.limits; ``API_TOKEN`` and
-    ``WRITE_TIMEOUT``: see web.writes.
+    on first use). ``RATE_LIMIT`` and ``WRITE_RATE_LIMIT``: see web.limits; ``API_TOKEN``: see
+    web.auth; ``WRITE_TIMEOUT``: see web.documents.
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -43,13 +45,16 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     init_index(app)
-    # SYNONYMS: a file of more abbreviations (indexer/data/synonyms.txt); bad lines fail here.
+    # SYNONYMS: more abbreviations (like indexer/language/data/synonyms.txt); bad lines fail here.
     app.extensions["vietsearch_synonyms"] = load_synonyms(app.config.get("SYNONYMS"))
     register_rate_limits(app)
-    register_writes(app)  # before register_headers: the token is checked before the body size
+    register_auth(app)  # before register_headers: the token is checked before the body size
     register_error_handler(app)
     register_headers(app)
-    views.register_template_helpers(app)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
+    pages.register_template_helpers(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(search_api.bp)
+    register_documents(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(openapi.bp)
     return app

@@ -6,12 +6,26 @@ that validate real responses against them notice any field added, renamed or dro
 
 from __future__ import annotations
 
-from indexer.complete import MAX_COMPLETIONS
-from indexer.query import MAX_QUERY_CHARS
-from indexer.search import MAX_PER_PAGE, MAX_RESULT_WINDOW
-from web.params import DEFAULT_PER_PAGE, SORTS
+from flask import Blueprint, jsonify
+
+from indexer import (
+    DEFAULT_PER_PAGE,
+    MAX_COMPLETIONS,
+    MAX_PER_PAGE,
+    MAX_QUERY_CHARS,
+    MAX_RESULT_WINDOW,
+    SORTS,
+)
 
 _REF = "#/components/schemas/"
+
+bp = Blueprint("openapi", __name__)
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())
 
 
 def _closed(properties: dict, description: str = "") -> dict:
@@ -304,7 +318,7 @@ def _paths() -> dict:
     }
 
 
-# --- The write API (web.writes) ------------------------------------------------------------
+# --- The write API (web.documents) ------------------------------------------------------------
 
 _WRITE_REASONS = {
     400: "Nothing was written: a record is invalid (the message names it and says why: item N "

@@ -1,0 +1,38 @@
+"""Searching: parse -> compile -> rank -> one page of hits, with did-you-mean and autocomplete.
+
+``parse`` turns query text into a ``ParsedQuery`` (refusing what it will not run),
+``compile`` turns that into weighted Whoosh queries over the fields with the same
+normalisation as indexing, ``rank`` scores and orders the matches with numpy, and ``service``
+is the one ``search`` function behind the CLI, the page and the JSON API. ``params`` checks
+paging, sorting and filters for every caller.
+"""
+
+from indexer.searching.autocomplete import MAX_COMPLETIONS, complete
+from indexer.searching.params import (
+    DEFAULT_PER_PAGE,
+    MAX_PER_PAGE,
+    MAX_RESULT_WINDOW,
+    SORTS,
+    Filters,
+    SearchRequest,
+)
+from indexer.searching.parse import MAX_QUERY_CHARS
+from indexer.searching.searchers import SearchIndex, open_index
+from indexer.searching.service import Hit, SearchPage, search
+
+__all__ = [
+    "DEFAULT_PER_PAGE",
+    "MAX_COMPLETIONS",
+    "MAX_PER_PAGE",
+    "MAX_QUERY_CHARS",
+    "MAX_RESULT_WINDOW",
+    "SORTS",
+    "Filters",
+    "Hit",
+    "SearchIndex",
+    "SearchPage",
+    "SearchRequest",
+    "complete",
+    "open_index",
+    "search",
+]

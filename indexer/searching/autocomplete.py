@@ -1,0 +1,43 @@
+"""Autocompletion: pyvi's compound words that start with what the user typed, accents optional."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from indexer.language.normalize import fold, has_diacritics, normalize
+from indexer.searching.searchers import SearchIndex
+from indexer.store.schema import as_text
+
+MAX_COMPLETIONS = 8
+MIN_PREFIX_CHARS = 2
+# Bounds the work per keystroke: prefixes this common ("th") are only sampled.
+MAX_TERMS_READ = 5000
+_SPACES = re.compile(r"\s+")
+
+
+def complete(index: SearchIndex, prefix: str, limit: int = MAX_COMPLETIONS) -> list[str]:
+    """Up to ``limit`` words or names that complete ``prefix``, most frequent first.
+
+    ``ha n`` offers ``Hà Nội``; a prefix typed with diacritics (``hà n``) keeps only
+    completions that share them.
+    """
+    typed = _SPACES.sub(" ", normalize(prefix if isinstance(prefix, str) else "")).strip()
+    key = fold(typed)
+    if len(key) < MIN_PREFIX_CHARS:
+        return []
+    reader = index.searcher().reader()
+    if "completions" not in reader.schema:
+        return []  # an index built before completions existed: rebuild it to get them
+    accented = has_diacritics(typed)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for n, term in enumerate(reader.expand_prefix("completions", key)):
+        if n >= MAX_TERMS_READ:
+            break
+        term = as_text(term)
+        folded, _, shown = term.partition("\t")
+        if accented and not shown.lower().startswith(typed.lower()):
+            continue
+        counts[folded][shown] = reader.doc_frequency("completions", term)
+    ranked = sorted(counts.values(), key=lambda forms: -sum(forms.values()))
+    return [max(forms, key=forms.get) for forms in ranked[:limit]]

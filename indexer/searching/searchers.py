@@ -1,0 +1,89 @@
+"""An opened index: one Whoosh searcher, kept and replaced when a commit changes the index."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from whoosh.searching import Searcher
+
+from indexer.searching.compile import weighting
+from indexer.searching.refresh import refreshed
+from indexer.store.opening import LOCK_FILES, last_commit_time, open_whoosh
+from indexer.store.schema import public_fields
+
+# How often a long-lived searcher looks for new commits (listing the folder costs ~0.1 ms).
+REFRESH_INTERVAL_S = 0.5
+
+
+class SearchIndex:
+    """A searchable index in a folder.
+
+    ``searcher()`` hands out one shared searcher (opening one costs ~150 ms on a big index) and
+    swaps in a refreshed one when another process has committed, so new documents show up
+    within ``REFRESH_INTERVAL_S`` without a restart.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._ix = open_whoosh(self.path)
+        self._searcher: Searcher | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def __fspath__(self) -> str:
+        """The index folder: every function that takes an index's path takes this index too."""
+        return str(self.path)
+
+    def searcher(self) -> Searcher:
+        """The current searcher, refreshed if the index changed since it was opened."""
+        with self._lock:
+            now = time.monotonic()
+            if self._searcher is None:
+                self._searcher = self._ix.searcher(weighting=weighting())
+                self._checked_at = now
+            elif now - self._checked_at >= REFRESH_INTERVAL_S:
+                self._checked_at = now
+                if not self._searcher.up_to_date():
+                    self._searcher = refreshed(self._searcher, self._ix)
+            return self._searcher
+
+    def document(self, doc_id: str) -> dict | None:
+        """The stored document with this id (its public fields), or None."""
+        stored = self.searcher().document(id=doc_id)
+        if stored is None:
+            return None
+        return public_fields(stored)
+
+    def doc_count(self) -> int:
+        """How many live documents the index holds."""
+        return self.searcher().doc_count()
+
+    def last_commit_time(self) -> float:
+        """When the latest commit was written (seconds since the epoch)."""
+        return last_commit_time(self.path)
+
+    def writable(self) -> bool:
+        """Whether this process may write to the index: add, rename and delete files in its folder.
+
+        ``os.access`` answers for the real situation: false on a read-only mount or folder
+        (EROFS, EACCES), true for root on a folder whose mode alone says read-only.
+        """
+        locks = [self.path / name for name in LOCK_FILES]
+        return os.access(self.path, os.W_OK | os.X_OK) and all(
+            os.access(lock, os.W_OK) for lock in locks if lock.exists()
+        )
+
+    def close(self) -> None:
+        """Release the searcher's files."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+
+def open_index(path: str | os.PathLike) -> SearchIndex:
+    """Open the index in ``path`` for searching; raise ``IndexMissing`` or ``IndexCorrupt``."""
+    return SearchIndex(path)

@@ -1,0 +1,234 @@
+"""The one search function behind the CLI, the web page and the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+from whoosh import sorting
+
+from indexer.highlight.marks import Marks, hit_marks
+from indexer.highlight.match_terms import MatchTerms
+from indexer.highlight.snippets import highlight_all, snippet
+from indexer.language.synonyms import Synonyms, builtin_synonyms
+from indexer.searching import rank as vectorised
+from indexer.searching.compile import CompiledQuery, QueryCompiler, filter_query, mask_query
+from indexer.searching.did_you_mean import suggest
+from indexer.searching.params import Filters, SearchRequest
+from indexer.searching.parse import DateRange, ParsedQuery, QueryError, parse_query
+from indexer.searching.searchers import SearchIndex, open_index
+from indexer.store.schema import as_text, public_fields
+
+FACETS = ("source", "category", "year")
+FEW_RESULTS = 3  # at or below this many hits, look for a "did you mean" suggestion
+
+
+@dataclass
+class Hit:
+    """One ranked result; ``title_html`` and ``snippet_html`` are escaped HTML with ``<mark>``."""
+
+    id: str
+    title: str
+    url: str
+    published: str | None
+    source: str
+    category: str
+    score: float
+    title_html: str
+    snippet_html: str
+
+
+@dataclass
+class SearchPage:
+    """One page of results, with the facet counts and suggestion for the whole result set."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    suggestion: str | None = None
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The JSON form: the field names are the JSON keys."""
+        return asdict(self)
+
+
+def search(
+    index: SearchIndex | str | os.PathLike,
+    query: str,
+    page: int = 1,
+    per_page: int = 10,
+    sort: str = "relevance",
+    filters: Filters | None = None,
+    synonyms: Synonyms | None = None,
+) -> SearchPage:
+    """Search ``index`` for ``query`` and return one page of ranked, highlighted hits.
+
+    ``synonyms`` expands abbreviations (``UBND`` also finds ``Ủy ban nhân dân``): by default the
+    dictionary vietsearch ships, ``Synonyms()`` for none, or ``load_synonyms(path)`` for more.
+    Raises ``QueryError`` (and nothing else) for a query or parameters it will not run: its
+    subclass ``InvalidParameter`` for paging, sorting and filters (``SearchRequest.check``).
+    """
+    started = time.perf_counter()
+    SearchRequest(query, page, per_page, sort, filters or Filters()).check()
+    parsed = parse_query(query)
+    if not isinstance(index, SearchIndex):
+        opened = open_index(index)
+        try:
+            return search(opened, query, page, per_page, sort, filters, synonyms)
+        finally:
+            opened.close()
+    searcher = index.searcher()
+    filters = filters or Filters()
+    synonyms = builtin_synonyms() if synonyms is None else synonyms
+    compiled, outcome = _run(searcher, parsed, filters, page * per_page, sort, None, synonyms)
+    if compiled.strict and not outcome.total and len(compiled.free_text) > 1:
+        compiled, outcome = _run(searcher, parsed, filters, page * per_page, sort, False, synonyms)
+    total = outcome.total
+    terms = MatchTerms.from_syllables(compiled.syllables)
+    shown = outcome.ranked[(page - 1) * per_page : page * per_page]
+    docnums = [docnum for docnum, _ in shown]
+    title_marks = hit_marks(searcher, docnums, terms, "title", "title_fold")
+    body_marks = hit_marks(searcher, docnums, terms, "body", "body_fold")
+    hits = [
+        _hit(
+            searcher,
+            docnum,
+            score,
+            terms,
+            title_marks[k] if title_marks else None,
+            body_marks[k] if body_marks else None,
+        )
+        for k, (docnum, score) in enumerate(shown)
+    ]
+    suggestion = None
+    if total <= FEW_RESULTS and compiled.free_text:
+        suggestion = suggest(
+            searcher,
+            query,
+            compiled.free_text,
+            total,
+            lambda q: _count(searcher, q, filters, synonyms),
+        )
+    return SearchPage(
+        query=query,
+        total=total,
+        page=page,
+        per_page=per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        hits=hits,
+        suggestion=suggestion,
+        facets=_facets(outcome.facets),
+    )
+
+
+@dataclass
+class _Outcome:
+    """What one run of a query found: the total, the best ``limit`` hits, the facet counts."""
+
+    total: int
+    ranked: list[tuple[int, float]]  # (docnum, score), best first
+    facets: dict[str, dict] = field(default_factory=dict)
+
+
+def _run(
+    searcher,
+    parsed: ParsedQuery,
+    filters: Filters,
+    limit: int,
+    sort: str,
+    strict: bool | None,
+    synonyms: Synonyms,
+    facets: bool = True,
+):
+    compiled: CompiledQuery = QueryCompiler(searcher, strict, synonyms).compile(parsed)
+    dates = ()
+    if filters.published_from or filters.published_to:
+        dates = (
+            DateRange(_day(filters.published_from), _day(filters.published_to, next_day=True)),
+        )
+    options = dict(
+        limit=limit,
+        filter=filter_query(parsed, filters.source, filters.category, dates),
+        mask=mask_query(parsed),
+    )
+    if facets:
+        options["groupedby"] = {
+            name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS
+        }
+    try:
+        matches = vectorised.match(searcher, compiled.query)
+    except vectorised.Unsupported:
+        pass  # what only Whoosh's collector runs
+    else:
+        matches = vectorised.restrict(searcher, matches, options["filter"], options["mask"])
+        counts = {name: matches.facet_counts(searcher, name) for name in FACETS if facets}
+        if sort == "relevance":
+            ranked = matches.top(limit)
+        else:
+            ranked = vectorised.sorted_top(searcher, matches, "published", sort == "newest", limit)
+        return compiled, _Outcome(len(matches), ranked, counts)
+    if sort != "relevance":
+        options["sortedby"] = "published"
+        options["reverse"] = sort == "newest"
+    results = searcher.search(compiled.query, **options)
+    counts = {name: results.groups(name) for name in FACETS if facets}
+    ranked = [(hit.docnum, hit.score) for hit in results]
+    return compiled, _Outcome(len(results), ranked, counts)
+
+
+def _day(day: dt.date | None, next_day: bool = False) -> dt.datetime | None:
+    if day is None:
+        return None
+    start = dt.datetime(day.year, day.month, day.day)
+    return start + dt.timedelta(days=1) if next_day else start
+
+
+def _count(searcher, query: str, filters: Filters, synonyms: Synonyms) -> int:
+    """How many documents ``query`` finds (for judging a suggestion)."""
+    try:
+        parsed = parse_query(query)
+    except QueryError:
+        return 0
+    _, outcome = _run(searcher, parsed, filters, 1, "relevance", None, synonyms, facets=False)
+    return outcome.total
+
+
+def _hit(
+    searcher,
+    docnum: int,
+    score: float,
+    terms: MatchTerms,
+    title_marks: Marks | None,
+    body_marks: Marks | None,
+) -> Hit:
+    stored = searcher.stored_fields(docnum)
+    document = public_fields(stored)
+    return Hit(
+        id=document["id"],
+        title=document["title"],
+        url=document["url"],
+        published=document["published"] and document["published"][:10],
+        source=document["source"],
+        category=document["category"],
+        score=round(float(score or 0.0), 4),
+        title_html=highlight_all(
+            document["title"], stored.get("title_spans", ""), terms, title_marks
+        ),
+        snippet_html=snippet(
+            document["body"], stored.get("body_spans", ""), terms, marks=body_marks
+        ),
+    )
+
+
+def _facets(groups: dict[str, dict]) -> dict[str, dict[str, int]]:
+    facets = {}
+    for name, found in groups.items():
+        counts = {as_text(key): count for key, count in found.items() if key not in ("", b"", None)}
+        facets[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return facets

@@ -1,0 +1,295 @@
+"""Builds: documents from sources indexed by worker processes, a batch a commit.
+
+A build hands each batch of ``batch_size`` documents to a worker process, which runs pyvi (the
+slow part) and writes the batch as a complete segment outside the index
+(``indexer.store.staging``); the writer then only deletes the documents the batch replaces and
+commits the segment, in source order. A crash loses at most the batches in flight, and
+re-running the same build skips what was committed. The server's own writes
+(``indexer.store.live``) analyse in process and commit through the same ``committing`` and
+``replace_document`` (``indexer.store.commits``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.writing import NO_MERGE
+
+from indexer.documents.files import read_documents
+from indexer.documents.model import Document, InvalidDocument, Problem, check_length
+from indexer.errors import IndexMissing
+from indexer.language.segmentation import segment
+from indexer.store.commits import (
+    POOL_LIMIT_MB,
+    WRITER_TIMEOUT_S,
+    committing,
+    delete_document,
+    delete_documents,
+    open_or_create,
+)
+from indexer.store.indexed_fields import analyse_document, content_hash
+from indexer.store.locks import live_writers_present
+from indexer.store.merge_policy import bounded_merge, merge_policy, merge_small, small_segments
+from indexer.store.opening import discard_damaged_index, open_whoosh
+from indexer.store.schema import as_text
+from indexer.store.staging import (
+    StagedSegment,
+    build_segment,
+    move_into,
+    remove_abandoned,
+    staging_folder,
+)
+
+# A merge holds its segments' postings in memory: about 1.5 GB for the 38,084 news articles.
+MAX_MERGED_DOCS = 50_000
+
+
+@dataclass
+class BuildSummary:
+    """What one build or add run did."""
+
+    indexed: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    deleted: int = 0
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list, repr=False)
+    # Why the index in the folder was deleted and built anew (``replace_damaged``), if it was.
+    replaced_damage: str | None = None
+
+    def __str__(self) -> str:
+        rate = self.indexed / self.seconds if self.seconds else 0.0
+        return (
+            f"indexed {self.indexed}, unchanged {self.unchanged}, skipped {self.skipped}, "
+            f"rejected {self.rejected}, deleted {self.deleted} in {self.seconds:.1f} s "
+            f"({rate:.1f} documents/s)"
+        )
+
+
+def existing_hashes(ix: whoosh_index.Index) -> dict[str, str]:
+    """Map every live document id in the index to its content hash."""
+    with ix.reader() as reader:
+        if reader.doc_count_all() == 0:
+            return {}
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("content_hash")
+        return {
+            as_text(ids[n]): as_text(hashes[n])
+            for n in range(reader.doc_count_all())
+            if not reader.is_deleted(n)
+        }
+
+
+def write_documents(
+    index_dir: str | os.PathLike,
+    documents: Iterable[Document],
+    *,
+    skip_unchanged: bool = True,
+    workers: int | None = None,
+    batch_size: int = 1000,
+    report: Callable[[Problem], None] = lambda problem: None,
+    progress: Callable[[int], None] = lambda done: None,
+    merge: bool = True,
+) -> tuple[BuildSummary, set[str]]:
+    """Index ``documents`` into ``index_dir``, replacing documents with the same id.
+
+    Unchanged documents (same id and content hash) are skipped when ``skip_unchanged``. Each
+    batch is committed as a segment; with ``merge``, the segments of a batch or less are merged
+    into one at the end (``merge_batches``). Returns the summary and the ids seen, so a build
+    can prune what its sources no longer hold.
+    """
+    started = time.perf_counter()
+    ix = open_or_create(index_dir)
+    summary = BuildSummary()
+    known = existing_hashes(ix)
+    seen: set[str] = set()
+
+    def todo() -> Iterator[Document]:
+        for doc in documents:
+            try:
+                check_length(doc.title, doc.body)
+            except InvalidDocument as exc:
+                summary.rejected += 1
+                report(Problem("rejected", doc.origin or doc.id, f"{doc.id}: {exc}"))
+                continue
+            if skip_unchanged and known.get(doc.id) == content_hash(doc) and doc.id not in seen:
+                summary.unchanged += 1
+                seen.add(doc.id)
+                progress(summary.unchanged + summary.indexed)
+                continue
+            seen.add(doc.id)
+            yield doc
+
+    remove_abandoned(index_dir)
+    folder = staging_folder(index_dir)
+    # Never Whoosh's default merges inside a build: on the news corpus its Fibonacci rule
+    # merged 19,000 articles in one commit. Batches merge once at the end instead, unless a
+    # server takes writes meanwhile (merge_batches): then commits merge a little at a time.
+    merging = None if merge else bounded_merge
+    try:
+        for staged in _staged_segments(_document_batches(todo(), batch_size), folder, workers):
+            policy = merging or merge_policy(index_dir, otherwise=NO_MERGE)
+            with committing(ix, WRITER_TIMEOUT_S, mergetype=policy) as (writer, committed):
+                for doc_id in staged.ids:
+                    delete_document(writer, committed, doc_id)
+                move_into(staged, index_dir)
+                writer.add_segment(staged.segment)
+            summary.indexed += len(staged.ids)
+            progress(summary.unchanged + summary.indexed)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if merge:
+        merge_batches(index_dir, batch_size)
+    summary.seconds = time.perf_counter() - started
+    return summary, seen
+
+
+def merge_batches(
+    index_dir: str | os.PathLike, batch_size: int, most_docs: int = MAX_MERGED_DOCS
+) -> int:
+    """Merge the segments of a batch or less (what builds commit, one a batch), into segments
+    of at most ``most_docs`` documents; return how many merged segments were written.
+
+    Searches pay for every segment (a 38,000-article build left 39: 25 ms a short query
+    against 5 with one), and merging segments of arrays is cheap (``indexer.codec.merge``).
+    Not while a server takes writes to the index: they would wait behind the merge.
+    """
+    written = 0
+    while not live_writers_present(index_dir):
+        ix = open_or_create(index_dir)
+        if len(small_segments(ix._segments(), batch_size)) < 2:
+            break
+        with committing(ix, WRITER_TIMEOUT_S, mergetype=merge_small(batch_size, most_docs)):
+            pass
+        written += 1
+    return written
+
+
+def _document_batches(documents: Iterable[Document], batch_size: int) -> Iterator[list[Document]]:
+    """Group documents into batches of ``batch_size``, ending one early before an id it already
+    holds: a batch replaces committed documents, not the ones beside it in its own segment."""
+    batch: list[Document] = []
+    ids: set[str] = set()
+    for doc in documents:
+        if doc.id in ids or len(batch) >= batch_size:
+            yield batch
+            batch, ids = [], set()
+        batch.append(doc)
+        ids.add(doc.id)
+    if batch:
+        yield batch
+
+
+def _staged_segments(
+    batches: Iterator[list[Document]], folder: Path, workers: int | None
+) -> Iterator[StagedSegment]:
+    """Each batch analysed and written as a segment in ``folder`` by a worker process, yielded
+    in order. Batches go to the workers in turn, one each at a time (and one waiting), so a
+    worker builds the next segment while the writer commits the last one."""
+    workers = workers or os.cpu_count() or 1
+    first = next(batches, None)
+    if first is None:
+        return  # nothing changed: no worker processes to start
+    batches = itertools.chain([first], batches)
+    if workers == 1:
+        for batch in batches:
+            yield _stage(batch, folder)
+        return
+    in_flight = threading.BoundedSemaphore(workers + 1)
+
+    def throttled() -> Iterator[list[Document]]:
+        for batch in batches:
+            in_flight.acquire()
+            yield batch
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_warm_up) as pool:
+        tasks = ((batch, folder) for batch in throttled())
+        for staged in pool.imap(_stage_task, tasks):
+            in_flight.release()
+            yield staged
+
+
+def _stage_task(task: tuple[list[Document], Path]) -> StagedSegment:
+    return _stage(*task)
+
+
+def _stage(batch: list[Document], folder: Path) -> StagedSegment:
+    return build_segment(map(analyse_document, batch), folder, POOL_LIMIT_MB)
+
+
+def _warm_up() -> None:
+    segment("Khởi động")  # load pyvi's model before the first real document arrives
+
+
+def prune(index_dir: str | os.PathLike, keep: set[str], keep_origins: set[str]) -> int:
+    """Delete documents not in ``keep`` unless they came from a file in ``keep_origins``."""
+    ix = open_or_create(index_dir)
+    with ix.searcher() as searcher:
+        doomed = [
+            fields["id"]
+            for fields in searcher.all_stored_fields()
+            if fields["id"] not in keep and fields.get("origin", "") not in keep_origins
+        ]
+    return delete_documents(index_dir, doomed) if doomed else 0
+
+
+def build_index(
+    sources: Iterable[str | os.PathLike],
+    index_dir: str | os.PathLike,
+    *,
+    skip_unchanged: bool = True,
+    prune_missing: bool = False,
+    replace_damaged: bool = False,
+    report: Callable[[Problem], None] = lambda problem: None,
+    **options,
+) -> BuildSummary:
+    """Index every document in ``sources`` (files or folders) into ``index_dir``.
+
+    Each skipped file and rejected record is passed to ``report`` as it is met and kept in
+    the summary's ``problems``. With ``prune_missing``, documents the sources no longer hold
+    are deleted (not those of a file that could not be read this time). A damaged index in
+    the folder raises ``IndexCorrupt``, or with ``replace_damaged`` is deleted and built anew
+    (the summary says why in ``replaced_damage``); an index written by another version raises
+    ``IndexIncompatible`` and is left alone. ``options`` go to ``write_documents``
+    (``workers``, ``batch_size``, ``progress``, ``merge``).
+    """
+    damage = None
+    if replace_damaged:
+        damage = discard_damaged_index(index_dir)
+    else:
+        with contextlib.suppress(IndexMissing):  # a missing index is created
+            open_whoosh(index_dir)
+    problems: list[Problem] = []
+
+    def keep(problem: Problem) -> None:
+        problems.append(problem)
+        report(problem)
+
+    summary, seen = write_documents(
+        index_dir,
+        read_documents(sources, keep),
+        skip_unchanged=skip_unchanged,
+        report=keep,
+        **options,
+    )
+    summary.problems = problems
+    summary.replaced_damage = damage.reason if damage else None
+    summary.skipped = sum(p.kind == "skipped" for p in problems)
+    summary.rejected = sum(p.kind == "rejected" for p in problems)
+    if prune_missing:
+        # The same spelling as Document.origin (abspath: symlinks not resolved).
+        skipped_files = {os.path.abspath(p.path) for p in problems if p.kind == "skipped"}
+        summary.deleted = prune(index_dir, seen, skipped_files)
+    return summary

@@ -1,0 +1,42 @@
+"""The one search call both the page and the API make, on this worker's index.
+
+Parameters are read and checked by the library (``indexer.SearchRequest``), exactly as the
+command line's are; a value out of bounds is a 400 ``invalid_parameter``, a query the engine
+refuses a 400 ``invalid_query``.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from indexer import InvalidParameter, QueryError, SearchPage, SearchRequest, search
+from web.errors import ApiError
+from web.worker_index import current_index
+
+
+def parse_search_args(args: MultiDict) -> SearchRequest:
+    """The search a URL's arguments ask for; ``ApiError`` 400 if a value is out of bounds."""
+    try:
+        return SearchRequest.from_params(args.get, args.getlist)
+    except InvalidParameter as exc:
+        raise ApiError(400, "invalid_parameter", str(exc)) from None
+
+
+def run_search(request: SearchRequest) -> SearchPage:
+    """Run ``request`` on this worker's index with the app's synonyms."""
+    with current_index().use() as index:
+        try:
+            return search(
+                index,
+                request.query,
+                request.page,
+                request.per_page,
+                request.sort,
+                request.filters,
+                synonyms=current_app.extensions.get("vietsearch_synonyms"),
+            )
+        except InvalidParameter as exc:
+            raise ApiError(400, "invalid_parameter", str(exc)) from None
+        except QueryError as exc:
+            raise ApiError(400, "invalid_query", str(exc)) from None
