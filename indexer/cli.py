@@ -134,6 +134,9 @@ def _build(args) -> int:
     def report(problem) -> None:
         print(f"warning: {problem}", file=sys.stderr)
 
+    def start_afresh(damage: str) -> None:
+        print(f"warning: {args.index}: {damage}; building it anew", file=sys.stderr)
+
     if progress:
         progress.total = sum(1 for _ in read_documents(args.sources, lambda p: None))
     summary = build_index(
@@ -142,7 +145,7 @@ def _build(args) -> int:
         skip_unchanged=args.command == "build",
         prune_missing=getattr(args, "prune", False),
         # build, the command a damaged index's error names, starts it anew; add refuses it.
-        replace_damaged=args.command == "build",
+        replace_damaged=start_afresh if args.command == "build" else None,
         workers=args.workers,
         batch_size=args.batch_size,
         report=report,
@@ -150,8 +153,6 @@ def _build(args) -> int:
     )
     if progress:
         progress.finish()
-    if summary.replaced_damage:
-        print(f"warning: {args.index}: {summary.replaced_damage}; built it anew", file=sys.stderr)
     if not args.quiet:
         print(summary)
     return EXIT_FAILED if summary.rejected else EXIT_OK

@@ -65,8 +65,6 @@ class BuildSummary:
     deleted: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list, repr=False)
-    # Why the index in the folder was deleted and built anew (``replace_damaged``), if it was.
-    replaced_damage: str | None = None
 
     def __str__(self) -> str:
         rate = self.indexed / self.seconds if self.seconds else 0.0
@@ -251,7 +249,7 @@ def build_index(
     *,
     skip_unchanged: bool = True,
     prune_missing: bool = False,
-    replace_damaged: bool = False,
+    replace_damaged: Callable[[str], None] | None = None,
     report: Callable[[Problem], None] = lambda problem: None,
     **options,
 ) -> BuildSummary:
@@ -260,14 +258,15 @@ def build_index(
     Each skipped file and rejected record is passed to ``report`` as it is met and kept in
     the summary's ``problems``. With ``prune_missing``, documents the sources no longer hold
     are deleted (not those of a file that could not be read this time). A damaged index in
-    the folder raises ``IndexCorrupt``, or with ``replace_damaged`` is deleted and built anew
-    (the summary says why in ``replaced_damage``); an index written by another version raises
+    the folder raises ``IndexCorrupt``; given ``replace_damaged``, it is deleted and built anew,
+    and ``replace_damaged`` is told why first. An index written by another version raises
     ``IndexIncompatible`` and is left alone. ``options`` go to ``write_documents``
     (``workers``, ``batch_size``, ``progress``, ``merge``).
     """
-    damage = None
     if replace_damaged:
         damage = discard_damaged_index(index_dir)
+        if damage:
+            replace_damaged(damage.reason)
     else:
         with contextlib.suppress(IndexMissing):  # a missing index is created
             open_whoosh(index_dir)
@@ -285,7 +284,6 @@ def build_index(
         **options,
     )
     summary.problems = problems
-    summary.replaced_damage = damage.reason if damage else None
     summary.skipped = sum(p.kind == "skipped" for p in problems)
     summary.rejected = sum(p.kind == "rejected" for p in problems)
     if prune_missing:
