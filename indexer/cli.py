@@ -2,6 +2,9 @@
 
 Exit codes: 0 success, 1 when a document was rejected (or the command failed), 2 on a usage
 error. Warnings and errors are one line each on standard error.
+
+A program that offers more commands over the same parser (``vietsearch``, with ``serve``: see
+web/cli.py) passes them to ``main`` as ``Command`` entries; each gets ``--index`` like the rest.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from indexer import (
     DEFAULT_INDEX,
@@ -36,13 +41,24 @@ from indexer import (
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+class Command(NamedTuple):
+    """A subcommand another program adds: its help, its options (``--index`` is added for it)
+    and what it runs, which returns the exit code."""
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m indexer", description="Build and query a vietsearch index.")
+def _parser(
+    prog: str = "python -m indexer", more: Mapping[str, Command] | None = None
+) -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Build and query a vietsearch index.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -102,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
         help="more abbreviations and synonyms (default: $VIETSEARCH_SYNONYMS)",
     )
     command("optimize", "Merge all segments into one and remove stale files.")
+    for name, extra in (more or {}).items():
+        extra.add_arguments(command(name, extra.help))
     return parser
 
 
@@ -111,20 +129,26 @@ def positive_number(value: str) -> int:
     return int(value)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one command; return its exit code."""
-    args = _parser().parse_args(argv)
+def main(
+    argv: list[str] | None = None,
+    prog: str = "python -m indexer",
+    more: Mapping[str, Command] | None = None,
+) -> int:
+    """Run one command (of this module's, or of ``more``); return its exit code."""
+    args = _parser(prog, more).parse_args(argv)
+    name = prog.split()[-1]  # "indexer: error: ..." or "vietsearch: error: ..."
+    run = more[args.command].run if more and args.command in more else _COMMANDS[args.command]
     try:
-        return _COMMANDS[args.command](args)
+        return run(args)
     except SynonymError as exc:
         for problem in exc.problems:
-            print(f"indexer: error: {problem}", file=sys.stderr)
+            print(f"{name}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except VietsearchError as exc:
-        print(f"indexer: error: {exc}", file=sys.stderr)
+        print(f"{name}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, QueryError) else EXIT_FAILED
     except KeyboardInterrupt:
-        print("indexer: interrupted; committed batches are kept", file=sys.stderr)
+        print(f"{name}: interrupted; committed batches are kept", file=sys.stderr)
         return 130
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from itertools import islice
 
 from indexer.language.normalize import fold, has_diacritics, normalize
 from indexer.searching.searchers import SearchIndex
@@ -39,5 +40,20 @@ def complete(index: SearchIndex, prefix: str, limit: int = MAX_COMPLETIONS) -> l
         if accented and not shown.lower().startswith(typed.lower()):
             continue
         counts[folded][shown] = reader.doc_frequency("completions", term)
-    ranked = sorted(counts.values(), key=lambda forms: -sum(forms.values()))
-    return [max(forms, key=forms.get) for forms in ranked[:limit]]
+    ranked = sorted(counts.items(), key=lambda item: -sum(item[1].values()))
+    if not reader.has_deletions():
+        return [max(forms, key=forms.get) for _, forms in ranked[:limit]]
+    offered = (_live_form(reader, folded, forms) for folded, forms in ranked)
+    return list(islice((form for form in offered if form is not None), limit))
+
+
+def _live_form(reader, folded: str, forms: dict[str, int]) -> str | None:
+    """The most frequent of ``forms`` that a live document still holds, or None.
+
+    Whoosh's document frequencies count deleted documents until their segment is merged: without
+    this check an index whose documents were all deleted would still offer their words.
+    """
+    for shown in sorted(forms, key=forms.get, reverse=True):
+        if reader.postings("completions", f"{folded}\t{shown}").is_active():
+            return shown
+    return None

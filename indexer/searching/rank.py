@@ -126,7 +126,7 @@ def _sort_keys(searcher, reader, offset: int, fieldname: str) -> np.ndarray:
 def match(searcher, query: wq.Query) -> Matches:
     """Every document ``query`` matches in ``searcher``, scored as Whoosh would score it."""
     docnums, scores = [], []
-    for leaf, offset in searcher.leaf_searchers():
+    for leaf, offset in _leaf_searchers(searcher):
         ids, leaf_scores = _Leaf(leaf).evaluate(query)
         docnums.append(ids + offset)
         scores.append(leaf_scores)
@@ -135,8 +135,14 @@ def match(searcher, query: wq.Query) -> Matches:
     return Matches(np.concatenate(docnums), np.concatenate(scores))
 
 
+def _leaf_searchers(searcher):
+    """The searcher's segments; an index with no segment yet (a brand-new or empty one) has a
+    single empty reader without a segment, which matches nothing."""
+    return [(leaf, at) for leaf, at in searcher.leaf_searchers() if leaf.reader().doc_count_all()]
+
+
 def _leaf_readers(searcher):
-    return [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+    return [(leaf.reader(), offset) for leaf, offset in _leaf_searchers(searcher)]
 
 
 class _Leaf:

@@ -12,6 +12,7 @@ import os
 import socket
 import struct
 import sys
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
@@ -27,6 +28,7 @@ from indexer.cli import positive_number
 from web import create_app
 from web.documents import announce_writes
 from web.errors import ApiError
+from web.server.vacant import create_if_vacant
 from web.worker_index import current_index
 
 # Searches take turns on a worker's index (web.worker_index), so threads serve slow connections, not
@@ -123,6 +125,13 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The server's options but ``--index``: for ``python -m web`` and ``vietsearch serve``."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    parser.add_argument("--workers", type=positive_number, default=2, help="processes (default 2)")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m web", description="Serve vietsearch.")
@@ -131,17 +140,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("VIETSEARCH_INDEX"),
         help="index folder (default: $VIETSEARCH_INDEX, else the sample index, built if missing)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
-    parser.add_argument("--workers", type=positive_number, default=2, help="processes (default 2)")
+    add_serve_arguments(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Start the server; return when it stops."""
-    args = parse_args(argv)
+    return serve(parse_args(argv))
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve ``args.index`` (None or the sample's folder: the sample, built if missing; a missing
+    or empty folder: a new empty index) with ``args``' host, port and workers."""
     index = args.index
-    if index is None:
+    if index is None or Path(index).resolve() == DEFAULT_INDEX.resolve():
         print(f"vietsearch: using the sample index in {DEFAULT_INDEX}", file=sys.stderr)
         # Builds it if missing; every file it opens is closed again before gunicorn forks.
         index = str(ensure_embedded_index())
@@ -157,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"vietsearch: error: {exc}", file=sys.stderr)
         return 2
+    if create_if_vacant(index):
+        print(f"vietsearch: created an empty index in {index}", file=sys.stderr)
     host = f"[{args.host}]" if ":" in args.host else args.host
     settings = dict(
         SERVER_SETTINGS,
