@@ -1,4 +1,8 @@
-"""Shared fixtures: paths to the shared data, and small real indexes built in tmp_path."""
+"""Shared fixtures: the test data (tests/data, nothing outside the repository), and small real
+indexes built in tmp_path."""
+
+# First: the check that no test reads outside the checkout (it also sets VIETSEARCH_HOME).
+from tests.outside_reads import pytest_sessionfinish, pytest_terminal_summary  # noqa: F401, I001
 
 import os
 import shutil
@@ -8,25 +12,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-DEV = SHARED / "dev"
-SEED_DIR = SHARED / "seed"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+SEED_DIR = TEST_DATA / "seed"  # the article the project was started from (../shared/data/seed)
 SEED_FILE = SEED_DIR / "000_e74d3da79069b4c0.txt"
 SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
 SEED_TITLE, _, SEED_BODY = SEED_TEXT.strip().partition("\n")
 SEED_BODY = SEED_BODY.strip()
-TEST_DATA = Path(__file__).resolve().parent / "data"
 RATE_LIMITS_OFF = {"RATE_LIMIT": "off", "WRITE_RATE_LIMIT": "off"}
 NO_RATE_LIMITS = {f"VIETSEARCH_{name}": value for name, value in RATE_LIMITS_OFF.items()}
-
-
-def dev_documents(count: int) -> list:
-    """The first ``count`` documents of the dev corpus, read as the indexer reads them."""
-    import itertools
-
-    from indexer.documents.files import read_documents
-
-    return list(itertools.islice(read_documents([DEV / "corpus.jsonl"], print), count))
 
 
 def debian_program(program: str, package: str) -> str:

@@ -1,9 +1,7 @@
 """Analysis as pure functions: pyvi's words, offsets into the original text, every field kind."""
 
-import json
 import pickle
 import unicodedata
-from itertools import islice
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +12,8 @@ from indexer.language import segmentation
 from indexer.language.analysis import FIELD_KINDS, analyzer, field_terms, index_terms
 from indexer.language.normalize import normalize
 from indexer.language.segmentation import segment
-from tests.conftest import DEV, SEED_BODY, SEED_TEXT, dev_documents
+from tests.conftest import SEED_BODY, SEED_TEXT
+from tests.passages import wiki_passages
 
 
 def _syllables_as_written(text):
@@ -28,10 +27,8 @@ def test_every_seed_syllable_points_at_the_original_word():
     assert written == seg.syllables  # the seed is NFC already: identical
 
 
-def test_offsets_on_200_dev_documents():
-    with open(DEV / "corpus.jsonl", encoding="utf-8") as lines:
-        texts = [json.loads(line)["text"] for line in islice(lines, 200)]
-    for text in texts:
+def test_offsets_on_200_wiki_passages():
+    for text in (passage.body for passage in wiki_passages(200)):
         seg, written = _syllables_as_written(text)
         assert [normalize(w) for w in written] == seg.syllables
 
@@ -124,7 +121,7 @@ def test_offsets_always_inside_and_matching(text):
 
 
 def test_index_terms_are_field_terms_without_offsets():
-    texts = [SEED_TEXT, "", "Hà Nội.", "—", *(doc.body for doc in dev_documents(200))]
+    texts = [SEED_TEXT, "", "Hà Nội.", "—", *(doc.body for doc in wiki_passages(200))]
     compared = 0
     for text in texts:
         seg = segment(text)

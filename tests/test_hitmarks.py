@@ -1,5 +1,6 @@
-"""Marks read from the postings' positions (indexer.highlight.marks) are the marks snippets find in
-the text, on real indexes on disk: dev documents, the Vietnamese text traps, several segments."""
+"""Marks read from the postings' positions (indexer.highlight.marks) are the marks snippets find
+in the text, on real indexes on disk: Wikipedia passages, the Vietnamese text traps, several
+segments."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from indexer.language.segmentation import segment
 from indexer.store.build import write_documents
 from indexer.store.indexed_fields import analyse_document
 from indexer.store.schema import build_schema
-from tests.conftest import dev_documents
+from tests.passages import wiki_passages
 from tests.test_segmentwriter import whoosh_fields
 
 TRAPS = [
@@ -109,7 +110,7 @@ def compare(index_dir, queries: list[list[str]]) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def dev_index(tmp_path_factory):
-    documents = dev_documents(200) + trap_documents()
+    documents = wiki_passages(200) + trap_documents()
     path = tmp_path_factory.mktemp("hitmarks")
     # Batches of 70 without the final merge: three segments, so docnums carry offsets.
     write_documents(path, documents, batch_size=70, workers=1, merge=False)
@@ -121,7 +122,7 @@ def test_the_fixture_has_several_segments(dev_index):
     assert len(whoosh_index.open_dir(path).reader().leaf_readers()) >= 3
 
 
-def test_positions_mark_what_the_text_marks_on_dev_documents(dev_index):
+def test_positions_mark_what_the_text_marks_on_wiki_passages(dev_index):
     path, documents = dev_index
     compared, marked = compare(path, random_queries(documents[:200], 12))
     assert compared == 12 * 2 * 206
@@ -188,7 +189,7 @@ def test_marks_beyond_the_spans_are_not_trusted():
 
 
 def _storage_index(kind: str, path):
-    """An index of 60 dev documents, as searchers open it: one compound segment file,
+    """An index of 60 Wikipedia passages, as searchers open it: one compound segment file,
     separate files, or in memory."""
     from whoosh.filedb.filestore import FileStorage, RamStorage
 
@@ -197,7 +198,7 @@ def _storage_index(kind: str, path):
     storage = RamStorage() if kind == "memory" else FileStorage(str(path))
     ix = storage.create_index(build_schema())
     writer = BulkSegmentWriter(ix, compound=kind == "compound")
-    for doc in dev_documents(60):
+    for doc in wiki_passages(60):
         writer.add_indexed(analyse_document(doc))
     writer.commit()
     return ix if kind == "memory" else open_index(path)

@@ -10,13 +10,13 @@ import tracemalloc
 
 from indexer.searching.searchers import open_index
 from indexer.store.build import write_documents
-from tests.conftest import dev_documents
+from tests.passages import wiki_passages
 
 DOCUMENTS = 700
 
 
 def test_opening_a_searcher_does_not_copy_the_index_into_memory(tmp_path):
-    documents = dev_documents(DOCUMENTS)
+    documents = wiki_passages(DOCUMENTS)
     write_documents(tmp_path, documents, workers=1)
     on_disk = sum(f.stat().st_size for f in tmp_path.iterdir() if f.suffix == ".seg")
     assert on_disk > 2_000_000  # big enough for a copy to show

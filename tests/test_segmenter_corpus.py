@@ -1,27 +1,21 @@
 """Our segmenter against pyvi: the same labels as crfsuite, the same words as ViTokenizer.tokenize.
 
 ``indexer.language.crf`` decodes pyvi's CRF itself; these tests hold it to python-crfsuite on pyvi's
-own features (label for label) and to pyvi's ``tokenize`` on the whole news corpus (word for word).
+own features (label for label) and to pyvi's ``tokenize`` on the whole bundled sample (word for
+word; bench/verify_segmenter.py does the same on the whole news corpus, which is not shipped).
 """
 
-import gzip
-import json
-import multiprocessing
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
-from itertools import accumulate
-from pathlib import Path
 
 import numpy as np
 import pytest
-from pyvi.ViTokenizer import ViTokenizer
 
+from bench.verify_segmenter import compare_file, mismatch
 from indexer.language import crf, crf_model
 from indexer.language.normalize import normalize
 from indexer.language.segmentation import _PYVI_PATTERN, segment, tag_joins
-from tests.conftest import SEED_TEXT, dev_documents
+from tests.conftest import SEED_TEXT
 from tests.crfsuite_reference import (
     crfsuite_joins as _crfsuite_joins,
 )
@@ -31,10 +25,7 @@ from tests.crfsuite_reference import (
 from tests.crfsuite_reference import (
     pyvi_model as _pyvi_model,
 )
-
-NEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "news" / "news.jsonl.gz"
-_WORD_CHAR = re.compile(r"\w")
-_EDGE_PUNCT = re.compile(r"^\W+|\W+$")
+from tests.passages import SAMPLE, wiki_passages
 
 
 def _pieces(text: str) -> list[str]:
@@ -53,8 +44,8 @@ def _our_labels(pieces: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    """The seed article and 200 dev documents, each whole, as title and as body."""
-    docs = dev_documents(200)
+    """The seed article and 200 passages of the Wikipedia sample, as title and as body."""
+    docs = wiki_passages(200)
     return [SEED_TEXT] + [d.title for d in docs] + [d.body for d in docs]
 
 
@@ -169,74 +160,19 @@ def test_every_weight_matches_crfsuites_dump(tmp_path):
             assert abs(weights.trans[i][j] - float(trans[f"{source} --> {target}"])) <= 5.1e-7
 
 
-# --- the whole news corpus against ViTokenizer.tokenize ---------------------------------------
+# --- whole articles against ViTokenizer.tokenize ----------------------------------------------
 
 
-def _pyvi_syllables(text: str) -> tuple[list[str], list[bool]]:
-    """pyvi's words of ``text`` as ``Segmentation`` keeps them, as ``(syllables, joined)``.
-
-    A piece without a word character is dropped and ends the word it stands in; every other
-    piece loses its edge punctuation and is glued to the one before if tokenize() glued them.
-    """
-    output = ViTokenizer.tokenize(text)
-    _, pieces = ViTokenizer.sylabelize(text)
-    # tokenize() writes the pieces in order with "_" or " " between: read which one it was.
-    ends = list(accumulate(len(piece) + 1 for piece in pieces))
-    separators = [output[end - 1] for end in ends[:-1]]
-    assert "".join(map(str.__add__, pieces, separators + [""])) == output or not pieces
-    syllables = [_trimmed(piece) for piece in pieces]
-    joined = [
-        i > 0 and separators[i - 1] == "_" and syllables[i - 1] is not None
-        for i, syllable in enumerate(syllables)
-        if syllable is not None
-    ]
-    return [s for s in syllables if s is not None], joined
-
-
-@lru_cache(maxsize=100_000)
-def _trimmed(piece: str) -> str | None:
-    return _EDGE_PUNCT.sub("", piece) if _WORD_CHAR.search(piece) else None
-
-
-def _words(syllables: list[str], joined: list[bool]) -> list[tuple[str, ...]]:
-    starts = [i for i, glued in enumerate(joined) if not glued] + [len(syllables)]
-    return [tuple(syllables[a:b]) for a, b in zip(starts, starts[1:], strict=False)]
-
-
-def _first_difference(theirs: list, ours: list) -> int:
-    pairs = zip(theirs, ours, strict=False)
-    return next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(theirs), len(ours)))
-
-
-def _check_share(share: int, shares: int) -> tuple[int, int, tuple | None]:
-    """Compare every ``shares``-th article from the ``share``-th: (articles seen, articles
-    compared, the first mismatch as (line, id, word index, pyvi's words, ours) or None)."""
-    compared = 0
-    with gzip.open(NEWS, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines):
-            if number % shares != share:
-                continue
-            article = json.loads(line)
-            text = normalize(f"{article.get('title', '')}\n{article.get('body', '')}")
-            theirs, seg = _pyvi_syllables(text), segment(text)
-            compared += 1
-            if theirs != (seg.syllables, seg.joined):
-                theirs, ours = _words(*theirs), _words(seg.syllables, seg.joined)
-                at = _first_difference(theirs, ours)
-                window = slice(max(0, at - 3), at + 4)
-                mismatch = (number, article["id"], at, theirs[window], ours[window])
-                return number + 1, compared, mismatch
-    return number + 1, compared, None
-
-
-@pytest.mark.slow
-def test_words_match_pyvi_on_the_whole_news_corpus():
-    shares = os.cpu_count() or 1
-    with multiprocessing.get_context("fork").Pool(shares) as pool:
-        results = pool.starmap(_check_share, [(share, shares) for share in range(shares)])
-    seen = results[0][0]
-    mismatches = sorted(result[2] for result in results if result[2] is not None)
+def test_words_match_pyvi_on_the_whole_bundled_sample():
+    """Every article of the Wikipedia sample, word for word (bench/verify_segmenter.py does
+    the news corpus)."""
+    seen, compared, mismatches = compare_file(SAMPLE)
     assert not mismatches, "article {1} (line {0}), word {2}: pyvi {3} != ours {4}".format(
         *mismatches[0]
     )
-    assert sum(result[1] for result in results) == seen > 38_000
+    assert compared == seen > 180
+
+
+@pytest.mark.parametrize("text", [SEED_TEXT, "", "Hà Nội.", "—"], ids=["seed", "empty", "hn", "—"])
+def test_words_match_pyvi_on_the_seed_and_edges(text):
+    assert mismatch(normalize(text)) is None

@@ -20,12 +20,12 @@ from indexer.language.normalize import fold
 from indexer.language.segmentation import segment
 from indexer.store.indexed_fields import analyse_document
 from indexer.store.schema import TEXT_FIELDS, build_schema
-from tests.conftest import dev_documents
+from tests.passages import wiki_passages
 
 
 @pytest.fixture(scope="module")
 def documents() -> list[Document]:
-    docs = dev_documents(240)
+    docs = wiki_passages(240)
     # One term in every document: a posting list of several 128-posting blocks.
     return [
         Document(id=d.id, title=d.title, body=d.body + " Hà Nội.", origin=d.origin) for d in docs

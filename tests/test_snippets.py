@@ -18,7 +18,7 @@ from indexer.language import segmentation
 from indexer.language.normalize import fold
 from indexer.language.segmentation import Segmentation, segment
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed" / "000_e74d3da79069b4c0.txt"
+SEED = Path(__file__).resolve().parent / "data" / "seed" / "000_e74d3da79069b4c0.txt"
 MARK = re.compile(r"</?mark>")
 TAG = re.compile(r"<[^>]*>")
 
@@ -429,12 +429,12 @@ def both_ways(text: str, spans: str, query: MatchTerms) -> tuple[tuple, tuple]:
     return doc_fields(fast), doc_fields(each)
 
 
-def test_array_path_marks_what_every_syllable_marks_on_dev_documents():
-    from tests.conftest import dev_documents
+def test_array_path_marks_what_every_syllable_marks_on_wiki_passages():
+    from tests.passages import wiki_passages
 
     rng = random.Random(6)
     compared = marked = 0
-    for doc in dev_documents(200):
+    for doc in wiki_passages(200):
         for text in (doc.title, doc.body):
             spans = spans_of(text)
             syllables = [text[start:end] for start, end, _ in decode_spans(spans)]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from indexer.documents.files import read_documents
 from indexer.documents.model import Document, InvalidDocument, Problem, document_from_mapping
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "data" / "seed"
+SEED = Path(__file__).resolve().parent / "data" / "seed"
 DATA = Path(__file__).resolve().parent / "data" / "sources"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 

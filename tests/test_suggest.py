@@ -10,7 +10,7 @@ import pytest
 from indexer.searching.did_you_mean import terms_within
 from indexer.searching.searchers import open_index
 from indexer.store.build import write_documents
-from tests.conftest import dev_documents
+from tests.passages import wiki_passages
 
 TYPOS = ["thanh pho", "nguoif", "vietj", "tpo", "hoa", "sôngg", "ngưòi", "thàn", "paris", "zzzzzz"]
 
@@ -18,7 +18,7 @@ TYPOS = ["thanh pho", "nguoif", "vietj", "tpo", "hoa", "sôngg", "ngưòi", "th�
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
     path = tmp_path_factory.mktemp("suggest")
-    documents = dev_documents(150)
+    documents = wiki_passages(150)
     write_documents(path, documents, batch_size=50, workers=1, merge=False)  # three segments
     index = open_index(path)
     yield index.searcher()

@@ -1,0 +1,104 @@
+"""The session-wide check that the tests read nothing outside the checkout.
+
+Imported by tests/conftest.py before anything else, it installs an audit hook (see
+tests/audit_site/sitecustomize.py) in the pytest process and, through PYTHONPATH and two
+variables, in every Python process the tests start. At the end of the session every path that
+any of them opened or listed outside the allowed places fails the session (exit status 1), named
+with the process that read it; either way one line says what was checked:
+
+    outside reads: none (48,213 paths checked here, 97 more processes audited)
+
+Audit hooks cannot be removed, and there is no switch to turn this off. ``.ci/run`` also fails when
+the line is missing from the log. What it cannot see: programs that are not Python (wrk,
+chromium, apt-get) are checked only for the paths on their command line, and C code that opens
+files without Python's ``open`` (none of our dependencies does for data).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = Path(__file__).resolve().parent / "audit_site"
+
+
+def _hook_module():
+    spec = importlib.util.spec_from_file_location(
+        "tests_outside_reads_hook", SITE / "sitecustomize.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HOOK = _hook_module()
+LOGS = Path(tempfile.mkdtemp(prefix="outside-reads-"))
+# Where vietsearch keeps its own files (the sample index) during the tests: not the user's.
+HOME = Path(tempfile.mkdtemp(prefix="vietsearch-home-"))
+ALLOWED = [str(ROOT), str(HOME)]
+
+
+def install() -> None:
+    """Install the hook here, and ask every Python process started from now on to do the same."""
+    os.environ[HOOK.LOG_ENV] = str(LOGS)
+    os.environ[HOOK.ALLOW_ENV] = os.pathsep.join(ALLOWED)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(SITE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    os.environ["VIETSEARCH_HOME"] = str(HOME)
+
+
+# Its log is a file too: processes forked from this one (multiprocessing) write to it.
+AUDITOR = HOOK.Auditor(HOOK.default_roots() + ALLOWED, str(LOGS / f"{os.getpid()}.jsonl"))
+install()
+AUDITOR.start()
+
+
+def processes() -> tuple[int, dict[str, str]]:
+    """(how many processes were audited, {path read outside: the process that read it})."""
+    started, outside = 0, {}
+    for log in sorted(LOGS.glob("*.jsonl")):
+        records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        argv = next((" ".join(r["argv"]) for r in records if "start" in r), log.stem)
+        started += sum("start" in r for r in records)
+        for record in records:
+            if "error" in record:  # the hook could not check a call: nothing may be assumed
+                outside.setdefault(f"(hook failed: {record['error']})", f"in `{argv[:120]}`")
+            if "outside" in record:
+                outside.setdefault(record["outside"], f"{record['event']} in `{argv[:120]}`")
+    return started, outside
+
+
+def findings() -> tuple[str, dict[str, str]]:
+    """The summary line and every path read outside, with where it was met."""
+    started, outside = processes()
+    checked = f"{AUDITOR.checked:,} paths checked here, {started - 1} more processes audited"
+    if not outside:
+        return f"outside reads: none ({checked})", outside
+    return f"outside reads: {len(outside)} paths outside the checkout ({checked})", outside
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the session when anything was read outside the checkout."""
+    line, outside = findings()
+    session.config.stash[_FINDINGS] = (line, outside)
+    if outside:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """Say what was checked, in one line, and name every path read outside."""
+    line, outside = config.stash.get(_FINDINGS, findings())
+    for path, where in sorted(outside.items()):
+        terminalreporter.write_line(f"outside reads: {path}  ({where})", red=True)
+    terminalreporter.write_line(line, red=bool(outside), green=not outside)
+
+
+_FINDINGS = pytest.StashKey[tuple]()
