@@ -28,20 +28,20 @@ ASKING = ["là gì?", "ở đâu?", "vào năm nào?", "là ai?", "như thế n�
 _SENTENCE = re.compile(r"[^.!?\n]{40,}[.!?]")
 
 
-@lru_cache(maxsize=1)
-def _all_passages() -> tuple[Document, ...]:
+@lru_cache(maxsize=4)
+def _all_passages(chars: int = PASSAGE_CHARS) -> tuple[Document, ...]:
     with open(SAMPLE, encoding="utf-8") as lines:
         articles = [json.loads(line) for line in lines]
-    per_article = [list(_cut(article)) for article in articles]
+    per_article = [list(_cut(article, chars)) for article in articles]
     rounds = itertools.zip_longest(*per_article)
     return tuple(passage for row in rounds for passage in row if passage is not None)
 
 
-def _cut(article: dict) -> list[Document]:
+def _cut(article: dict, chars: int) -> list[Document]:
     chunks, chunk = [], []
     for paragraph in article["body"].split("\n"):
         chunk.append(paragraph)
-        if sum(map(len, chunk)) >= PASSAGE_CHARS:
+        if sum(map(len, chunk)) >= chars:
             chunks.append(chunk)
             chunk = []
     if chunk:
@@ -52,10 +52,11 @@ def _cut(article: dict) -> list[Document]:
     ]
 
 
-def wiki_passages(count: int) -> list[Document]:
-    """The first ``count`` passages (see the module docstring); each a ``Document`` with an id
-    (``viwiki-00123-2``: the article's id and the passage's number), a title and a body."""
-    passages = _all_passages()
+def wiki_passages(count: int, chars: int = PASSAGE_CHARS) -> list[Document]:
+    """The first ``count`` passages (see the module docstring) of at least ``chars`` characters
+    (but an article's last); each a ``Document`` with an id (``viwiki-00123-2``: the article's id
+    and the passage's number), a title and a body."""
+    passages = _all_passages(chars)
     assert count <= len(passages), f"the sample has {len(passages)} passages"
     return list(passages[:count])
 

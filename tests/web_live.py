@@ -73,16 +73,18 @@ class LiveServer:
         workers: int = 2,
         env: dict[str, str] | None = None,
         wrap: tuple[str, ...] = (),
+        program: tuple[str, ...] = (sys.executable, "-m", "web"),
     ) -> LiveServer:
         """Start the server and wait (bounded) until /healthz answers 200.
 
         ``env`` adds ``VIETSEARCH_*`` settings (the caller's own are never passed on); ``wrap``
-        is a command that runs the server (and must ``exec`` it, so signals reach it).
+        is a command that runs the server (and must ``exec`` it, so signals reach it);
+        ``program`` the server's command before its options (``vietsearch serve``, say).
         """
         port = free_port()
         environment = {k: v for k, v in os.environ.items() if not k.startswith("VIETSEARCH_")}
         environment.update(env or {})
-        command = [*wrap, sys.executable, "-m", "web", "--index", str(index_dir)]
+        command = [*wrap, *program, "--index", str(index_dir)]
         command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         with open(log_path, "wb") as log:  # the server keeps its own copy of the descriptor
             process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)

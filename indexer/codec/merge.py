@@ -48,6 +48,8 @@ def merge_fields(sources: list[FieldSource]) -> FieldSource:
     # Every source's terms as entries: which source, and which of its terms.
     source_of = np.concatenate([np.full(s.term_count, n) for n, s in enumerate(sources)])
     index_of = np.concatenate([np.arange(s.term_count) for s in sources])
+    if not len(source_of):  # segments without a term: every document was deleted before
+        return _no_terms(sources[0])
     order, term_of_entry, unique_entries = _merged_term_order(sources, source_of, index_of)
     source_of, index_of = source_of[order], index_of[order]
     # Where every source's postings sit once all sources' arrays are concatenated.
@@ -81,6 +83,19 @@ def merge_fields(sources: list[FieldSource]) -> FieldSource:
     term = _term_reader(sources)
     blob, ends = joined(list(map(term, source_of[firsts].tolist(), index_of[firsts].tolist())))
     return FieldSource(blob, ends, np.append(term_starts, len(docs)), docs, freqs, positions)
+
+
+def _no_terms(like: FieldSource) -> FieldSource:
+    """A field without terms or postings, in the arrays' types of ``like``."""
+    positions = None if like.positions is None else like.positions[:0]
+    return FieldSource(
+        b"",
+        like.term_ends[:1] * 0,
+        like.posting_starts[:1] * 0,
+        like.docs[:0],
+        like.freqs[:0],
+        positions,
+    )
 
 
 def _merged_term_order(sources: list[FieldSource], source_of: np.ndarray, index_of: np.ndarray):

@@ -55,6 +55,7 @@ class Auditor:
             else:
                 for argument in _program_paths(event, args):
                     self.check(argument, f"{event} argument")
+                self._note_unaudited(event, args)
         except Exception as error:  # never break the call audited: record the failure instead
             self._write({"error": f"{event}: {error!r}"})
         finally:
@@ -74,6 +75,17 @@ class Auditor:
         if not inside and path not in self.outside:
             self.outside[path] = event
             self._write({"outside": _real(path), "event": event})
+
+    def _note_unaudited(self, event: str, args: tuple) -> None:
+        """A program started with an environment that leaves the hook out (pip installing the
+        wheel's dependencies, say) is not audited: say so, so that the summary names it."""
+        env = args[3] if event == "subprocess.Popen" and len(args) > 3 else None
+        if event in ("os.exec", "os.posix_spawn") and len(args) > 2:
+            env = args[2]
+        if isinstance(env, dict) and LOG_ENV not in env and os.fsencode(LOG_ENV) not in env:
+            argv = args[1] if len(args) > 1 else ()
+            words = [os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in argv or ()]
+            self._write({"unaudited": " ".join(words)[:200]})
 
     def is_allowed(self, path: str) -> bool:
         """Whether ``path`` (relative to the current folder) lies under an allowed root."""
