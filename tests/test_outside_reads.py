@@ -77,6 +77,7 @@ def test_a_relative_path_is_taken_from_the_current_folder(tmp_path, monkeypatch)
         ("subprocess.Popen", ("x", ["x", "--file=../y", "-v", "z"], None, None), ["../y"]),
         ("os.posix_spawn", ("/bin/ls", ["ls", "/"], {}), ["/"]),
         ("os.exec", ("/usr/bin/python3", ["python3", "-c", "1"], {}), []),
+        ("subprocess.Popen", ("awk", ["awk", "/^x$/ {exit}", "/a/b"], None, None), ["/a/b"]),
     ],
 )
 def test_paths_on_a_command_line_are_checked(event, args, named):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import site
 import sys
 import tempfile
@@ -120,7 +121,9 @@ def default_roots() -> list[str]:
 
 
 def _program_paths(event: str, args: tuple) -> list[str]:
-    """The arguments of a program start that name a path (absolute, or climbing with ..)."""
+    """The arguments of a program start that name a path: absolute, climbing with .. or from
+    the home folder, as a word (an awk or sh program is not a path; a path with spaces is
+    missed) or as the value of an ``--option=``."""
     if event == "os.spawn":
         argv = args[2] if len(args) > 2 else ()
     else:
@@ -131,9 +134,12 @@ def _program_paths(event: str, args: tuple) -> list[str]:
     for argument in argv or ():
         argument = os.fsdecode(argument) if isinstance(argument, bytes) else str(argument)
         value = argument.partition("=")[2] if argument.startswith("-") else argument
-        if value.startswith(("/", "../", "~")) or value == "..":
+        if (value.startswith(("/", "../", "~")) or value == "..") and not _SPACE.search(value):
             found.append(os.path.expanduser(value))
     return found
+
+
+_SPACE = re.compile(r"\s")
 
 
 def _real(path: str) -> str:
