@@ -44,6 +44,8 @@ LINK_SECTIONS = {
 }
 _HEADING = re.compile(r"^(=+)\s*(.*?)\s*\1\s*$")
 _TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+# A citation whose opening <ref> the dump lost: the sentence before "</ref>" is its text.
+_ORPHAN_REF = re.compile(r"(?<=[.!?])\s[^.!?\n]*[.!?]?</ref>\.?")
 _REF = re.compile(r"<ref[^>]*/>|<ref[^>]*>.*?</ref>|</?ref[^>]*>|<references\s*/?>|</references>")
 _IMAGE_LINE = re.compile(r"^\S*(nhỏ|phải|trái|thumb)\|.*$", re.M)
 _LINK_TARGET = re.compile(r"\[\[(?:[^\[\]|]*\|)?([^\[\]]*)\]\]")
@@ -57,7 +59,7 @@ def plain_prose(body: str) -> str:
     """``body`` without MediaWiki markup: paragraphs separated by one line break."""
     text = body.replace("\r\n", "\n").replace("\r", "\n")
     text = _drop_link_sections(text)
-    text = _TEMPLATE.sub("", _REF.sub("", text))
+    text = _TEMPLATE.sub("", _REF.sub("", _ORPHAN_REF.sub("", text)))
     text = _IMAGE_LINE.sub("", text)
     text = _LINK_TARGET.sub(r"\1", text).replace("[[", "").replace("]]", "")
     text = _QUOTES.sub("", _LIST_MARK.sub("", text))
