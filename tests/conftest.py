@@ -56,6 +56,17 @@ def corpus_index(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory):
+    """A real index of the test corpus plus the bundled sample (index_data/corpus: the seed
+    article and 258 Wikipedia articles): a vocabulary big enough to correct typos against."""
+    from indexer import build_index
+
+    path = tmp_path_factory.mktemp("sample_index")
+    build_index([TEST_DATA / "corpus", ROOT / "index_data" / "corpus"], path, workers=1)
+    return path
+
+
 # --- web: the Flask app over the test corpus, and a real `python -m web` server ---------------
 
 
