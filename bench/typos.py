@@ -34,7 +34,9 @@ corrector can know a typo was made, and the ``undetectable`` rows give the figur
 from __future__ import annotations
 
 import argparse
+import gzip
 import inspect
+import itertools
 import json
 import random
 import re
@@ -59,6 +61,7 @@ QUALITY = {"\u0302": (None, "6"), "\u0306": ("w", "8"), "\u031b": ("w", "7")}
 ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 VOWELS = "aeiouy"
 KINDS = ("telex", "vni", "dropped", "doubled", "neighbour", "swapped")
+UNSEEN_FROM = 30_000  # queries typed right come from the titles of articles after this many
 ACCENTED_ONLY = ("misplaced", "wrong_tone", "partial")
 _SYLLABLE = re.compile(r"[^\W\d_]+")
 
@@ -229,6 +232,19 @@ def make_cases(articles: Path, count: int, seed: int) -> list[Case]:
     """``count`` windows of 2-4 consecutive title syllables holding one of 3 letters or more."""
     with articles.open(encoding="utf-8") as lines:
         titles = [(row["id"], row.get("title", "")) for row in map(json.loads, lines)]
+    return _windows(titles, count, seed)
+
+
+def unseen_cases(skip: int, count: int, seed: int) -> list[Case]:
+    """``count`` windows of the titles of news articles the index does not hold (those after
+    the first ``skip``): queries typed right that need not occur in any indexed article."""
+    with gzip.open(load.NEWS, "rt", encoding="utf-8") as lines:
+        rows = map(json.loads, itertools.islice(lines, skip, skip + 5 * count))
+        titles = [(row["id"], row.get("title", "")) for row in rows]
+    return _windows(titles, count, seed)
+
+
+def _windows(titles: list[tuple[str, str]], count: int, seed: int) -> list[Case]:
     rng = random.Random(seed)
     cases: dict[str, Case] = {}
     while len(cases) < count:
@@ -254,7 +270,7 @@ def real_word(index, syllable: str, accented: bool) -> bool:
 
 def occurs_as_text(index, query: str, accented: bool) -> bool:
     """Whether some article holds the syllables of ``query`` next to each other, in order."""
-    words = _SYLLABLE.findall(normalize(query).lower())
+    words = normalize(query).lower().split()
     if not accented:
         words = [fold(w) for w in words]
     fields = ("title", "body") if accented else ("title_fold", "body_fold")
@@ -271,15 +287,16 @@ def ask(index, query: str, typos: bool) -> tuple[list[str], str | None]:
 
 
 def measure(index, cases: list[Case], seed: int, typos: bool) -> dict[str, dict[str, Tally]]:
-    """Tallies per kind (plus ``clean``) and form (accented, unaccented)."""
+    """Tallies per kind (plus ``clean``) and form (accented, unaccented), over the cases whose
+    clean query finds its article with ``typos=False`` (the search without tolerance)."""
     tallies: dict[str, dict[str, Tally]] = {}
     for case in cases:
         for form in ("accented", "unaccented"):
             syllables = case.syllables if form == "accented" else [fold(s) for s in case.syllables]
             clean = " ".join(syllables)
-            found, suggestion = ask(index, clean, typos)
-            if case.doc_id not in found:
+            if case.doc_id not in ask(index, clean, False)[0]:
                 continue
+            found, suggestion = ask(index, clean, typos)
             _count(tallies, "clean", form, clean, case.clean, found, suggestion, case.doc_id)
             for kind in KINDS + (ACCENTED_ONLY if form == "accented" else ()):
                 rng = random.Random(f"{seed}:{case.clean}:{kind}:{form}")
@@ -295,6 +312,18 @@ def measure(index, cases: list[Case], seed: int, typos: bool) -> dict[str, dict[
                 )
                 _count(tallies, kind, form, typed, case.clean, found, suggestion, case.doc_id, tags)
     return tallies
+
+
+def measure_unseen(index, cases: list[Case], typos: bool) -> dict[str, Tally]:
+    """How often a query typed right, cut from a title the index does not hold, gets a
+    suggestion (``right`` counts those without one)."""
+    tallies: dict[str, dict[str, Tally]] = {}
+    for case in cases:
+        for form in ("accented", "unaccented"):
+            clean = case.clean if form == "accented" else fold(case.clean)
+            _, suggestion = ask(index, clean, typos)
+            _count(tallies, "unseen", form, clean, clean, [], suggestion, None)
+    return tallies["unseen"]
 
 
 def _typed(accented: list[str], shown: list[str], kind: str, rng: random.Random):
@@ -315,8 +344,9 @@ def _typed(accented: list[str], shown: list[str], kind: str, rng: random.Random)
 
 
 def _count(tallies, kind, form, typed, clean, found, suggestion, doc_id, tags=None) -> None:
-    if tags is not None and not tags[1]:  # the same, without typos that make a right text
-        _count(tallies, kind + "*", form, typed, clean, found, suggestion, doc_id)
+    if tags is not None and not tags[1] and not kind.endswith("*"):
+        # The same, without the typos that make a text some article holds.
+        _count(tallies, kind + "*", form, typed, clean, found, suggestion, doc_id, tags)
     tally = tallies.setdefault(kind, {}).setdefault(form, Tally())
     tally.queries += 1
     if tags is not None:
@@ -327,13 +357,14 @@ def _count(tallies, kind, form, typed, clean, found, suggestion, doc_id, tags=No
     tally.right += fold(offered) == fold(clean)
     tally.exact += offered.lower() == clean.lower()
     tally.shown += suggestion is not None
-    if len(tally.examples) < 5 and (doc_id not in found or fold(offered) != fold(clean)):
+    missed = doc_id is not None and doc_id not in found
+    if len(tally.examples) < 5 and (missed or fold(offered) != fold(clean)):
         tally.examples.append({"typed": typed, "suggestion": suggestion, "found": doc_id in found})
 
 
 def _row_order(kind: str) -> tuple[int, int]:
     """clean first, then each kind in the order of KINDS, its subset without right texts after."""
-    order = ("clean", *KINDS, *ACCENTED_ONLY)
+    order = ("clean", "unseen", *KINDS, *ACCENTED_ONLY)
     return order.index(kind.rstrip("*")), kind.endswith("*")
 
 
@@ -354,6 +385,8 @@ def main() -> None:
         sys.exit("this version of search() has no typos parameter")
     started = time.perf_counter()
     tallies = measure(index, make_cases(articles, args.queries, args.seed), args.seed, typos)
+    unseen = unseen_cases(max(args.articles, UNSEEN_FROM), args.queries, args.seed)
+    tallies["unseen"] = measure_unseen(index, unseen, typos)
     print(
         f"{args.queries} title windows, {args.articles} articles, seed {args.seed}, "
         f"typos={typos}, {time.perf_counter() - started:.0f} s; * = without typos that make a "

@@ -35,12 +35,13 @@ DECODE_COST, TONELESS_DECODE_COST = -0.5, -0.3
 LOAN_WORD_COST = 0.5  # letters that are no syllable kept as typed in an accented query
 SPLIT_COST = 0.5
 
-Scored = dict[str, tuple[float, str]]  # candidate -> (score, kind)
+Scored = dict[str, tuple[float, str, int]]  # candidate -> (score, kind, documents)
 
 
 def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
-    """The candidates for ``typed`` (lowercase) that the index holds, each with its best score
-    and its kind (ime, accents, edit, split); ``typed`` itself is left out."""
+    """The candidates for ``typed`` (lowercase) that the index holds, each with its best score,
+    its kind (ime, accents, edit, split) and the documents holding it; ``typed`` itself is left
+    out."""
     options: list[tuple[str, float, str]] = list(_decodes(typed))
     folded = fold(typed)
     edits = cheapest_edits(folded) if folded.isascii() and folded.isalpha() else {}
@@ -67,7 +68,7 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
 def _keep(scored: Scored, text: str, df: int, cost: float, kind: str) -> None:
     score = math.log(1 + df) - COST_SCALE * cost
     if df and (text not in scored or scored[text][0] < score):
-        scored[text] = (score, kind)
+        scored[text] = (score, kind, df)
 
 
 def _decodes(typed: str) -> Iterator[tuple[str, float, str]]:

@@ -12,6 +12,7 @@ rank first), and whether it is sure enough for a "did you mean".
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections import OrderedDict
@@ -21,7 +22,9 @@ from weakref import WeakKeyDictionary
 
 from indexer.language import input_methods
 from indexer.language.normalize import fold, has_diacritics
-from indexer.searching.candidates import scored_candidates
+from indexer.language.syllables import is_folded_syllable
+from indexer.searching.candidates import Scored, scored_candidates
+from indexer.searching.real_words import RealWordFix, pair_support, real_word_fix
 from indexer.searching.vocabulary import Vocabulary
 
 # A syllable held by more documents than this is taken as typed (besides its share of all).
@@ -37,12 +40,10 @@ MAX_CANDIDATES = 5
 MAX_LETTERS = 16
 # The weight of a correction of a syllable the index holds, against the syllable's own.
 CORRECTION_WEIGHT = 0.5
-# A neighbour pair the index holds adds CONTEXT_SCALE * log(1 + documents) to a candidate; a
-# known syllable that pairs with no neighbour is corrected when a candidate that does scores
-# CONTEXT_MARGIN more than the syllable as typed.
-CONTEXT_SCALE = 1.0
-CONTEXT_MARGIN = 2.0
-MISFIT_CANDIDATES = 5
+# A neighbour pair the index holds adds CONTEXT_SCALE * log(1 + documents) to a candidate.
+CONTEXT_SCALE = 0.5
+SURE_NON_SYLLABLES = 1
+MAX_REAL_WORDS = 4  # syllables of one stretch of text that may match likelier readings
 MAX_CACHED = 20_000  # corrections remembered per index reader
 
 
@@ -89,40 +90,84 @@ class Corrector:
         lowered = [s.lower() for s in syllables]
         known = self.known_many(lowered)
         unknown = {s for s, low in zip(syllables, lowered, strict=True) if not known[low]}
-        found = self._each(syllables, unknown, lowered, False)
+        found = self._each(syllables, unknown, lowered)
         best = [found[s][0].text if s in found else s.lower() for s in syllables]
-        rest = {s for s in syllables if s not in unknown}
-        found.update(self._each(syllables, rest, best, context))
+        found.update(self._each(syllables, set(syllables) - unknown, best))
+        if context and not found:  # a short query holds one typo far more often than two
+            found.update(self._real_word(syllables, set(syllables), best))
         return found
 
-    def _each(self, syllables, which: set, neighbours: list[str], context: bool) -> dict:
+    def _each(self, syllables, which: set, neighbours: list[str]) -> dict:
         found = {}
         for i, syllable in enumerate(syllables):
             if syllable in found or syllable not in which:
                 continue
-            before = neighbours[i - 1] if i else ""
-            after = neighbours[i + 1] if i + 1 < len(neighbours) else ""
-            corrections = self.corrections(syllable.lower(), before, after, context)
+            before, after = _beside(neighbours, i)
+            corrections = self.corrections(syllable.lower(), before, after)
             if corrections:
                 found[syllable] = corrections
         return found
 
-    def corrections(
-        self, syllable: str, before: str = "", after: str = "", context: bool = True
-    ) -> tuple[Correction, ...]:
-        """The likely meanings of ``syllable`` (between ``before`` and ``after``) when it looks
-        mistyped, best first; empty when it is known and fits, or nothing better is found."""
-        key = (syllable.lower(), before, after, context)
+    def _real_word(self, syllables, which: set, neighbours: list[str]) -> dict:
+        """Each syllable of ``which`` whose likelier readings in context gain over it as typed
+        (``indexer.searching.real_words``), with those readings as corrections. Only the one
+        that gains the most may be suggested (a short query holds one typo far more often than
+        two), and only when the rest of the query is attested."""
+        fixes = {}
+        for i, syllable in enumerate(syllables):
+            typed = syllable.lower()
+            if syllable in which and typed.isalpha() and 1 < len(typed) <= MAX_LETTERS:
+                fix = self._cached(("real", typed, *_beside(neighbours, i)), self._fix)
+                if fix.texts:
+                    fixes[i] = fix
+        if not fixes:
+            return {}
+        best = max(fixes, key=lambda i: max(fixes[i].gains))
+        # Letters that are no syllable (vs, bt) are abbreviations more often than slips.
+        sure = fixes[best].sure and (
+            SURE_NON_SYLLABLES or is_folded_syllable(fold(syllables[best].lower()))
+        )
+        sure = sure and self._attested_apart(neighbours, best)
+        ranked = sorted(fixes, key=lambda i: -max(fixes[i].gains))[:MAX_REAL_WORDS]
+        return {syllables[i]: _readings(fixes[i], sure and i == best) for i in ranked}
+
+    def _attested_apart(self, syllables: list[str], at: int) -> bool:
+        """Whether the index holds every neighbouring pair of ``syllables`` that does not
+        involve position ``at``."""
+        pairs = [
+            (fold(a), fold(b))
+            for j, (a, b) in enumerate(itertools.pairwise(syllables))
+            if j not in (at - 1, at)
+        ]
+        return all(self.vocabulary.pairs(pairs).values())
+
+    def _fix(self, key: tuple) -> RealWordFix:
+        return real_word_fix(self.vocabulary, *key[1:])
+
+    def _cached(self, key: tuple, compute):
         with _LOCK:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        found = self._correct(*key)
+        found = compute(key)
         with _LOCK:
             self._cache[key] = found
             if len(self._cache) > MAX_CACHED:
                 self._cache.popitem(last=False)
         return found
+
+    def corrections(
+        self, syllable: str, before: str = "", after: str = ""
+    ) -> tuple[Correction, ...]:
+        """The likely spellings of ``syllable`` (between ``before`` and ``after``) when the
+        index does not hold it, holds it rarely and never beside its neighbours, or holds it
+        with other accents far more often; best first, empty when it looks typed right. (A
+        syllable the index holds may still be a slip for another in context: ``correct_text``.)
+        """
+        return self._cached(("spelling", syllable.lower(), before, after), self._spelling)
+
+    def _spelling(self, key: tuple):
+        return self._correct(*key[1:])
 
     def known_many(self, syllables: Sequence[str]) -> dict[str, int]:
         """Documents holding each of ``syllables`` (lowercase) as typed: accents included when
@@ -136,7 +181,7 @@ class Corrector:
         lowered = syllable.lower()
         return self.known_many([lowered])[lowered]
 
-    def _correct(self, typed: str, before: str, after: str, context: bool):
+    def _correct(self, typed: str, before: str, after: str):
         if not 1 < len(typed) <= MAX_LETTERS or not typed.isalnum():
             return ()
         if not typed.isalpha() and not input_methods.decode_vni(typed):
@@ -145,50 +190,35 @@ class Corrector:
         if seen and has_diacritics(typed):
             if seen * ACCENT_RARER_BY < self.vocabulary.folded([fold(typed)])[fold(typed)]:
                 return self._rare(typed, before, after, seen)  # đuợc (7) against được
-        if seen and (context or seen > RARE_DOCUMENTS):
-            fits = not context or not (before or after) or self._fits(typed, before, after)
-            return () if fits else self._misfit(typed, before, after, seen)
+        if seen > RARE_DOCUMENTS:
+            return ()
         if seen and (before or after) and self._fits(typed, before, after):
             return ()  # rare, but the index holds it beside a neighbour: chảnh chọe
         return self._rare(typed, before, after, seen)
 
     def _rare(self, typed: str, before: str, after: str, seen: int):
         """Corrections of a syllable the index holds in ``seen`` documents (maybe none), when
-        the best is ``RARER_BY`` times more frequent."""
+        the best is ``RARER_BY`` times more frequent. Beside neighbours, candidates are ranked
+        by how likely their pairs with them are (``real_words.pair_support``) rather than by
+        their own frequency, which favours the commonest syllables (và, đã) over the meant."""
         scored = scored_candidates(self.vocabulary, typed)
-        contexts = self._contexts(list(scored), before, after)
-        for text, (score, kind) in list(scored.items()):
-            scored[text] = (score + contexts[text], kind)
         if not scored:
             return ()
-        best = max(score for score, _ in scored.values())
+        best = max(score for score, _, _ in scored.values())
         if seen and best < math.log(RARER_BY * seen):
             return ()  # a rare word is not replaced by one merely common
+        if before or after:
+            own = {text: df for text, (_, _, df) in scored.items()}
+            support = pair_support(self.vocabulary, list(scored), before, after, own)
+            scored = {
+                text: (score - math.log(1 + df) + CONTEXT_SCALE * support[text][0], kind, df)
+                for text, (score, kind, df) in scored.items()
+            }
         return _ranked(scored, 1.0 if not seen else CORRECTION_WEIGHT)
 
     def _fits(self, typed: str, before: str, after: str) -> bool:
         """Whether the index holds ``typed`` next to one of its neighbours, folded."""
         return self._contexts([typed], before, after)[typed] > 0
-
-    def _misfit(self, typed: str, before: str, after: str, seen: int):
-        """Corrections of a known syllable that pairs with neither neighbour: up to
-        ``MISFIT_CANDIDATES`` that do, all at share 1 (which one was meant, the documents
-        decide); suggested only when the best beats the syllable typed by ``CONTEXT_MARGIN``."""
-        candidates = scored_candidates(self.vocabulary, typed)
-        contexts = self._contexts(list(candidates), before, after)
-        scored = {
-            text: (score + contexts[text], "context")
-            for text, (score, kind) in candidates.items()
-            if contexts[text] > 0
-        }
-        if not scored:
-            return ()
-        ranked = sorted(scored.items(), key=lambda item: -item[1][0])[:MISFIT_CANDIDATES]
-        sure = ranked[0][1][0] >= math.log(1 + seen) + CONTEXT_MARGIN
-        return tuple(
-            Correction(text, 1.0, kind, CORRECTION_WEIGHT, sure and not n)
-            for n, (text, (_, kind)) in enumerate(ranked)
-        )
 
     def _contexts(self, texts: list[str], before: str, after: str) -> dict[str, float]:
         """How well each of ``texts`` fits between its neighbours: the log of the documents
@@ -205,13 +235,34 @@ class Corrector:
         }
 
 
-def _ranked(scored: dict[str, tuple[float, str]], weight: float) -> tuple[Correction, ...]:
+def _readings(fix: RealWordFix, sure: bool) -> tuple[Correction, ...]:
+    """A real-word fix as corrections, each sharing by how much less it gains than the best
+    (within ``KEEP_WITHIN``); only the best may be sure."""
+    return tuple(
+        Correction(
+            text,
+            round(math.exp(gain - max(fix.gains)), 3),
+            "context",
+            CORRECTION_WEIGHT,
+            sure and not n,
+        )
+        for n, (text, gain) in enumerate(zip(fix.texts, fix.gains, strict=True))
+        if gain >= max(fix.gains) - KEEP_WITHIN
+    )
+
+
+def _beside(syllables: list[str], i: int) -> tuple[str, str]:
+    """The syllables before and after position ``i`` (empty at either end)."""
+    return (syllables[i - 1] if i else "", syllables[i + 1] if i + 1 < len(syllables) else "")
+
+
+def _ranked(scored: Scored, weight: float) -> tuple[Correction, ...]:
     """The best ``MAX_CANDIDATES`` within ``KEEP_WITHIN`` of the best, as corrections."""
-    best = max(score for score, _ in scored.values())
+    best = max(score for score, _, _ in scored.values())
     ranked = sorted(scored.items(), key=lambda item: -item[1][0])[:MAX_CANDIDATES]
     return tuple(
         Correction(text, round(math.exp(score - best), 3), kind, weight)
-        for text, (score, kind) in ranked
+        for text, (score, kind, _) in ranked
         if score >= best - KEEP_WITHIN
     )
 
