@@ -36,6 +36,9 @@ COMMON_SHARE = 0.01  # a syllable in more than this share of documents is never 
 COMMONER_BY = 1.0  # a suggested syllable is held at least this many times as often as typed
 MIN_PAIR_DOCUMENTS = 1  # every pair a suggested candidate makes must be held this often
 MAX_MATCHED = 8
+# A syllable the index holds beside each neighbour in this share of its documents (at least 5)
+# is taken as typed without looking further.
+FITS_SHARE = 0.002
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -
     syllables ``before`` and ``after`` (either may be empty); none when it fits best."""
     folded, neighbours = fold(typed), [fold(n) for n in (before, after) if n]
     slips = dict(syllable_slips(folded))
-    if not slips or not neighbours:
+    if not slips or not neighbours or _fits(vocabulary, folded, fold(before), fold(after)):
         return RealWordFix((), (), False)
     own = vocabulary.folded([folded, *slips])
     support = pair_support(vocabulary, [folded, *slips], before, after)
@@ -86,6 +89,14 @@ def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -
     return RealWordFix(tuple(texts), tuple(matched[c] for c in ranked), sure)
 
 
+def _fits(vocabulary: Vocabulary, folded: str, before: str, after: str) -> bool:
+    """Whether the index holds ``folded`` often enough beside each neighbour to take it as
+    typed without looking further (most syllables of most queries: two look-ups)."""
+    pairs = [(before, folded)] * bool(before) + [(folded, after)] * bool(after)
+    documents = vocabulary.reader.doc_count_all()
+    return min(vocabulary.pairs(pairs).values()) >= max(5, FITS_SHARE * documents)
+
+
 def pair_support(
     vocabulary: Vocabulary,
     syllables: list[str],
@@ -100,12 +111,14 @@ def pair_support(
     before, after = fold(before), fold(after)
     pairs = {}
     for text in syllables:
-        words = fold(text).split()  # a split (vac xin) pairs by its first and last syllables
+        # A split (vac xin) pairs by its first and last syllables.
+        words = (text if text.isascii() else fold(text)).split()
         pairs[text] = [(before, words[0])] * bool(before) + [(words[-1], after)] * bool(after)
     found = vocabulary.pairs(p for made in pairs.values() for p in made)
     if own is None:
-        folded = vocabulary.folded(fold(s) for s in syllables)
-        own = {s: folded[fold(s)] for s in syllables}
+        keys = {s: s if s.isascii() else fold(s) for s in syllables}
+        folded = vocabulary.folded(keys.values())
+        own = {s: folded[keys[s]] for s in syllables}
     documents = max(vocabulary.reader.doc_count_all(), 1)
     return {
         s: (
