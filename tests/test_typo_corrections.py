@@ -66,8 +66,36 @@ def test_words_the_index_holds_or_cannot_correct_are_left_alone(index, typed, ke
 
 def test_a_correction_of_a_word_the_index_holds_weighs_less(index):
     fixer = corrector(index.searcher())
-    (unknown,) = fixer.correct_text(["noii"])["noii"][:1]
-    assert (unknown.weight, unknown.share, unknown.sure) == (1.0, 1.0, True)
+    (unknown, *_) = fixer.correct_text(["noii"])["noii"]
+    assert (unknown.text, unknown.weight, unknown.share, unknown.sure) == ("noi", 1.0, 1.0, True)
+    (held, *_) = fixer.correct_text(["dau", "hien"])["hien"]
+    assert (held.text, held.kind, held.weight, held.sure) == ("tien", "context", 0.5, False)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "sure"),
+    [
+        # Held in 2 documents, never after "dau": a slip of "tien" (đầu tiên), suggested.
+        (["dau", "rien"], "tien", True),
+        # Held often (a common syllable), never after "dau": "tien" also matches, unsuggested.
+        (["dau", "hien"], "tien", False),
+        (["đầu", "hiện"], "tiện", False),  # accented: the reading keeps the accents typed
+        (["viet", "nan"], "nam", False),
+    ],
+)
+def test_a_held_syllable_beside_neighbours_it_never_follows(index, typed, meant, sure):
+    found = corrector(index.searcher()).correct_text(typed)
+    (best, *_) = found[typed[1]]
+    assert (best.text, best.kind, best.sure) == (meant, "context", sure)
+
+
+@pytest.mark.parametrize("typed", [["viet", "nam"], ["dau", "tien"], ["đầu", "tiên"]])
+def test_held_syllables_beside_their_usual_neighbours_are_left_alone(index, typed):
+    assert corrector(index.searcher()).correct_text(typed) == {}
+
+
+def test_only_short_keyword_queries_get_readings_in_context(index):
+    assert corrector(index.searcher()).correct_text(["dau", "hien"], context=False) == {}
 
 
 def test_no_correction_for_the_most_frequent_syllables_typed_right(index):

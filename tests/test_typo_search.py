@@ -47,6 +47,25 @@ def test_a_correction_matches_what_it_corrects_unless_typos_are_off(index):
     assert (off.total, off.suggestion) == (0, "nguyễn")
 
 
+def test_a_held_syllable_mistyped_also_finds_what_was_meant(index):
+    # "hien" never follows "dau" in the index; "dau tien" (đầu tiên) is everywhere.
+    off, on = every_hit(index, "dau hien", typos=False), every_hit(index, "dau hien")
+    assert off < on
+    assert (search(index, "dau hien").suggestion, search(index, "dau rien").suggestion) == (
+        None,
+        "đầu tiên",
+    )
+
+
+def every_hit(index, query: str, typos: bool = True) -> set[str]:
+    first = search(index, query, per_page=100, typos=typos)
+    pages = [first] + [
+        search(index, query, page=n, per_page=100, typos=typos)
+        for n in range(2, (first.total + 99) // 100 + 1)
+    ]
+    return {hit.id for page in pages for hit in page.hits}
+
+
 @pytest.mark.parametrize(
     "query", ["hà nội", "ha noi", "nguyen thi tuyen", "bầu cử quốc hội", "sông", "việt nam"]
 )
