@@ -1,13 +1,19 @@
 """Corrections of query syllables, from an index's own vocabulary and frequencies.
 
-A syllable the index knows, and not rarely, is left alone after one or two look-ups: that is the
-cost for almost every query. The others get the candidates of ``indexer.searching.candidates``,
-also judged beside their neighbours: a candidate that the index holds next to the query's
-neighbouring syllable gains ``CONTEXT_SCALE`` times the log of how often.
+Three cases, cheapest first:
 
-Each ``Correction`` says how much of the typed syllable's weight it gets: all of it for a
-syllable the index does not hold, ``CORRECTION_WEIGHT`` for one it holds (so that exact matches
-rank first), and whether it is sure enough for a "did you mean".
+- a syllable the index does not hold (``noii``, ``nguyeenx``), holds rarely and never beside
+  its neighbours, or holds with other accents far more often (``đuợc``) gets the candidates of
+  ``indexer.searching.candidates``; beside neighbours they are ranked by how likely their pairs
+  with them are;
+- in a short keyword query, a syllable the index holds but rarely beside its neighbours may be
+  a slip for another (``hình nập``: nhập): ``indexer.searching.real_words``;
+- anything else is taken as typed, after a look-up or two: the cost for almost every query.
+
+Each ``Correction`` says how much of the typed syllable's weight it gets (all of it for a
+syllable the index does not hold, ``CORRECTION_WEIGHT`` for one it holds, so that exact matches
+rank first) and whether it is sure enough for a "did you mean". Answers are remembered per
+index reader.
 """
 
 from __future__ import annotations
@@ -42,7 +48,6 @@ MAX_LETTERS = 16
 CORRECTION_WEIGHT = 0.5
 # A neighbour pair the index holds adds CONTEXT_SCALE * log(1 + documents) to a candidate.
 CONTEXT_SCALE = 0.5
-SURE_NON_SYLLABLES = 1
 MAX_REAL_WORDS = 4  # syllables of one stretch of text that may match likelier readings
 MAX_CACHED = 20_000  # corrections remembered per index reader
 
@@ -84,9 +89,9 @@ class Corrector:
     ) -> dict[str, tuple[Correction, ...]]:
         """The corrections of each syllable of one stretch of free text (keyed as given),
         each judged beside its neighbours. Syllables the index does not hold are corrected
-        first; then the others, beside their neighbours as corrected: a rare one that pairs
-        with neither is corrected, and with ``context`` a common one too may also match
-        syllables that do pair (``hình nập``: nhập)."""
+        first; then the others, beside their neighbours as corrected (a rare one that pairs
+        with neither is corrected); and when nothing was, with ``context`` (a short keyword
+        query), held syllables may also match likelier readings (``hình nập``: nhập)."""
         lowered = [s.lower() for s in syllables]
         known = self.known_many(lowered)
         unknown = {s for s, low in zip(syllables, lowered, strict=True) if not known[low]}
@@ -123,10 +128,8 @@ class Corrector:
         if not fixes:
             return {}
         best = max(fixes, key=lambda i: max(fixes[i].gains))
-        # Letters that are no syllable (vs, bt) are abbreviations more often than slips.
-        sure = fixes[best].sure and (
-            SURE_NON_SYLLABLES or is_folded_syllable(fold(syllables[best].lower()))
-        )
+        # Letters that are no syllable (vs, big) are abbreviations and loan words, not slips.
+        sure = fixes[best].sure and is_folded_syllable(fold(syllables[best].lower()))
         sure = sure and self._attested_apart(neighbours, best)
         ranked = sorted(fixes, key=lambda i: -max(fixes[i].gains))[:MAX_REAL_WORDS]
         return {syllables[i]: _readings(fixes[i], sure and i == best) for i in ranked}

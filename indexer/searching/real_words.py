@@ -3,15 +3,19 @@
 Most slips of one letter in a Vietnamese syllable make another syllable (the inventory is small
 and dense), so a syllable the index holds may still be mistyped. Its neighbours tell: a noisy
 channel compares the syllable as typed with each syllable one slip away, by how often the index
-holds each beside the query's neighbouring syllables (folded pairs, ``fold_bigrams``), less the
-cost of the slip (``indexer.language.misspellings``):
+holds each beside the query's neighbouring syllables (folded pairs, ``fold_bigrams``), smoothed
+by the syllable's own frequency, less the cost of the slip (``indexer.language.misspellings``):
 
-    gain(c) = sum over neighbours of log((pair(n, c) + EPSILON) / (pair(n, typed) + EPSILON))
-              - COST_SCALE * cost(typed | c)
+    support(x) = sum over neighbours n of log(pair(n, x) + SMOOTHING * documents(x) / N)
+    gain(c) = support(c) - support(typed) - COST_SCALE * cost(typed | c)
 
-A candidate with a positive gain also matches (at ``CORRECTION_WEIGHT``); one whose gain reaches
-``SURE_GAIN`` is suggested. Only short keyword queries are checked (a long question hides a
-typo anyway), and each syllable's check is one batch of pair look-ups.
+Syllables held beside each neighbour in ``FITS_SHARE`` of the documents are taken as typed after
+those look-ups. A candidate whose gain at ``MATCH_COST_SCALE`` is positive also matches (at
+``CORRECTION_WEIGHT``, see ``corrections``). It is suggested only with stronger evidence: the
+typed pair is held by no document, the candidate is commoner than the typed syllable, which is
+itself not common (``COMMON_SHARE``), and its gain at ``SURE_COST_SCALE`` is positive. The
+suggestion is strict on purpose: a query of real words that the index never holds side by side
+is more often typed right than not (bench/typos.py, ``unseen``).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ MATCH_GAIN = 0.0
 SURE_GAIN = 0.0
 COMMON_SHARE = 0.01  # a syllable in more than this share of documents is never suggested away
 COMMONER_BY = 1.0  # a suggested syllable is held at least this many times as often as typed
-MIN_PAIR_DOCUMENTS = 1  # every pair a suggested candidate makes must be held this often
+MIN_PAIR_DOCUMENTS = 1  # every pair a candidate makes with the neighbours is held this often
 MAX_MATCHED = 8
 # A syllable the index holds beside each neighbour in this share of its documents (at least 5)
 # is taken as typed without looking further.
