@@ -20,7 +20,7 @@ from indexer.codec import terms_reader, uses_array_codec
 FOLDED_FIELDS = ("body_fold", "title_fold")
 ACCENTED_FIELDS = ("body", "title")
 PAIR_FIELDS = ("fold_bigrams",)
-MAX_REMEMBERED = 200_000  # frequencies remembered per reader (~150 bytes each), then forgotten
+MAX_REMEMBERED = 100_000  # frequencies remembered per reader (~150 bytes each), then forgotten
 
 _MEMORY: WeakKeyDictionary = WeakKeyDictionary()
 _LOCK = threading.Lock()
