@@ -46,6 +46,7 @@ from indexer.searching import (
     complete,
     open_index,
     search,
+    warm_up_index,
 )
 from indexer.store import (
     DEFAULT_INDEX,
@@ -105,5 +106,6 @@ __all__ = [
     "optimize",
     "read_documents",
     "search",
+    "warm_up_index",
     "write_documents",
 ]

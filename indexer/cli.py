@@ -112,6 +112,9 @@ def _parser(
     sub.add_argument("--per-page", default="10")
     sub.add_argument("--sort", default="relevance", help=f"one of: {', '.join(SORTS)}")
     sub.add_argument(
+        "--typos", default="1", help="1: mistyped words also match their corrections; 0: not"
+    )
+    sub.add_argument(
         "--synonyms",
         default=os.environ.get("VIETSEARCH_SYNONYMS"),
         metavar="FILE",
@@ -200,7 +203,7 @@ def _stats(args) -> int:
 
 def _search(args) -> int:
     synonyms = load_synonyms(args.synonyms)
-    values = {"page": args.page, "per_page": args.per_page, "sort": args.sort}
+    values = {"page": args.page, "per_page": args.per_page, "sort": args.sort, "typos": args.typos}
     request = SearchRequest.from_params(values.get, lambda name: [])
     page = search(
         _opened(args.index),
@@ -209,6 +212,7 @@ def _search(args) -> int:
         per_page=request.per_page,
         sort=request.sort,
         synonyms=synonyms,
+        typos=request.typos,
     )
     if args.json:
         print(json.dumps(page.to_dict(), ensure_ascii=False, indent=2))

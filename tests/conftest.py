@@ -49,6 +49,18 @@ def corpus_index(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory):
+    """A real index of the test corpus plus the bundled sample (indexer/store/sample_corpus: the
+    seed article and 186 Wikipedia articles): a vocabulary big enough to correct typos against."""
+    from indexer import build_index
+    from indexer.store.sample import SAMPLE_CORPUS
+
+    path = tmp_path_factory.mktemp("sample_index")
+    build_index([TEST_DATA / "corpus", SAMPLE_CORPUS], path, workers=1)
+    return path
+
+
 # --- web: the Flask app over the test corpus, and a real `python -m web` server ---------------
 
 

@@ -161,6 +161,21 @@ def test_escape_closes_the_suggestions(tab, live_server):
     assert query_of(page.url)["q"] == ["sai g"]
 
 
+def test_follow_the_did_you_mean_link(tab, live_server):
+    page = tab.page
+    page.goto(live_server.url("/"))
+    search_box = page.get_by_role("combobox", name="Tìm kiếm")
+    search_box.fill("hủ tiếuu")  # a letter typed twice
+    search_box.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    expect(page.locator(".did-you-mean")).to_have_text("Có phải bạn muốn tìm: hủ tiếu?")
+    expect(page.locator("li.hit").first).to_contain_text("hủ tiếu gõ")  # found through typos
+    page.get_by_role("link", name="hủ tiếu", exact=True).click()
+    page.wait_for_url(lambda url: query_of(url).get("q") == ["hủ tiếu"])
+    expect(page.locator(".did-you-mean")).to_have_count(0)
+    expect(page.locator("li.hit mark").first).to_have_text("hủ tiếu")
+
+
 def test_nothing_is_loaded_from_another_site_and_the_csp_holds(tab, live_server):
     page = tab.page
     page.goto(live_server.url("/search?q=script alert onerror"))

@@ -103,7 +103,10 @@ def test_search_facets_count_the_whole_result_set(client):
 
 
 def test_search_offers_did_you_mean(client):
+    # A misspelt word matches its correction (typo tolerance) and is pointed out either way.
     page = client.get("/api/search?q=vacine").get_json()
+    assert (page["total"], page["suggestion"]) == (1, "vaccine")
+    page = client.get("/api/search?q=vacine&typos=0").get_json()
     assert (page["total"], page["suggestion"]) == (0, "vaccine")
 
 

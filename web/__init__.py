@@ -18,6 +18,7 @@ from web.documents import register_documents
 from web.errors import register_error_handler
 from web.headers import register_headers
 from web.limits import DEFAULT_RATE_LIMIT, DEFAULT_WRITE_RATE_LIMIT, register_rate_limits
+from web.searches import register_typos_setting
 from web.worker_index import init_index
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -28,7 +29,8 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     ``INDEX`` is the index folder; without one the embedded sample index is used (and built
     on first use). ``RATE_LIMIT`` and ``WRITE_RATE_LIMIT``: see web.limits; ``API_TOKEN``: see
-    web.auth; ``WRITE_TIMEOUT``: see web.documents.
+    web.auth; ``WRITE_TIMEOUT``: see web.documents; ``TYPOS`` (default 1): 0 turns typo
+    tolerance off for every search (see web.searches).
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -47,6 +49,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_index(app)
     # SYNONYMS: more abbreviations (like indexer/language/data/synonyms.txt); bad lines fail here.
     app.extensions["vietsearch_synonyms"] = load_synonyms(app.config.get("SYNONYMS"))
+    register_typos_setting(app)
     register_rate_limits(app)
     register_auth(app)  # before register_headers: the token is checked before the body size
     register_error_handler(app)

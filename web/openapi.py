@@ -217,6 +217,14 @@ SEARCH_PARAMETERS = [
     ),
     _query_param("from", "Published on or after this day.", {"type": "string", "format": "date"}),
     _query_param("to", "Published on or before this day.", {"type": "string", "format": "date"}),
+    _query_param(
+        "typos",
+        "1: a mistyped word (one the index does not hold, or a likely misspelling) also matches "
+        "its corrections, below exact matches; 0: only what was typed (400 otherwise). The "
+        "suggestion is offered either way; a server started with VIETSEARCH_TYPOS=0 never "
+        "corrects.",
+        {"type": "integer", "enum": [0, 1], "default": 1},
+    ),
 ]
 
 

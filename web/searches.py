@@ -2,12 +2,13 @@
 
 Parameters are read and checked by the library (``indexer.SearchRequest``), exactly as the
 command line's are; a value out of bounds is a 400 ``invalid_parameter``, a query the engine
-refuses a 400 ``invalid_query``.
+refuses a 400 ``invalid_query``. The ``TYPOS`` setting (``VIETSEARCH_TYPOS=0``) turns typo
+tolerance off for every request; ``typos=0`` turns it off for one.
 """
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Flask, current_app
 from werkzeug.datastructures import MultiDict
 
 from indexer import InvalidParameter, QueryError, SearchPage, SearchRequest, search
@@ -35,8 +36,21 @@ def run_search(request: SearchRequest) -> SearchPage:
                 request.sort,
                 request.filters,
                 synonyms=current_app.extensions.get("vietsearch_synonyms"),
+                typos=request.typos and current_app.extensions.get("vietsearch_typos", True),
             )
         except InvalidParameter as exc:
             raise ApiError(400, "invalid_parameter", str(exc)) from None
         except QueryError as exc:
             raise ApiError(400, "invalid_query", str(exc)) from None
+
+
+_ON, _OFF = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
+
+
+def register_typos_setting(app: Flask) -> None:
+    """Read ``TYPOS`` (1/0, true/false, on/off; default on); ``ValueError`` for anything else,
+    so a bad setting stops the server at start-up."""
+    text = str(app.config.get("TYPOS", True)).strip().lower()
+    if text not in _ON + _OFF:
+        raise ValueError(f"TYPOS must be 1 or 0 (on or off); got {app.config.get('TYPOS')!r}")
+    app.extensions["vietsearch_typos"] = text in _ON

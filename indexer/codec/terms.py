@@ -13,7 +13,7 @@ which are compared whole.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,6 +114,29 @@ class FieldTerms:
         if index < self.count and self.term(index) == term:
             return index
         return None
+
+    def find_many(self, terms: Sequence[bytes]) -> np.ndarray:
+        """The index of each of ``terms``, -1 for those the field does not hold: one
+        ``searchsorted`` for all; only terms longer than eight bytes are compared one by one."""
+        found = np.full(len(terms), -1, dtype=np.int64)
+        if not terms or not self.count:
+            return found
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        ends = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=ends[1:])
+        prefixes = prefix_numbers(b"".join(terms), ends)[:, 0]
+        low = np.searchsorted(self.prefixes, prefixes, "left")
+        held = low < self.count
+        held[held] &= self.prefixes[low[held]] == prefixes[held]
+        # A term of at most eight bytes is the first of those sharing its prefix, when held.
+        at = np.minimum(low, self.count - 1)
+        short = held & (lengths <= 8)
+        same_length = (self.ends[at + 1].astype(np.int64) - self.ends[at]) == lengths
+        found[short & same_length] = low[short & same_length]
+        for i in np.flatnonzero(held & (lengths > 8)).tolist():
+            index = self.find(terms[i])
+            found[i] = -1 if index is None else index
+        return found
 
     def lower_bound(self, term: bytes) -> int:
         """The index of the first term not less than ``term``."""

@@ -19,6 +19,7 @@ from indexer.searching.params import (
 from indexer.searching.parse import MAX_QUERY_CHARS
 from indexer.searching.searchers import SearchIndex, open_index
 from indexer.searching.service import Hit, SearchPage, search
+from indexer.searching.warm import warm_up_index
 
 __all__ = [
     "DEFAULT_PER_PAGE",
@@ -35,4 +36,5 @@ __all__ = [
     "complete",
     "open_index",
     "search",
+    "warm_up_index",
 ]

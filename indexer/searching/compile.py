@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -19,7 +20,9 @@ from whoosh.matching import AndNotMatcher
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.segmentation import Segmentation, segment
 from indexer.language.synonyms import Expansion, Synonyms
+from indexer.searching.corrections import Correction, corrector
 from indexer.searching.parse import All, Any, DateRange, Not, ParsedQuery, Phrase, Text
+from indexer.searching.typo_terms import corrected_group, corrected_pairs, split_pairs
 
 # Ranking parameters, tuned on ../shared/data/dev with bench/relevance.py (see its README).
 TITLE_WEIGHT = 2.5
@@ -86,6 +89,8 @@ class CompiledQuery:
     syllables: list[str] = field(default_factory=list)
     free_text: list[str] = field(default_factory=list)
     strict: bool = True
+    # Each mistyped free-text syllable's corrections (indexer.searching.corrections).
+    corrections: dict[str, tuple[Correction, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,10 +104,18 @@ class _Parts:
 class QueryCompiler:
     """Compiles a ``ParsedQuery`` against one searcher (which supplies the idf statistics)."""
 
-    def __init__(self, searcher, strict: bool | None = None, synonyms: Synonyms | None = None):
+    def __init__(
+        self,
+        searcher,
+        strict: bool | None = None,
+        synonyms: Synonyms | None = None,
+        typos: bool = True,
+    ):
         self.searcher = searcher
         self.strict = strict
         self.synonyms = synonyms if synonyms is not None else Synonyms()
+        self.typos = typos  # whether corrections of mistyped syllables also match
+        self.corrections: dict[str, tuple[Correction, ...]] = {}
         self._idf: dict[str, float] = {}
         self._segments: dict[str, Segmentation] = {}
 
@@ -115,7 +128,9 @@ class QueryCompiler:
             asks = asks or any(_question_words(seg) for seg in segs)
             self.strict = len(set(free)) <= STRICT_MAX_TERMS and not asks
         parts = self._compile_parts(parsed.parts, top=True)
-        return CompiledQuery(_combine(parts), parts.syllables, free, self.strict)
+        compiled = CompiledQuery(_combine(parts), parts.syllables, free, self.strict)
+        compiled.corrections = self.corrections
+        return compiled
 
     def _compile_parts(self, nodes, top: bool = False) -> _Parts:
         parts = _Parts()
@@ -149,15 +164,23 @@ class QueryCompiler:
     def _add_text(self, node: Text, parts: _Parts) -> None:
         seg = self._segment(node.text)
         syllables = self._content_syllables(seg)
-        weights = self._weights(syllables)
+        # Corrections are found with typos off too: the "did you mean" still needs them.
+        found = corrector(self.searcher).correct_text(syllables, context=bool(self.strict))
+        self.corrections.update(found)
+        fixes = found if self.typos else {}
+        weights = self._weights(syllables, fixes)
         groups = {s: self._group(s, weights[s], node.title_only) for s in dict.fromkeys(syllables)}
+        group = partial(self._group, title_only=node.title_only)
+        for s, corrections in fixes.items():
+            groups[s] = corrected_group(groups[s], corrections, weights[s], group)
+            parts.syllables += [c.text for c in corrections]
         groups = self._expand(syllables, groups, weights, node.title_only, parts)
         if self.strict:
             parts.required.extend(groups)
         elif groups:
             parts.optional.append(wq.Or(groups))
         if not node.title_only:
-            parts.optional.extend(self._neighbour_terms(seg))
+            parts.optional.extend(self._neighbour_terms(seg, fixes))
         parts.syllables += syllables
 
     def _expand(self, syllables, groups, weights, title_only, parts: _Parts) -> list[wq.Query]:
@@ -220,9 +243,10 @@ class QueryCompiler:
             kept = [s for s in kept if s in informative]
         return kept
 
-    def _weights(self, syllables: list[str]) -> dict[str, float]:
-        """Each syllable's weight: (idf / the query's highest idf) ** IDF_EXPONENT."""
-        idfs = {s: self._syllable_idf(s) for s in syllables}
+    def _weights(self, syllables: list[str], fixes: dict) -> dict[str, float]:
+        """Each syllable's weight: (idf / the query's highest idf) ** IDF_EXPONENT; a mistyped
+        syllable counts with its best correction's idf."""
+        idfs = {s: self._syllable_idf(fixes[s][0].text if s in fixes else s) for s in syllables}
         top = max(idfs.values(), default=1.0) or 1.0
         return {s: (idf / top) ** IDF_EXPONENT if idf > 0 else 0.0 for s, idf in idfs.items()}
 
@@ -249,8 +273,9 @@ class QueryCompiler:
                 terms.append(wq.Term("body", lower, boost=weight))
         return wq.Or(terms)
 
-    def _neighbour_terms(self, seg: Segmentation) -> list[wq.Query]:
-        """Folded bigrams of neighbouring syllables: the proximity boost."""
+    def _neighbour_terms(self, seg: Segmentation, fixes: dict) -> list[wq.Query]:
+        """Folded bigrams of neighbouring syllables: the proximity boost (also those the
+        corrections of mistyped syllables make, at their weight)."""
         terms = []
         syl = seg.syllables[: MAX_TERMS * 2]
         for i in range(1, len(syl)):
@@ -260,6 +285,10 @@ class QueryCompiler:
             accented = has_diacritics(a) and has_diacritics(b)
             weight = BIGRAM_WEIGHT if accented else FOLDED_BIGRAM_WEIGHT
             terms.append(wq.Term("fold_bigrams", fold(a) + " " + fold(b), boost=weight))
+            for pair, share in corrected_pairs(a, b, fixes):
+                terms.append(wq.Term("fold_bigrams", pair, boost=weight * share))
+        for pair, share in split_pairs(fixes):
+            terms.append(wq.Term("fold_bigrams", pair, boost=FOLDED_BIGRAM_WEIGHT * share))
         return terms
 
 

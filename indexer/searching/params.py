@@ -33,20 +33,22 @@ class Filters:
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """One search: the query, which page of how many hits, the order and the filters."""
+    """One search: the query, which page of how many hits, the order, the filters, and whether
+    mistyped syllables also match their corrections (``typos``)."""
 
     query: str = ""
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     sort: str = "relevance"
     filters: Filters = field(default_factory=Filters)
+    typos: bool = True
 
     @classmethod
     def from_params(
         cls, get: Callable[[str], str | None], get_all: Callable[[str], list[str]]
     ) -> SearchRequest:
-        """Read ``q, page, per_page, sort, source, category, from, to`` from strings (``get``
-        one value, ``get_all`` every value of a name); raise ``InvalidParameter``."""
+        """Read ``q, page, per_page, sort, source, category, from, to, typos`` from strings
+        (``get`` one value, ``get_all`` every value of a name); raise ``InvalidParameter``."""
         filters = Filters(
             source=_values(get_all("source")),
             category=_values(get_all("category")),
@@ -59,12 +61,15 @@ class SearchRequest:
             per_page=_whole_number("per_page", get("per_page"), DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
             sort=get("sort") or "relevance",
             filters=filters,
+            typos=_whole_number("typos", get("typos"), 1, 0, 1) == 1,
         )
         return request.check()
 
     def check(self) -> SearchRequest:
         """Return this request if every value is within bounds; raise ``InvalidParameter``."""
         check_paging(self.page, self.per_page, self.sort)
+        if not isinstance(self.typos, bool):
+            raise InvalidParameter(f"typos must be true or false; got {self.typos!r}.")
         start, end = self.filters.published_from, self.filters.published_to
         if start and end and start > end:
             raise InvalidParameter("from must not be later than to.")
@@ -88,6 +93,8 @@ class SearchRequest:
         for name in ("page", "per_page", "sort"):
             if getattr(self, name) != getattr(defaults, name):
                 params[name] = str(getattr(self, name))
+        if not self.typos:
+            params["typos"] = "0"
         if self.filters.source:
             params["source"] = list(self.filters.source)
         if self.filters.category:

@@ -15,14 +15,13 @@ from indexer.highlight.snippets import highlight_all, snippet
 from indexer.language.synonyms import Synonyms, builtin_synonyms
 from indexer.searching import rank as vectorised
 from indexer.searching.compile import CompiledQuery, QueryCompiler, filter_query, mask_query
-from indexer.searching.did_you_mean import suggest
+from indexer.searching.did_you_mean import did_you_mean
 from indexer.searching.params import Filters, SearchRequest
-from indexer.searching.parse import DateRange, ParsedQuery, QueryError, parse_query
+from indexer.searching.parse import DateRange, ParsedQuery, parse_query
 from indexer.searching.searchers import SearchIndex, open_index
 from indexer.store.schema import as_text, public_fields
 
 FACETS = ("source", "category", "year")
-FEW_RESULTS = 3  # at or below this many hits, look for a "did you mean" suggestion
 
 
 @dataclass
@@ -66,29 +65,32 @@ def search(
     sort: str = "relevance",
     filters: Filters | None = None,
     synonyms: Synonyms | None = None,
+    typos: bool = True,
 ) -> SearchPage:
     """Search ``index`` for ``query`` and return one page of ranked, highlighted hits.
 
     ``synonyms`` expands abbreviations (``UBND`` also finds ``Ủy ban nhân dân``): by default the
     dictionary vietsearch ships, ``Synonyms()`` for none, or ``load_synonyms(path)`` for more.
+    ``typos=False`` matches only what was typed (a "did you mean" is still offered).
     Raises ``QueryError`` (and nothing else) for a query or parameters it will not run: its
     subclass ``InvalidParameter`` for paging, sorting and filters (``SearchRequest.check``).
     """
     started = time.perf_counter()
-    SearchRequest(query, page, per_page, sort, filters or Filters()).check()
+    SearchRequest(query, page, per_page, sort, filters or Filters(), typos).check()
     parsed = parse_query(query)
     if not isinstance(index, SearchIndex):
         opened = open_index(index)
         try:
-            return search(opened, query, page, per_page, sort, filters, synonyms)
+            return search(opened, query, page, per_page, sort, filters, synonyms, typos)
         finally:
             opened.close()
     searcher = index.searcher()
     filters = filters or Filters()
     synonyms = builtin_synonyms() if synonyms is None else synonyms
-    compiled, outcome = _run(searcher, parsed, filters, page * per_page, sort, None, synonyms)
+    limit = page * per_page
+    compiled, outcome = _run(searcher, parsed, filters, limit, sort, None, synonyms, typos)
     if compiled.strict and not outcome.total and len(compiled.free_text) > 1:
-        compiled, outcome = _run(searcher, parsed, filters, page * per_page, sort, False, synonyms)
+        compiled, outcome = _run(searcher, parsed, filters, limit, sort, False, synonyms, typos)
     total = outcome.total
     terms = MatchTerms.from_syllables(compiled.syllables)
     shown = outcome.ranked[(page - 1) * per_page : page * per_page]
@@ -106,15 +108,7 @@ def search(
         )
         for k, (docnum, score) in enumerate(shown)
     ]
-    suggestion = None
-    if total <= FEW_RESULTS and compiled.free_text:
-        suggestion = suggest(
-            searcher,
-            query,
-            compiled.free_text,
-            total,
-            lambda q: _count(searcher, q, filters, synonyms),
-        )
+    suggestion = did_you_mean(searcher, query, compiled.free_text, compiled.corrections)
     return SearchPage(
         query=query,
         total=total,
@@ -144,9 +138,10 @@ def _run(
     sort: str,
     strict: bool | None,
     synonyms: Synonyms,
+    typos: bool = True,
     facets: bool = True,
 ):
-    compiled: CompiledQuery = QueryCompiler(searcher, strict, synonyms).compile(parsed)
+    compiled: CompiledQuery = QueryCompiler(searcher, strict, synonyms, typos).compile(parsed)
     dates = ()
     if filters.published_from or filters.published_to:
         dates = (
@@ -187,16 +182,6 @@ def _day(day: dt.date | None, next_day: bool = False) -> dt.datetime | None:
         return None
     start = dt.datetime(day.year, day.month, day.day)
     return start + dt.timedelta(days=1) if next_day else start
-
-
-def _count(searcher, query: str, filters: Filters, synonyms: Synonyms) -> int:
-    """How many documents ``query`` finds (for judging a suggestion)."""
-    try:
-        parsed = parse_query(query)
-    except QueryError:
-        return 0
-    _, outcome = _run(searcher, parsed, filters, 1, "relevance", None, synonyms, facets=False)
-    return outcome.total
 
 
 def _hit(

@@ -22,7 +22,7 @@ from indexer import (
     VietsearchError,
     ensure_embedded_index,
     open_index,
-    search,
+    warm_up_index,
 )
 from indexer.cli import positive_number
 from web import create_app
@@ -106,14 +106,15 @@ class StalledClientLog(logging.Filter):
 
 
 def warm_up(worker) -> None:
-    """Open the index and load pyvi's model before the worker takes its first request; with
-    writes enabled, tell builds of the index that this worker takes writes."""
+    """Open the index and load pyvi's model, the syllable grammar and the term tables before
+    the worker takes its first request; with writes enabled, tell builds of the index that this
+    worker takes writes."""
     logging.getLogger("gunicorn.error").addFilter(StalledClientLog())
     app = worker.wsgi
     with app.app_context():
         try:
             with current_index().use() as index:
-                search(index, "khởi động", per_page=1)
+                warm_up_index(index)
         except ApiError as exc:
             worker.log.warning("index not ready: %s", exc.message)
         announce_writes()

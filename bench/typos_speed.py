@@ -1,0 +1,174 @@
+"""What typo tolerance costs a search: the same queries with ``typos`` on and off, and with the
+code before typo tolerance, interleaved in one run.
+
+    python bench/typos_speed.py [--articles 38084] [--pairs 250] [--index DIR]
+                                [--baseline b3e6244] [--json OUT]
+
+On bench/out/news-N-index (built when missing; ``--index`` to reuse one), takes bench/run.py's
+short queries (unique 1-3 words from the titles: ``--pairs`` accented plus the same folded) and
+the same queries with one typo (a letter doubled in the longest syllable). Two worker processes
+open the index: one runs this tree, the other the commit ``--baseline`` (exported to
+bench/out/baseline-REF), which has no typo tolerance. Each warms up (``warm_up_index`` where it
+exists, then 50 searches), then every query goes to both, in alternating order, and each times
+its own ``search`` (top 10 with snippets): this tree with typos on and off, the baseline as it
+is. Prints p50 and p95 for each, the ratio to the baseline, how long this tree's warm-up took,
+and each worker's resident memory after the run (VmRSS, and the part of it that is anonymous:
+what the vocabulary and caches take).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tarfile
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # not bench/: its http.py would shadow the standard library
+
+from bench import http as load  # noqa: E402
+from indexer.language import fold, has_diacritics  # noqa: E402
+
+WARM_UP = 50
+# Runs in each worker: reads "typos<TAB>query" lines, answers with milliseconds.
+WORKER = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import indexer
+from indexer import open_index, search
+index = open_index(sys.argv[2])
+started = time.perf_counter()
+if hasattr(indexer, "warm_up_index"):
+    indexer.warm_up_index(index)
+warm = (time.perf_counter() - started) * 1000
+has_typos = "typos" in search.__code__.co_varnames
+print(json.dumps({"warm_up_ms": warm}), flush=True)
+for line in sys.stdin:
+    typos, query = line.rstrip("\n").split("\t", 1)
+    if typos == "rss":
+        rows = [l.split(":", 1) for l in open("/proc/self/status").read().split("\n") if ":" in l]
+        rss = {k: int(v.split()[0]) // 1024 for k, v in rows if k in ("VmRSS", "RssAnon")}
+        print(json.dumps(rss), flush=True)
+        continue
+    options = {"typos": typos == "1"} if has_typos else {}
+    started = time.perf_counter()
+    search(index, query, **options)
+    print((time.perf_counter() - started) * 1000, flush=True)
+"""
+
+
+class Worker:
+    """A process searching the index with the code in ``tree``."""
+
+    def __init__(self, tree: Path, index: Path):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(tree), str(index)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=tree,
+        )
+        self.warm_up_ms = json.loads(self.process.stdout.readline())["warm_up_ms"]
+
+    def ask(self, query: str, typos: str = "1") -> str:
+        self.process.stdin.write(f"{typos}\t{query}\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline()
+
+    def time(self, query: str, typos: bool = True) -> float:
+        return float(self.ask(query, "1" if typos else "0"))
+
+    def memory(self) -> dict:
+        return json.loads(self.ask("", "rss"))
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def export(ref: str) -> Path:
+    """The files of commit ``ref`` in bench/out/baseline-REF (made once)."""
+    target = load.OUT / f"baseline-{ref}"
+    if not (target / "indexer").is_dir():
+        archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True)
+        with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
+            tar.extractall(target, filter="data")
+    return target
+
+
+def short_queries(articles: Path, pairs: int) -> list[str]:
+    """bench/run.py's in-process set: ``pairs`` accented queries and the same folded."""
+    accented = [q for q in load.make_queries(articles, 50_000) if has_diacritics(q)]
+    chosen = accented[:pairs]
+    return list(dict.fromkeys(chosen + [fold(q) for q in chosen]))
+
+
+def with_typo(query: str) -> str:
+    """``query`` with a letter of its longest syllable typed twice (``hà nộii``)."""
+    words = query.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[longest]
+    words[longest] = word[:-1] + word[-1] * 2
+    return " ".join(words)
+
+
+def percentiles(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {
+        "queries": len(ordered),
+        "p50_ms": round(ordered[len(ordered) // 2], 2),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+    }
+
+
+def measure(current: Worker, baseline: Worker, queries: list[str]) -> dict[str, dict]:
+    """Each query through both workers, alternating which goes first."""
+    times: dict[str, list[float]] = {"baseline": [], "typos off": [], "typos on": []}
+    for n, query in enumerate(queries):
+        runs = [
+            ("baseline", lambda q=query: baseline.time(q)),
+            ("typos off", lambda q=query: current.time(q, False)),
+            ("typos on", lambda q=query: current.time(q, True)),
+        ]
+        for label, run in runs if n % 2 else runs[::-1]:
+            times[label].append(run())
+    figures = {label: percentiles(values) for label, values in times.items()}
+    for label in ("typos off", "typos on"):
+        for p in ("p50_ms", "p95_ms"):
+            base = figures["baseline"][p]
+            figures[label][p.replace("_ms", "_ratio")] = round(figures[label][p] / base, 2)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=38_084)
+    parser.add_argument("--pairs", type=int, default=250)
+    parser.add_argument("--index", type=Path)
+    parser.add_argument("--baseline", default="b3e6244", help="a commit without typo tolerance")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    articles = load.first_articles(args.articles)
+    index = (args.index or load.ensure_index(articles, args.articles)).resolve()
+    queries = short_queries(articles, args.pairs + WARM_UP)
+    warm, queries = queries[: WARM_UP * 2], queries[WARM_UP * 2 :]
+    current, baseline = Worker(ROOT, index), Worker(export(args.baseline), index)
+    for query in warm:
+        current.time(query), baseline.time(query)
+    figures: dict = {"warm_up_ms": round(current.warm_up_ms, 1)}
+    for label, chosen in (("right", queries), ("one typo", [with_typo(q) for q in queries])):
+        random.Random(3).shuffle(chosen)
+        figures[label] = measure(current, baseline, chosen)
+    figures["memory_mb"] = {"this tree": current.memory(), "baseline": baseline.memory()}
+    current.close(), baseline.close()
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

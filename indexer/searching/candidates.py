@@ -1,0 +1,107 @@
+"""The spellings a mistyped syllable may have meant, that an index holds, each with a score.
+
+In order of trust:
+
+1. an input method's leftover, decoded exactly (``nguyeenx`` → ``nguyễn``, ``vie65t`` → ``việt``);
+2. the same letters with other accents (``nguyển`` → ``nguyễn``): a tone or vowel mark wrong;
+3. one edit of the folded letters (a doubled or dropped letter, a neighbouring key, two letters
+   swapped), kept when the result is a term of the index, and for an accented syllable put back
+   with the accents typed (``nguễn`` → ``nguyễn``);
+4. two syllables typed without the space (``vacxin`` → ``vac xin``), kept when the index holds
+   the pair.
+
+A candidate's score is the log of the documents holding it less ``COST_SCALE`` times the cost of
+the slip (``indexer.language.misspellings``). Every look-up of one syllable's candidates is one
+batch per group of fields (``Vocabulary``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from indexer.language import input_methods
+from indexer.language.misspellings import cheapest_edits, mark_distance
+from indexer.language.normalize import fold, has_diacritics
+from indexer.language.syllables import accented_forms, is_folded_syllable, tone_of, without_tone
+from indexer.searching.vocabulary import Vocabulary
+
+COST_SCALE = 4.5
+# Two syllables typed as one are split only when the index holds the pair this often.
+SPLIT_DOCUMENTS = 3
+# A decode by an input method starts ahead of an edit; one that lacks only the tone, a little
+# less (the tone key may have been forgotten: tuyeen, tuyến).
+DECODE_COST, TONELESS_DECODE_COST = -0.5, -0.3
+LOAN_WORD_COST = 0.5  # letters that are no syllable kept as typed in an accented query
+SPLIT_COST = 0.5
+
+Scored = dict[str, tuple[float, str, int]]  # candidate -> (score, kind, documents)
+
+
+def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
+    """The candidates for ``typed`` (lowercase) that the index holds, each with its best score,
+    its kind (ime, accents, edit, split) and the documents holding it; ``typed`` itself is left
+    out."""
+    options: list[tuple[str, float, str]] = list(_decodes(typed))
+    folded = fold(typed)
+    edits = cheapest_edits(folded) if folded.isascii() and folded.isalpha() else {}
+    if has_diacritics(typed):
+        options += [(f, c, "accents") for f, c in _other_accents(typed, folded, 0.0)]
+        held = vocabulary.folded(e for e in edits if len(e) > 1)
+        for candidate, cost in edits.items():
+            if held.get(candidate):
+                options += [(f, c, "edit") for f, c in _other_accents(typed, candidate, cost)]
+        frequencies = vocabulary.accented(text for text, _, _ in options)
+    else:
+        options += [(e, c, "edit") for e, c in edits.items() if len(e) > 1]
+        frequencies = vocabulary.folded(text for text, _, _ in options)
+        frequencies.update(vocabulary.accented(t for t, _, k in options if k == "ime"))
+    scored: Scored = {}
+    for text, cost, kind in options:
+        _keep(scored, text, frequencies.get(text, 0), cost, kind)
+    for first, second, pair_df in _splits(vocabulary, typed):
+        _keep(scored, f"{first} {second}", pair_df, SPLIT_COST, "split")
+    scored.pop(typed, None)
+    return scored
+
+
+def _keep(scored: Scored, text: str, df: int, cost: float, kind: str) -> None:
+    score = math.log(1 + df) - COST_SCALE * cost
+    if df and (text not in scored or scored[text][0] < score):
+        scored[text] = (score, kind, df)
+
+
+def _decodes(typed: str) -> Iterator[tuple[str, float, str]]:
+    """What an input method left behind: ``typed`` decoded, and decodes missing only a tone
+    with each tone."""
+    for decoded in input_methods.decode(typed):
+        yield decoded, DECODE_COST, "ime"
+        if not tone_of(decoded):
+            for form in accented_forms(fold(decoded)):
+                if tone_of(form) and without_tone(form) == decoded:
+                    yield form, TONELESS_DECODE_COST, "ime"
+
+
+def _other_accents(typed: str, folded: str, cost: float) -> list[tuple[str, float]]:
+    """The accented forms of ``folded`` other than ``typed``, each costing ``cost`` plus how far
+    its accents are from those typed; a loan word (no syllable) keeps its letters."""
+    forms = [f for f in accented_forms(folded) if f != typed]
+    if not forms:
+        return [(folded, cost + LOAN_WORD_COST)] if folded != typed else []
+    return [(f, cost + mark_distance(typed, f)) for f in forms]
+
+
+def _splits(vocabulary: Vocabulary, typed: str) -> list[tuple[str, str, int]]:
+    """Two syllables typed without the space between them (``vacxin`` → vac, xin), with the
+    documents holding the pair, when that is at least ``SPLIT_DOCUMENTS``."""
+    options = []
+    for i in range(2, len(typed) - 1):
+        first, second = typed[:i], typed[i:]
+        if is_folded_syllable(fold(first)) and is_folded_syllable(fold(second)):
+            options.append((first, second))
+    found = vocabulary.pairs((fold(a), fold(b)) for a, b in options)
+    return [
+        (a, b, found[(fold(a), fold(b))])
+        for a, b in options
+        if found[(fold(a), fold(b))] >= SPLIT_DOCUMENTS
+    ]

@@ -1,0 +1,275 @@
+"""Corrections of query syllables, from an index's own vocabulary and frequencies.
+
+Three cases, cheapest first:
+
+- a syllable the index does not hold (``noii``, ``nguyeenx``), holds rarely and never beside
+  its neighbours, or holds with other accents far more often (``đuợc``) gets the candidates of
+  ``indexer.searching.candidates``; beside neighbours they are ranked by how likely their pairs
+  with them are;
+- in a short keyword query, a syllable the index holds but rarely beside its neighbours may be
+  a slip for another (``hình nập``: nhập): ``indexer.searching.real_words``;
+- anything else is taken as typed, after a look-up or two: the cost for almost every query.
+
+Each ``Correction`` says how much of the typed syllable's weight it gets (all of it for a
+syllable the index does not hold, ``CORRECTION_WEIGHT`` for one it holds, so that exact matches
+rank first) and whether it is sure enough for a "did you mean". Answers are remembered per
+index reader.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from indexer.language import input_methods
+from indexer.language.normalize import fold, has_diacritics
+from indexer.language.syllables import is_folded_syllable
+from indexer.searching.candidates import Scored, scored_candidates
+from indexer.searching.real_words import RealWordFix, pair_support, real_word_fix
+from indexer.searching.vocabulary import Vocabulary
+
+# A syllable held by more documents than this is taken as typed (besides its share of all).
+RARE_DOCUMENTS = 3
+# A rarely held syllable is corrected only to a candidate this many times more frequent.
+RARER_BY = 100
+# An accented syllable held this many times less often than its letters with other accents is
+# taken as mistyped (đuợc: 7 documents, duoc 8,784); kỵ (44 against 4,768) is not.
+ACCENT_RARER_BY = 500
+# Candidates scoring within this much of the best are kept.
+KEEP_WITHIN = 4.0
+MAX_CANDIDATES = 5
+MAX_LETTERS = 16
+# The weight of a correction of a syllable the index holds, against the syllable's own.
+CORRECTION_WEIGHT = 0.5
+# A neighbour pair the index holds adds CONTEXT_SCALE * log(1 + documents) to a candidate.
+CONTEXT_SCALE = 0.5
+MAX_REAL_WORDS = 4  # syllables of one stretch of text that may match likelier readings
+MAX_CACHED = 20_000  # corrections remembered per index reader
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One likely meaning of a query syllable: ``text`` (accented where the accents are known,
+    two syllables for a split), how likely against the best (``share``, 1 for the best), where
+    it came from (``kind``: ime, accents, edit, split, context), the share of the typed
+    syllable's weight its terms get at share 1 (``weight``), and whether it is ``sure`` enough
+    to be suggested."""
+
+    text: str
+    share: float
+    kind: str
+    weight: float = 1.0
+    sure: bool = True
+
+
+_CACHES: WeakKeyDictionary = WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _cache(reader) -> OrderedDict:
+    with _LOCK:
+        return _CACHES.setdefault(reader, OrderedDict())
+
+
+class Corrector:
+    """Corrections of query syllables against one searcher's index, remembered per reader."""
+
+    def __init__(self, searcher):
+        reader = searcher.reader()
+        self.vocabulary = Vocabulary(reader)
+        self._cache = _cache(reader)
+
+    def correct_text(
+        self, syllables: Sequence[str], context: bool = True
+    ) -> dict[str, tuple[Correction, ...]]:
+        """The corrections of each syllable of one stretch of free text (keyed as given),
+        each judged beside its neighbours. Syllables the index does not hold are corrected
+        first; then the others, beside their neighbours as corrected (a rare one that pairs
+        with neither is corrected); and when nothing was, with ``context`` (a short keyword
+        query), held syllables may also match likelier readings (``hình nập``: nhập)."""
+        lowered = [s.lower() for s in syllables]
+        known = self.known_many(lowered)
+        unknown = {s for s, low in zip(syllables, lowered, strict=True) if not known[low]}
+        found = self._each(syllables, unknown, lowered)
+        best = [found[s][0].text if s in found else s.lower() for s in syllables]
+        found.update(self._each(syllables, set(syllables) - unknown, best))
+        if context and not found:  # a short query holds one typo far more often than two
+            found.update(self._real_word(syllables, set(syllables), best))
+        return found
+
+    def _each(self, syllables, which: set, neighbours: list[str]) -> dict:
+        found = {}
+        for i, syllable in enumerate(syllables):
+            if syllable in found or syllable not in which:
+                continue
+            before, after = _beside(neighbours, i)
+            corrections = self.corrections(syllable.lower(), before, after)
+            if corrections:
+                found[syllable] = corrections
+        return found
+
+    def _real_word(self, syllables, which: set, neighbours: list[str]) -> dict:
+        """Each syllable of ``which`` whose likelier readings in context gain over it as typed
+        (``indexer.searching.real_words``), with those readings as corrections. Only the one
+        that gains the most may be suggested (a short query holds one typo far more often than
+        two), and only when the rest of the query is attested."""
+        fixes = {}
+        for i, syllable in enumerate(syllables):
+            typed = syllable.lower()
+            if syllable in which and typed.isalpha() and 1 < len(typed) <= MAX_LETTERS:
+                fix = self._cached(("real", typed, *_beside(neighbours, i)), self._fix)
+                if fix.texts:
+                    fixes[i] = fix
+        if not fixes:
+            return {}
+        best = max(fixes, key=lambda i: max(fixes[i].gains))
+        # Letters that are no syllable (vs, big) are abbreviations and loan words, not slips.
+        sure = fixes[best].sure and is_folded_syllable(fold(syllables[best].lower()))
+        sure = sure and self._attested_apart(neighbours, best)
+        ranked = sorted(fixes, key=lambda i: -max(fixes[i].gains))[:MAX_REAL_WORDS]
+        return {syllables[i]: _readings(fixes[i], sure and i == best) for i in ranked}
+
+    def _attested_apart(self, syllables: list[str], at: int) -> bool:
+        """Whether the index holds every neighbouring pair of ``syllables`` that does not
+        involve position ``at``."""
+        pairs = [
+            (fold(a), fold(b))
+            for j, (a, b) in enumerate(itertools.pairwise(syllables))
+            if j not in (at - 1, at)
+        ]
+        return all(self.vocabulary.pairs(pairs).values())
+
+    def _fix(self, key: tuple) -> RealWordFix:
+        return real_word_fix(self.vocabulary, *key[1:])
+
+    def _cached(self, key: tuple, compute):
+        with _LOCK:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        found = compute(key)
+        with _LOCK:
+            self._cache[key] = found
+            if len(self._cache) > MAX_CACHED:
+                self._cache.popitem(last=False)
+        return found
+
+    def corrections(
+        self, syllable: str, before: str = "", after: str = ""
+    ) -> tuple[Correction, ...]:
+        """The likely spellings of ``syllable`` (between ``before`` and ``after``) when the
+        index does not hold it, holds it rarely and never beside its neighbours, or holds it
+        with other accents far more often; best first, empty when it looks typed right. (A
+        syllable the index holds may still be a slip for another in context: ``correct_text``.)
+        """
+        return self._cached(("spelling", syllable.lower(), before, after), self._spelling)
+
+    def _spelling(self, key: tuple):
+        return self._correct(*key[1:])
+
+    def known_many(self, syllables: Sequence[str]) -> dict[str, int]:
+        """Documents holding each of ``syllables`` (lowercase) as typed: accents included when
+        it has any."""
+        accented = self.vocabulary.accented(s for s in syllables if has_diacritics(s))
+        plain = self.vocabulary.folded(fold(s) for s in syllables if not has_diacritics(s))
+        return {s: accented[s] if s in accented else plain[fold(s)] for s in syllables}
+
+    def known(self, syllable: str) -> int:
+        """Documents holding ``syllable`` as typed (accents included when it has any)."""
+        lowered = syllable.lower()
+        return self.known_many([lowered])[lowered]
+
+    def _correct(self, typed: str, before: str, after: str):
+        if not 1 < len(typed) <= MAX_LETTERS or not typed.isalnum():
+            return ()
+        if not typed.isalpha() and not input_methods.decode_vni(typed):
+            return ()  # numbers and codes (9h30, covid19) are taken as typed
+        seen = self.known(typed)
+        if seen and has_diacritics(typed):
+            if seen * ACCENT_RARER_BY < self.vocabulary.folded([fold(typed)])[fold(typed)]:
+                return self._rare(typed, before, after, seen)  # đuợc (7) against được
+        if seen > RARE_DOCUMENTS:
+            return ()
+        if seen and (before or after) and self._fits(typed, before, after):
+            return ()  # rare, but the index holds it beside a neighbour: chảnh chọe
+        return self._rare(typed, before, after, seen)
+
+    def _rare(self, typed: str, before: str, after: str, seen: int):
+        """Corrections of a syllable the index holds in ``seen`` documents (maybe none), when
+        the best is ``RARER_BY`` times more frequent. Beside neighbours, candidates are ranked
+        by how likely their pairs with them are (``real_words.pair_support``) rather than by
+        their own frequency, which favours the commonest syllables (và, đã) over the meant."""
+        scored = scored_candidates(self.vocabulary, typed)
+        if not scored:
+            return ()
+        best = max(score for score, _, _ in scored.values())
+        if seen and best < math.log(RARER_BY * seen):
+            return ()  # a rare word is not replaced by one merely common
+        if before or after:
+            own = {text: df for text, (_, _, df) in scored.items()}
+            support = pair_support(self.vocabulary, list(scored), before, after, own)
+            scored = {
+                text: (score - math.log(1 + df) + CONTEXT_SCALE * support[text][0], kind, df)
+                for text, (score, kind, df) in scored.items()
+            }
+        return _ranked(scored, 1.0 if not seen else CORRECTION_WEIGHT)
+
+    def _fits(self, typed: str, before: str, after: str) -> bool:
+        """Whether the index holds ``typed`` next to one of its neighbours, folded."""
+        return self._contexts([typed], before, after)[typed] > 0
+
+    def _contexts(self, texts: list[str], before: str, after: str) -> dict[str, float]:
+        """How well each of ``texts`` fits between its neighbours: the log of the documents
+        holding each folded pair it makes, summed, in one batch."""
+        pairs = {}
+        for text in texts:
+            words = fold(text).split()
+            made = [(fold(before), words[0])] if before else []
+            pairs[text] = made + ([(words[-1], fold(after))] if after else [])
+        found = self.vocabulary.pairs(p for made in pairs.values() for p in made)
+        return {
+            text: CONTEXT_SCALE * sum(math.log(1 + found[p]) for p in made)
+            for text, made in pairs.items()
+        }
+
+
+def _readings(fix: RealWordFix, sure: bool) -> tuple[Correction, ...]:
+    """A real-word fix as corrections, each sharing by how much less it gains than the best
+    (within ``KEEP_WITHIN``); only the best may be sure."""
+    return tuple(
+        Correction(
+            text,
+            round(math.exp(gain - max(fix.gains)), 3),
+            "context",
+            CORRECTION_WEIGHT,
+            sure and not n,
+        )
+        for n, (text, gain) in enumerate(zip(fix.texts, fix.gains, strict=True))
+        if gain >= max(fix.gains) - KEEP_WITHIN
+    )
+
+
+def _beside(syllables: list[str], i: int) -> tuple[str, str]:
+    """The syllables before and after position ``i`` (empty at either end)."""
+    return (syllables[i - 1] if i else "", syllables[i + 1] if i + 1 < len(syllables) else "")
+
+
+def _ranked(scored: Scored, weight: float) -> tuple[Correction, ...]:
+    """The best ``MAX_CANDIDATES`` within ``KEEP_WITHIN`` of the best, as corrections."""
+    best = max(score for score, _, _ in scored.values())
+    ranked = sorted(scored.items(), key=lambda item: -item[1][0])[:MAX_CANDIDATES]
+    return tuple(
+        Correction(text, round(math.exp(score - best), 3), kind, weight)
+        for text, (score, kind, _) in ranked
+        if score >= best - KEEP_WITHIN
+    )
+
+
+def corrector(searcher) -> Corrector:
+    """A ``Corrector`` for ``searcher``; what it learns is kept with the searcher's reader."""
+    return Corrector(searcher)

@@ -1,0 +1,147 @@
+"""Typos that make real words: ``nhập`` typed ``nập``, ``lên`` typed ``lê``.
+
+Most slips of one letter in a Vietnamese syllable make another syllable (the inventory is small
+and dense), so a syllable the index holds may still be mistyped. Its neighbours tell: a noisy
+channel compares the syllable as typed with each syllable one slip away, by how often the index
+holds each beside the query's neighbouring syllables (folded pairs, ``fold_bigrams``), smoothed
+by the syllable's own frequency, less the cost of the slip (``indexer.language.misspellings``):
+
+    support(x) = sum over neighbours n of log(pair(n, x) + SMOOTHING * documents(x) / N)
+    gain(c) = support(c) - support(typed) - COST_SCALE * cost(typed | c)
+
+Syllables held beside each neighbour in ``FITS_SHARE`` of the documents are taken as typed after
+those look-ups. A candidate whose gain at ``MATCH_COST_SCALE`` is positive also matches (at
+``CORRECTION_WEIGHT``, see ``corrections``). It is suggested only with stronger evidence: the
+typed pair is held by no document, the candidate is commoner than the typed syllable, which is
+itself not common (``COMMON_SHARE``), and its gain at ``SURE_COST_SCALE`` is positive. The
+suggestion is strict on purpose: a query of real words that the index never holds side by side
+is more often typed right than not (bench/typos.py, ``unseen``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from indexer.language.misspellings import cheapest_edits, mark_distance
+from indexer.language.normalize import fold, has_diacritics
+from indexer.language.syllables import accented_forms, is_folded_syllable
+from indexer.searching.vocabulary import Vocabulary
+
+# How many documents' worth of a syllable's own frequency a pair is credited with before the
+# index holds it (Dirichlet smoothing: a pair of common syllables is less surprising unseen).
+SMOOTHING = 3.0
+MATCH_COST_SCALE = 1.0  # the slip's cost when deciding whether a candidate also matches
+SURE_COST_SCALE = 4.5  # and when deciding whether it is suggested
+MATCH_GAIN = 0.0
+SURE_GAIN = 0.0
+COMMON_SHARE = 0.01  # a syllable in more than this share of documents is never suggested away
+COMMONER_BY = 1.0  # a suggested syllable is held at least this many times as often as typed
+MIN_PAIR_DOCUMENTS = 1  # every pair a candidate makes with the neighbours is held this often
+MAX_MATCHED = 8
+# A syllable the index holds beside each neighbour in this share of its documents (at least 5)
+# is taken as typed without looking further.
+FITS_SHARE = 0.002
+
+
+@dataclass(frozen=True)
+class RealWordFix:
+    """A syllable's likelier readings in context, best first, with their gains."""
+
+    texts: tuple[str, ...]
+    gains: tuple[float, ...]
+    sure: bool
+
+
+@lru_cache(maxsize=20_000)
+def syllable_slips(folded: str) -> tuple[tuple[str, float], ...]:
+    """The folded syllables one slip away from ``folded``, each with the slip's cost."""
+    if not folded.isascii() or not folded.isalpha():
+        return ()
+    return tuple((c, cost) for c, cost in cheapest_edits(folded).items() if is_folded_syllable(c))
+
+
+def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -> RealWordFix:
+    """The syllables ``typed`` (lowercase, held by the index) may be a slip of, between the
+    syllables ``before`` and ``after`` (either may be empty); none when it fits best."""
+    folded, neighbours = fold(typed), [fold(n) for n in (before, after) if n]
+    slips = dict(syllable_slips(folded))
+    if not slips or not neighbours or _fits(vocabulary, folded, fold(before), fold(after)):
+        return RealWordFix((), (), False)
+    own = vocabulary.folded([folded, *slips])
+    support = pair_support(vocabulary, [folded, *slips], before, after)
+    typed_support, typed_weakest = support[folded]
+    common = own[folded] > COMMON_SHARE * max(vocabulary.reader.doc_count_all(), 1)
+    matched, suggested = {}, {}
+    for c, cost in slips.items():
+        context, weakest = support[c]
+        if weakest < MIN_PAIR_DOCUMENTS or context <= typed_support:
+            continue
+        matched[c] = context - typed_support - MATCH_COST_SCALE * cost
+        # Suggested only for a typed pair nobody wrote (the typo's strongest trace), and never
+        # a rarer syllable for a common one.
+        if typed_weakest == 0 and own[c] >= COMMONER_BY * own[folded] and not common:
+            suggested[c] = context - typed_support - SURE_COST_SCALE * cost
+    ranked = sorted((c for c in matched if matched[c] > MATCH_GAIN), key=lambda c: -matched[c])
+    if not ranked:
+        return RealWordFix((), (), False)
+    best = max(ranked, key=lambda c: suggested.get(c, -math.inf))
+    ranked = [best] + [c for c in ranked[:MAX_MATCHED] if c != best]
+    sure = suggested.get(best, -math.inf) >= SURE_GAIN
+    texts = _with_accents(vocabulary, typed, ranked) if has_diacritics(typed) else ranked
+    return RealWordFix(tuple(texts), tuple(matched[c] for c in ranked), sure)
+
+
+def _fits(vocabulary: Vocabulary, folded: str, before: str, after: str) -> bool:
+    """Whether the index holds ``folded`` often enough beside each neighbour to take it as
+    typed without looking further (most syllables of most queries: two look-ups)."""
+    pairs = [(before, folded)] * bool(before) + [(folded, after)] * bool(after)
+    documents = vocabulary.reader.doc_count_all()
+    return min(vocabulary.pairs(pairs).values()) >= max(5, FITS_SHARE * documents)
+
+
+def pair_support(
+    vocabulary: Vocabulary,
+    syllables: list[str],
+    before: str,
+    after: str,
+    own: dict[str, int] | None = None,
+) -> dict[str, tuple[float, int]]:
+    """For each syllable (folded or not): the log of how likely its pairs with the syllables
+    ``before`` and ``after`` make it (each pair's documents, smoothed by the syllable's own
+    frequency, ``own``: by default its folded form's documents), and the documents holding its
+    rarest pair."""
+    before, after = fold(before), fold(after)
+    pairs = {}
+    for text in syllables:
+        # A split (vac xin) pairs by its first and last syllables.
+        words = (text if text.isascii() else fold(text)).split()
+        pairs[text] = [(before, words[0])] * bool(before) + [(words[-1], after)] * bool(after)
+    found = vocabulary.pairs(p for made in pairs.values() for p in made)
+    if own is None:
+        keys = {s: s if s.isascii() else fold(s) for s in syllables}
+        folded = vocabulary.folded(keys.values())
+        own = {s: folded[keys[s]] for s in syllables}
+    documents = max(vocabulary.reader.doc_count_all(), 1)
+    return {
+        s: (
+            sum(math.log(found[p] + SMOOTHING * own[s] / documents + 0.01) for p in made),
+            min(found[p] for p in made),
+        )
+        for s, made in pairs.items()
+    }
+
+
+def _with_accents(vocabulary: Vocabulary, typed: str, folded: list[str]) -> list[str]:
+    """Each folded candidate as the accented form the index holds that is nearest to the
+    accents typed (then the most frequent): ``nập`` → ``nhập``."""
+    forms = {c: accented_forms(c) or (c,) for c in folded}
+    held = vocabulary.accented(f for options in forms.values() for f in options)
+    return [
+        min(
+            options,
+            key=lambda f: (held[f] == 0, mark_distance(typed, f) - 0.1 * math.log(1 + held[f])),
+        )
+        for options in forms.values()
+    ]

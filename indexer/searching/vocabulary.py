@@ -1,0 +1,80 @@
+"""What an index's vocabulary holds, for typo correction: document frequencies, in batches.
+
+Correcting one syllable asks about a few hundred candidate spellings. Whoosh's
+``doc_frequency`` costs ~17 µs a term (a Python call and a search per segment); the array
+codec's ``ArrayTermsReader.doc_frequencies`` looks a whole batch up with one ``searchsorted``,
+so no vocabulary needs copying into Python sets. Answers are remembered per index reader (a
+reader's segments never change), and forgotten with it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from weakref import WeakKeyDictionary
+
+import numpy as np
+
+from indexer.codec import terms_reader, uses_array_codec
+
+FOLDED_FIELDS = ("body_fold", "title_fold")
+ACCENTED_FIELDS = ("body", "title")
+PAIR_FIELDS = ("fold_bigrams",)
+MAX_REMEMBERED = 100_000  # frequencies remembered per reader (~150 bytes each), then forgotten
+
+_MEMORY: WeakKeyDictionary = WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+class Vocabulary:
+    """Document frequencies of one index reader's terms, per group of fields."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        with _LOCK:
+            self._known: dict[tuple[tuple[str, ...], str], int] = _MEMORY.setdefault(reader, {})
+
+    def frequencies(self, fields: tuple[str, ...], terms: Iterable[str]) -> dict[str, int]:
+        """How many documents hold each of ``terms`` in the field of ``fields`` that holds it
+        in the most (0 for a term none holds)."""
+        terms = list(dict.fromkeys(terms))
+        key = fields
+        missing = [t for t in terms if (key, t) not in self._known]
+        if missing:
+            found = np.zeros(len(missing), dtype=np.int64)
+            for name in fields:
+                found = np.maximum(found, self._field_frequencies(name, missing))
+            with _LOCK:
+                if len(self._known) > MAX_REMEMBERED:
+                    self._known.clear()
+                self._known.update(zip(((key, t) for t in missing), found.tolist(), strict=True))
+        return {t: self._known.get((key, t), 0) for t in terms}
+
+    def folded(self, terms: Iterable[str]) -> dict[str, int]:
+        """Documents holding each folded syllable in title or body, with any accents."""
+        return self.frequencies(FOLDED_FIELDS, terms)
+
+    def accented(self, terms: Iterable[str]) -> dict[str, int]:
+        """Documents holding each syllable with exactly its accents (lowercase)."""
+        return self.frequencies(ACCENTED_FIELDS, terms)
+
+    def pairs(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Documents holding each folded pair of syllables next to each other."""
+        pairs = list(pairs)
+        found = self.frequencies(PAIR_FIELDS, (f"{a} {b}" for a, b in pairs))
+        return {(a, b): found[f"{a} {b}"] for a, b in pairs}
+
+    def pair(self, first: str, second: str) -> int:
+        """Documents holding the folded pair ``first second`` next to each other."""
+        return self.pairs([(first, second)])[(first, second)]
+
+    def _field_frequencies(self, name: str, terms: Sequence[str]) -> np.ndarray:
+        """The frequencies in field ``name``, summed over the reader's segments."""
+        total = np.zeros(len(terms), dtype=np.int64)
+        encoded = [t.encode("utf-8") for t in terms]
+        for leaf, _ in self.reader.leaf_readers():
+            if uses_array_codec(leaf):
+                total += terms_reader(leaf).doc_frequencies(name, encoded)
+            else:  # an index written before the array codec
+                total += np.array([leaf.doc_frequency(name, t) for t in terms], dtype=np.int64)
+        return total

@@ -1,0 +1,142 @@
+"""What search() makes of typos, on a real index of the test corpus plus the bundled sample: the
+article still found, a "did you mean" with accents restored, nothing for queries typed right,
+quoted phrases and filters taken literally, and ``typos`` checked once for every caller."""
+
+import pytest
+
+from indexer import InvalidParameter, SearchRequest, open_index, search
+from indexer.cli import main as cli
+from indexer.language.normalize import fold
+from tests.conftest import RATE_LIMITS_OFF
+from web import create_app
+
+SEED = "000_e74d3da79069b4c0"
+
+
+@pytest.fixture(scope="module")
+def index(sample_index):
+    opened = open_index(sample_index)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("ha noii", "hà nội"),
+        ("covit", "covid"),
+        ("quochoi", "quốc hội"),
+        ("Nguyễn Thị Tuyeens", "Nguyễn Thị Tuyến"),
+        ("bầu cử quốc hộii", "bầu cử quốc hội"),
+        ("nguye6n4 thij tuyeens", "nguyễn thị tuyến"),
+    ],
+)
+def test_did_you_mean_restores_the_query(index, query, suggestion):
+    assert search(index, query).suggestion == suggestion
+
+
+def test_a_misspelt_name_still_finds_its_article_first(index):
+    page = search(index, "nguyen thi tuyeen")
+    assert page.hits[0].id == SEED
+    assert fold(page.suggestion) == "nguyen thi tuyen"
+
+
+def test_a_correction_matches_what_it_corrects_unless_typos_are_off(index):
+    assert search(index, "nguyeenx").total == search(index, "nguyễn").total > 0
+    off = search(index, "nguyeenx", typos=False)
+    assert (off.total, off.suggestion) == (0, "nguyễn")
+
+
+def test_a_held_syllable_mistyped_also_finds_what_was_meant(index):
+    # "hien" never follows "dau" in the index; "dau tien" (đầu tiên) is everywhere.
+    off, on = every_hit(index, "dau hien", typos=False), every_hit(index, "dau hien")
+    assert off < on
+    assert (search(index, "dau hien").suggestion, search(index, "dau rien").suggestion) == (
+        None,
+        "đầu tiên",
+    )
+
+
+def every_hit(index, query: str, typos: bool = True) -> set[str]:
+    first = search(index, query, per_page=100, typos=typos)
+    pages = [first] + [
+        search(index, query, page=n, per_page=100, typos=typos)
+        for n in range(2, (first.total + 99) // 100 + 1)
+    ]
+    return {hit.id for page in pages for hit in page.hits}
+
+
+@pytest.mark.parametrize(
+    "query", ["hà nội", "ha noi", "nguyen thi tuyen", "bầu cử quốc hội", "sông", "việt nam"]
+)
+def test_no_suggestion_for_queries_typed_right(index, query):
+    assert search(index, query).suggestion is None
+
+
+@pytest.mark.parametrize(
+    ("query", "total"),
+    [('"ha noii"', 0), ('"nguyeenx thi"', 0), ("source:vnexprss", 0), ('"ha noii" hà nội', 0)],
+)
+def test_quoted_phrases_and_filters_are_not_corrected(index, query, total):
+    page = search(index, query)
+    assert (page.total, page.suggestion) == (total, None)
+
+
+@pytest.mark.parametrize(("value", "typos"), [(None, True), ("", True), ("1", True), ("0", False)])
+def test_the_typos_parameter(value, typos):
+    request = SearchRequest.from_params({"q": "noii", "typos": value}.get, lambda name: [])
+    assert request.typos is typos
+    assert SearchRequest.from_params(request.to_params().get, lambda name: []) == request
+
+
+@pytest.mark.parametrize("value", ["2", "-1", "yes", "on", "1.0"])
+def test_other_typos_values_are_refused(value):
+    with pytest.raises(InvalidParameter, match="typos must be a whole number from 0 to 1"):
+        SearchRequest.from_params({"typos": value}.get, lambda name: [])
+    with pytest.raises(InvalidParameter):
+        SearchRequest(typos=value).check()
+
+
+def test_the_command_line_turns_typos_off(sample_index, capsys):
+    assert cli(["search", "--index", str(sample_index), "--json", "nguyeenx"]) == 0
+    assert '"total": 0' not in capsys.readouterr().out
+    assert cli(["search", "--index", str(sample_index), "--typos", "0", "nguyeenx"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("0 results") and "did you mean: nguyễn" in out
+    assert cli(["search", "--index", str(sample_index), "--typos", "2", "nguyeenx"]) == 2
+    assert capsys.readouterr().err.startswith("indexer: error: typos must be")
+
+
+@pytest.mark.parametrize(
+    ("setting", "url", "total"),
+    [
+        (None, "/api/search?q=nguyeenx", "some"),
+        (None, "/api/search?q=nguyeenx&typos=0", 0),
+        ("0", "/api/search?q=nguyeenx", 0),
+        ("off", "/api/search?q=nguyeenx&typos=1", 0),
+        ("1", "/api/search?q=nguyeenx", "some"),
+    ],
+)
+def test_typos_per_request_and_per_server(sample_index, setting, url, total):
+    config = {"TESTING": True, "INDEX": str(sample_index), **RATE_LIMITS_OFF}
+    if setting is not None:
+        config["TYPOS"] = setting
+    page = create_app(config).test_client().get(url).get_json()
+    assert page["suggestion"] == "nguyễn"
+    assert (page["total"] > 0) if total == "some" else page["total"] == total
+
+
+def test_a_bad_typos_value_is_a_400_and_a_bad_setting_stops_the_server(sample_index):
+    client = create_app({"TESTING": True, "INDEX": str(sample_index)}).test_client()
+    reply = client.get("/api/search?q=noii&typos=2")
+    assert reply.status_code == 400
+    assert reply.get_json()["error"]["code"] == "invalid_parameter"
+    with pytest.raises(ValueError, match="TYPOS must be 1 or 0"):
+        create_app({"INDEX": str(sample_index), "TYPOS": "maybe"})
+
+
+def test_the_page_links_the_suggestion_and_keeps_typos_off(sample_index):
+    client = create_app({"TESTING": True, "INDEX": str(sample_index)}).test_client()
+    html = client.get("/search?q=ha+noii&typos=0").get_data(as_text=True)
+    assert "Có phải bạn muốn tìm:" in html
+    assert 'href="/search?q=h%C3%A0+n%E1%BB%99i&amp;typos=0">hà nội</a>' in html
