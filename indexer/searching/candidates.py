@@ -34,6 +34,10 @@ SPLIT_DOCUMENTS = 3
 DECODE_COST, TONELESS_DECODE_COST = -0.5, -0.3
 LOAN_WORD_COST = 0.5  # letters that are no syllable kept as typed in an accented query
 SPLIT_COST = 0.5
+# A guess by edit needs this many letters: one edit of a two-letter syllable reaches dozens of
+# others (da -> ha, la, na, đa...), so a short word typed is taken as meant (Meilisearch allows
+# no typo under 5 letters). Input methods' leftovers are decoded exactly, whatever their length.
+MIN_EDIT_LETTERS = 3
 
 Scored = dict[str, tuple[float, str, int]]  # candidate -> (score, kind, documents)
 
@@ -44,7 +48,8 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
     out."""
     options: list[tuple[str, float, str]] = list(_decodes(typed))
     folded = fold(typed)
-    edits = cheapest_edits(folded) if folded.isascii() and folded.isalpha() else {}
+    editable = folded.isascii() and folded.isalpha() and len(folded) >= MIN_EDIT_LETTERS
+    edits = cheapest_edits(folded) if editable else {}
     if has_diacritics(typed):
         options += [(f, c, "accents") for f, c in _other_accents(typed, folded, 0.0)]
         held = vocabulary.folded(e for e in edits if len(e) > 1)
