@@ -127,6 +127,8 @@ def match(searcher, query: wq.Query) -> Matches:
     """Every document ``query`` matches in ``searcher``, scored as Whoosh would score it."""
     docnums, scores = [], []
     for leaf, offset in searcher.leaf_searchers():
+        if leaf.reader().segment() is None:  # an index with no segment yet (a new, empty one)
+            continue
         ids, leaf_scores = _Leaf(leaf).evaluate(query)
         docnums.append(ids + offset)
         scores.append(leaf_scores)
