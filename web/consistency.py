@@ -2,17 +2,19 @@
 
 A write answers with ``seq``: on a single node, the generation of the commit that holds it; in a
 cluster, its sequence in the write log. A search or a GET by id that passes it back as
-``after_seq=N`` waits until this node has it (up to ``AFTER_SEQ_TIMEOUT``, default 2 s; then 503
-``not_caught_up``) and reads from a searcher refreshed now. A GET by id is always read from the
-latest commit (real time, like Elasticsearch's GET): it sees every write acknowledged before it
-on this node.
+``after_seq=N`` reads from a searcher refreshed now, once this node has N: in a cluster it waits
+for that up to the node's ``AFTER_SEQ_TIMEOUT`` (default 2 s), then answers 503
+``not_caught_up``. A single node has every commit it answered for on disk already, so it never
+waits: a generation it has not made yet is 503 ``not_caught_up`` at once. A GET by id is always
+read from the latest commit (real time, like Elasticsearch's GET): it sees every write
+acknowledged before it on this node.
 """
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
-from indexer import AFTER_SEQ_TIMEOUT_S, NotCaughtUp, wait_for_generation
+from indexer import NotCaughtUp, wait_for_generation
 from web.cluster import cluster_node
 from web.errors import ApiError
 from web.worker_index import current_index
@@ -32,9 +34,8 @@ def catch_up() -> None:
         if not node.wait_applied(seq, timeout):
             _not_caught_up(f"this node has not applied seq {seq} within {timeout:g} s")
     else:
-        timeout = float(current_app.config.get("AFTER_SEQ_TIMEOUT", AFTER_SEQ_TIMEOUT_S))
         try:
-            wait_for_generation(current_index().path, seq, timeout)
+            wait_for_generation(current_index().path, seq, timeout=0.0)
         except NotCaughtUp as exc:
             _not_caught_up(str(exc))
     with current_index().use() as index:

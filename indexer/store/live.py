@@ -47,7 +47,8 @@ class Written:
     replaced: int = 0
     deleted: int = 0
     # The commit's generation: a later search may ask to see at least this commit (after_seq).
-    seq: int = 0
+    # Not part of equality: two writes that did the same did the same, whenever they did it.
+    seq: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
