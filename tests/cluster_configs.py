@@ -41,12 +41,12 @@ class TlsFiles:
     key: Path
 
 
-def app_permissions() -> list[str]:
-    """What a node may publish: batches, and the JetStream API requests it makes."""
+def app_permissions(streams: tuple[str, ...] = ("vietsearch",)) -> list[str]:
+    """What a node may publish: batches to ``streams``, and the JetStream API requests it makes
+    (never STREAM.DELETE, PURGE or UPDATE: a node cannot destroy the log)."""
     api = "$JS.API"
     return [
-        "vietsearch.>",
-        "vietsearch_*.>",
+        *(f"{stream}.>" for stream in streams),
         f"{api}.INFO",
         f"{api}.STREAM.CREATE.*",
         f"{api}.STREAM.INFO.*",
@@ -101,6 +101,7 @@ def nats_config(
     routes: list[str],
     auth: Auth,
     tls: TlsFiles | None,
+    streams: tuple[str, ...] = ("vietsearch",),
 ) -> str:
     """The nats-server configuration of one server of the cluster."""
     client_tls = _tls_block(tls, verify=False) if tls else ""
@@ -129,7 +130,7 @@ accounts {{
     users: [{{
       user: "{auth.user}", password: "{auth.password}"
       permissions: {{
-        publish: {{ allow: [{_quoted(app_permissions())}] }}
+        publish: {{ allow: [{_quoted(app_permissions(streams))}] }}
         subscribe: {{ allow: ["_INBOX.>"] }}
       }}
     }}]

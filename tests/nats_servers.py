@@ -19,6 +19,9 @@ from pathlib import Path
 
 from tests.cluster_configs import Auth, TlsFiles, nats_config
 
+# The streams the tests use: the default one, and a small one for the retention test.
+TEST_STREAMS = ("vietsearch", "vietsearch_small")
+
 
 def free_ports(count: int) -> list[int]:
     """Ports free right now, all different (their sockets are held open together)."""
@@ -154,6 +157,7 @@ class NatsCluster:
                 routes=routes,
                 auth=self.auth,
                 tls=self.tls,
+                streams=TEST_STREAMS,
             )
         )
         with open(s.folder / "log", "ab") as log:

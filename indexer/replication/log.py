@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import json
 import ssl
@@ -149,6 +150,7 @@ class Log:
         self.nc = None
         self._quorum: tuple[float, bool] = (0.0, False)
         self._rr = -1
+        self._refusal: Exception | None = None
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` on the log's loop and wait for it (from any other thread)."""
@@ -179,19 +181,40 @@ class Log:
             ping_interval=c.ping_interval, max_outstanding_pings=c.max_outstanding_pings,
             allow_reconnect=True, max_reconnect_attempts=-1,
             reconnect_time_wait=c.reconnect_time_wait, tls=_ssl_context(c),
-            reconnect_to_server_handler=self._configured_only, error_cb=_ignore,
+            reconnect_to_server_handler=self._configured_only, error_cb=self._on_error,
         )  # fmt: skip
         if c.creds_file:
             options["user_credentials"] = c.creds_file
         elif c.user:
             options.update(user=c.user, password=c.password)
-        try:
-            self.nc = self.run(nats.connect(**options), timeout=c.connect_timeout * 4 + 5)
-        except (nats.errors.Error, OSError, TimeoutError) as exc:
-            refused = "authorization" in str(exc).lower() or isinstance(exc, ssl.SSLError)
-            cls = ClusterError if refused else LogUnavailable
-            raise cls(f"cannot connect to NATS at {', '.join(c.servers)}: {exc}") from exc
+        self._refusal = None
+        self.nc = self.run(self._first_connection(options), timeout=c.connect_timeout * 4 + 10)
         return self
+
+    async def _first_connection(self, options: dict):
+        """nats.connect, given up after a few tries: it would try forever (reconnection is set
+        to never stop), and a refusal of our credentials or certificate is final."""
+        servers = ", ".join(self.cfg.servers)
+        task = asyncio.ensure_future(nats.connect(**options))
+        deadline = time.monotonic() + self.cfg.connect_timeout * 4
+        while not task.done():
+            if self._refusal is not None or time.monotonic() > deadline:
+                task.cancel()  # not awaited: nats-py may take its time to end (close() waits)
+                if self._refusal is not None:
+                    raise ClusterError(f"cannot connect to NATS at {servers}: {self._refusal}")
+                raise LogUnavailable(f"cannot connect to NATS at {servers}: no server answered")
+            await asyncio.wait({task}, timeout=0.05)
+        try:
+            return task.result()
+        except (nats.errors.Error, OSError) as exc:
+            raise LogUnavailable(f"cannot connect to NATS at {servers}: {exc}") from exc
+
+    async def _on_error(self, exc: Exception) -> None:
+        """nats-py's error callback: remember a refusal (credentials, TLS), which is final;
+        other connection errors show in ``connected`` and in the answers."""
+        text = str(exc).lower()
+        if isinstance(exc, ssl.SSLError) or "authorization" in text or "tls" in text:
+            self._refusal = exc
 
     @property
     def connected(self) -> bool:
@@ -205,8 +228,12 @@ class Log:
                 self.run(self.nc.close(), timeout=5)
             except Exception:  # noqa: BLE001 - closing is best effort
                 pass
+        with contextlib.suppress(Exception):
+            self.run(_cancel_pending(), timeout=5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     # -- the JetStream API ------------------------------------------------------------------
     async def _api(self, subject: str, body: dict | None, timeout: float) -> dict:
@@ -375,5 +402,9 @@ class Log:
         raise LogUnavailable(f"no acknowledgement for {msg_id}: {last}", maybe)
 
 
-async def _ignore(_exc: Exception) -> None:
-    """nats-py's error callback: connection errors show in ``connected`` and in answers."""
+async def _cancel_pending() -> None:
+    """Cancel what still runs on the loop (nats-py's own tasks), and wait for it to end."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -238,6 +238,9 @@ class ClusterNode:
         if lag is not None and lag > bound:
             message = f"this node is {lag:.1f} s behind the write log (bound {bound:g} s)"
             return out | {"status": "lagging", "message": message}
+        if not state.quorum:
+            message = "the write log's leader hears from no majority: writes answer 503"
+            return out | {"status": "log_unavailable", "message": message}
         return out
 
     def fatal_error(self) -> tuple[str, str] | None:
