@@ -181,9 +181,12 @@ defaults
     # answers 503 or 202 itself first.
     timeout server 15s
     timeout check 3s
-    # Retry only connections that failed, on another node; never a request that was sent.
+    # Connections that failed are tried again on another node; so are searches (GET) whose node
+    # died under them. A write that was sent is never sent again: its client decides, with
+    # its Idempotency-Key (see backend rules below).
     retries 2
     option redispatch
+    retry-on conn-failure empty-response response-timeout 502 504
 
 frontend vietsearch
     bind {bind}
@@ -196,6 +199,7 @@ backend nodes
     balance roundrobin
     option httpchk GET /healthz
     http-check expect status 200
+    http-request disable-l7-retry unless METH_GET || METH_HEAD
     # init-addr: start even while a node's name does not resolve yet (it is DOWN until it does)
     default-server {checks} init-addr libc,none
 {servers}
@@ -204,6 +208,7 @@ backend stale
     balance roundrobin
     option httpchk GET /healthz?max_lag=86400
     http-check expect status 200
+    http-request disable-l7-retry unless METH_GET || METH_HEAD
     default-server {checks} init-addr libc,none
 {servers}
 """

@@ -40,10 +40,14 @@ try:  # the optional extra: pip install 'vietsearch[cluster]'
         nats.errors.ConnectionReconnectingError,
         nats.errors.StaleConnectionError,
     )
+    _CERTAINLY_NOT_SENT: tuple = (
+        nats.errors.NoRespondersError,
+        nats.errors.OutboundBufferLimitError,
+    )
     _TIMEOUTS: tuple = (TimeoutError, nats.errors.TimeoutError)
 except ImportError:  # pragma: no cover - the single-node install
     nats = None
-    _NOT_SENT, _TIMEOUTS = (), (TimeoutError,)
+    _NOT_SENT, _CERTAINLY_NOT_SENT, _TIMEOUTS = (), (), (TimeoutError,)
 
 T = TypeVar("T")
 DEADLINE_HEADER = "Vs-Deadline-Ns"
@@ -385,7 +389,11 @@ class Log:
             try:
                 msg = await self.nc.request(self.subject, batch, timeout=left, headers=headers)
             except _NOT_SENT as exc:
-                last = type(exc).__name__  # nothing sent, or nobody took it: safe to resend
+                # Safe to send again: nothing went out, or nobody took it. Only "no responders"
+                # and a full buffer prove nothing can land later (the server answered, or
+                # nothing was queued); after the others, the outcome is not certain.
+                last = type(exc).__name__
+                maybe = maybe or not isinstance(exc, _CERTAINLY_NOT_SENT)
                 await asyncio.sleep(min(0.1, max(0.0, give_up - time.time())))
                 continue
             except _TIMEOUTS:
