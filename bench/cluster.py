@@ -38,6 +38,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
+# bench/http.py sits next to this file: with this folder on sys.path it would shadow the
+# standard library's http package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from indexer.replication.errors import LogUnavailable  # noqa: E402
