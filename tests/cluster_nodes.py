@@ -265,6 +265,14 @@ class ClusterUnderTest:
     haproxy: Haproxy | None = None
 
     def start(self) -> ClusterUnderTest:
+        """Start everything; on a failure, stop what was started and raise."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> ClusterUnderTest:
         binary = debian_program("nats-server", "nats-server")
         tls = make_tls(self.root / "certs") if self.tls else None
         self.nats = NatsCluster(self.root / "nats", binary, tls=tls).start()

@@ -80,6 +80,10 @@ class ClusterNode:
         self._applier: Applier | None = None
         self._thread: threading.Thread | None = None
         self._problem: str | None = None
+        self._applied = -1
+        self._applied_changed = threading.Condition()
+        self._waiting = 0
+        self._poller: threading.Thread | None = None
 
     @property
     def log(self) -> Log:
@@ -129,13 +133,40 @@ class ClusterNode:
         return read_position(self.config.index).seq
 
     def wait_applied(self, seq: int, timeout: float) -> bool:
-        """Whether this node's index has committed ``seq``, waiting up to ``timeout`` s."""
+        """Whether this node's index has committed ``seq``, waiting up to ``timeout`` s.
+
+        One thread of the process reads the index's position every ``POLL_S`` while anyone
+        waits, and wakes them all: many waiting requests cost one reader, not one each.
+        """
         deadline = time.monotonic() + timeout
-        while self.applied_seq() < seq:
-            if time.monotonic() >= deadline:
-                return False
+        applied_now = self.applied_seq()
+        with self._applied_changed:
+            self._applied = max(self._applied, applied_now)
+            self._waiting += 1
+            self._applied_changed.notify_all()  # the poller may be idle
+            if self._poller is None:
+                self._poller = threading.Thread(target=self._poll, name="applied", daemon=True)
+                self._poller.start()
+            try:
+                while self._applied < seq:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._applied_changed.wait(left)
+                return True
+            finally:
+                self._waiting -= 1
+
+    def _poll(self) -> None:
+        while True:
+            applied = self.applied_seq()
+            with self._applied_changed:
+                if applied != self._applied:
+                    self._applied = applied
+                    self._applied_changed.notify_all()
+                if not self._waiting:
+                    self._applied_changed.wait(1.0)  # idle until someone waits
             time.sleep(POLL_S)
-        return True
 
     # -- applying the log (one process of the node) --------------------------------------------
     def start(self) -> None:

@@ -77,7 +77,10 @@ def outcome_of(index_dir: str | os.PathLike, seq: int) -> list | None:
     """What the batch with log sequence ``seq`` did, ``[created, replaced, deleted]``, if its
     commit's record is still kept (and the batch was applied, not discarded)."""
     folder = Path(index_dir) / POSITIONS_DIR
-    for generation in sorted(_generations(folder), reverse=True):
+    # Only committed generations: a record above the newest is still being written.
+    committed = latest_generation(index_dir)
+    generations = (g for g in sorted(_generations(folder), reverse=True) if g <= committed)
+    for generation in generations:
         record = _load(folder / f"{generation}.json")
         if record and record["first"] <= seq <= record["seq"]:
             return record["outcomes"].get(str(seq))
