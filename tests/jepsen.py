@@ -239,6 +239,7 @@ def check(cluster: ClusterUnderTest, history: History, seq: int) -> dict:
         "searches": history.searches,
         "search_answers_cut_by_a_kill_then_asked_again": history.cut_answers,
         "search_errors": len(history.search_errors),
+        "search_error_answers": history.search_errors[:5],
         "documents": len(everything),
     }
 

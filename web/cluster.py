@@ -34,11 +34,12 @@ _nodes_lock = threading.Lock()
 
 
 class Accepted(Exception):
-    """The log acknowledged a write that this node has not applied within the write timeout."""
+    """The log acknowledged a write whose outcome this node cannot give: not applied here
+    within the write timeout (or applied, but its outcome no longer kept)."""
 
-    def __init__(self, seq: int):
+    def __init__(self, seq: int, applied: bool = False):
         super().__init__(f"accepted as seq {seq}")
-        self.seq = seq
+        self.seq, self.applied = seq, applied
 
 
 def init_cluster(app: Flask) -> None:
@@ -123,7 +124,7 @@ class ClusterWrites:
                 503, "log_unavailable", f"Nothing was written: {exc}.", _retry_later()
             ) from None
         if result.written is None:
-            raise Accepted(result.seq)
+            raise Accepted(result.seq, result.applied)
         return result.written
 
 
@@ -145,7 +146,7 @@ def _retry_later() -> dict[str, str]:
 
 
 def _accepted(exc: Accepted):
-    return jsonify(seq=exc.seq, applied=False), 202
+    return jsonify(seq=exc.seq, applied=exc.applied), 202
 
 
 def _refuse_while_out_of_the_log():

@@ -5,9 +5,9 @@ cluster, its sequence in the write log. A search or a GET by id that passes it b
 ``after_seq=N`` reads from a searcher refreshed now, once this node has N: in a cluster it waits
 for that up to the node's ``AFTER_SEQ_TIMEOUT`` (default 2 s), then answers 503
 ``not_caught_up``. A single node has every commit it answered for on disk already, so it never
-waits: a generation it has not made yet is 503 ``not_caught_up`` at once. A GET by id is always
-read from the latest commit (real time, like Elasticsearch's GET): it sees every write
-acknowledged before it on this node.
+waits: a generation it has not made is a seq it never gave, a 400 ``invalid_parameter``. A GET
+by id is always read from the latest commit (real time, like Elasticsearch's GET): it sees every
+write acknowledged before it on this node.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def catch_up() -> None:
         try:
             wait_for_generation(current_index().path, seq, timeout=0.0)
         except NotCaughtUp as exc:
-            _not_caught_up(str(exc))
+            raise ApiError(
+                400, "invalid_parameter", f"after_seq is not a seq this index gave: {exc}."
+            ) from None
     with current_index().use() as index:
         index.searcher(fresh=True)
 

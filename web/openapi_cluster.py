@@ -19,7 +19,7 @@ AFTER_SEQ = {
     "name": "after_seq",
     "in": "query",
     "description": "Answer only once this node has the write whose answer carried this seq "
-    "(single node: it has it or answers 503 not_caught_up at once; cluster: it waits up to 2 s "
+    "(single node: it has it, or the seq is not one it gave: 400; cluster: it waits up to 2 s "
     "for it, then 503 not_caught_up).",
     "schema": _SEQ,
 }
@@ -43,9 +43,10 @@ HEALTH_STATUSES = ["lagging", "log_unavailable", "out_of_retention", "index_ahea
 ACCEPTED = {
     "type": "object",
     "description": "Cluster mode: the write log acknowledged the write (it will be applied on "
-    "every node), but this node had not applied it within the write timeout; search with "
-    "after_seq=seq to see it.",
-    "properties": {"seq": _SEQ, "applied": {"const": False}},
+    "every node), but this node had not applied it within the write timeout (applied: false; "
+    "search with after_seq=seq to see it), or no longer knows what it did (applied: true, "
+    "a write sent again with the Idempotency-Key of one minutes old).",
+    "properties": {"seq": _SEQ, "applied": {"type": "boolean"}},
     "required": ["seq", "applied"],
     "additionalProperties": False,
 }

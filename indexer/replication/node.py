@@ -205,8 +205,8 @@ class ClusterNode:
             try:
                 self._apply_until_stopped()
                 return
-            except (LogUnavailable, ClusterError) as exc:
-                self._report(problem=str(exc))
+            except Exception as exc:  # noqa: BLE001 - keep the lock, report, and try again
+                self._report(problem=f"{type(exc).__name__}: {exc}")
                 self._stop.wait(1.0)
 
     def _apply_until_stopped(self) -> None:
