@@ -241,7 +241,7 @@ def lag_seconds(log: Log, applied: int, last_seq: int) -> float | None:
     if last_seq <= applied:
         return 0.0
     try:
-        stamp, _, _ = log.get(applied + 1, timeout=1.0, direct=True)
+        stamp, _, _ = log.get(applied + 1, timeout=0.5, direct=True)
     except LogUnavailable:
         return None
     return max(0.0, time.time() - stamp / 1e9)

@@ -245,6 +245,8 @@ class ClusterNode:
         os.replace(temporary, folder / STATUS_FILE)
 
     # -- health ---------------------------------------------------------------------------------
+    # A health check must answer well within HAProxy's check timeout (3 s) even while the
+    # stream elects a leader: each question to NATS waits at most half a second.
     def health(self, max_lag: float | None = None) -> dict:
         """The node's place in the log and whether it should serve: ``status`` is ``ok``,
         ``log_unavailable`` (serving; the log has no quorum), ``lagging``,
@@ -255,7 +257,7 @@ class ClusterNode:
         out = {"node": self.config.node, "applied_seq": applied, "stream_seq": None}
         out |= {"lag_messages": None, "lag_seconds": None, "status": "ok", "message": None}
         try:
-            state = self.log.state(timeout=1.0)
+            state = self.log.state(timeout=0.5)
         except (LogUnavailable, ClusterError) as exc:
             return self._unreachable(out, report, bound, exc)
         lag = lag_seconds(self.log, applied, state.last_seq)
