@@ -68,6 +68,14 @@ def with_cluster(document: dict) -> dict:
     }
     for path, method in (("/api/search", "get"), ("/api/documents/{id}", "get")):
         paths[path][method]["parameters"].append(AFTER_SEQ)
+    paths["/api/documents/{id}"]["get"]["responses"].setdefault(
+        "400",
+        {
+            "description": "after_seq is not a whole number of at most 18 digits, or (single "
+            "node) not a seq this index gave.",
+            "content": {"application/json": {"schema": {"$ref": _REF + "Error"}}},
+        },
+    )
     _add_cluster_writes(paths)
     _add_health(paths["/healthz"]["get"])
     return document
