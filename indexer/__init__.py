@@ -31,6 +31,23 @@ from indexer.errors import (
     WriterBusy,
 )
 from indexer.language import Synonyms, builtin_synonyms, load_synonyms
+from indexer.replication import (
+    AFTER_SEQ_TIMEOUT_S,
+    SNAPSHOT_HINT,
+    ClusterConfig,
+    ClusterError,
+    ClusterNode,
+    IndexAhead,
+    LogUnavailable,
+    NotCaughtUp,
+    OutOfRetention,
+    Snapshot,
+    SnapshotError,
+    WriteResult,
+    restore,
+    snapshot,
+    wait_for_generation,
+)
 from indexer.searching import (
     DEFAULT_PER_PAGE,
     MAX_COMPLETIONS,
@@ -108,4 +125,23 @@ __all__ = [
     "search",
     "warm_up_index",
     "write_documents",
+]
+
+# Cluster mode (indexer.replication): nats-py is needed only to connect (vietsearch[cluster]).
+__all__ += [
+    "AFTER_SEQ_TIMEOUT_S",
+    "SNAPSHOT_HINT",
+    "ClusterConfig",
+    "ClusterError",
+    "ClusterNode",
+    "IndexAhead",
+    "LogUnavailable",
+    "NotCaughtUp",
+    "OutOfRetention",
+    "Snapshot",
+    "SnapshotError",
+    "WriteResult",
+    "restore",
+    "snapshot",
+    "wait_for_generation",
 ]

@@ -35,7 +35,9 @@ from indexer import (
     open_index,
     optimize,
     read_documents,
+    restore,
     search,
+    snapshot,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -121,6 +123,11 @@ def _parser(
         help="more abbreviations and synonyms (default: $VIETSEARCH_SYNONYMS)",
     )
     command("optimize", "Merge all segments into one and remove stale files.")
+    # Snapshots (indexer.replication.snapshots): a single node's backup, a cluster node's start.
+    sub = command("snapshot", "Copy the latest commit (and its log position) into a new folder.")
+    sub.add_argument("out", metavar="OUT", help="the snapshot's folder (must not exist)")
+    sub = command("restore", "Replace the index with a snapshot (stop its server first).")
+    sub.add_argument("snapshot", metavar="SNAPSHOT", help="a folder made by snapshot")
     for name, extra in (more or {}).items():
         extra.add_arguments(command(name, extra.help))
     return parser
@@ -274,6 +281,25 @@ class ProgressBar:
         sys.stderr.write("\n")
 
 
+def _snapshot(args) -> int:
+    taken = snapshot(args.index, args.out)
+    how = "linked" if taken.linked else "copied"
+    print(
+        f"snapshot {taken.path}: commit {taken.generation}, applied seq {taken.applied_seq}, "
+        f"{taken.files} files {how}, {taken.bytes:,} bytes"
+    )
+    return EXIT_OK
+
+
+def _restore(args) -> int:
+    restored = restore(args.snapshot, args.index)
+    print(
+        f"restored {args.snapshot} into {restored.path}: commit {restored.generation}, "
+        f"applied seq {restored.applied_seq}"
+    )
+    return EXIT_OK
+
+
 _COMMANDS = {
     "build": _build,
     "add": _build,
@@ -281,4 +307,6 @@ _COMMANDS = {
     "stats": _stats,
     "search": _search,
     "optimize": _optimize,
+    "snapshot": _snapshot,
+    "restore": _restore,
 }

@@ -175,6 +175,8 @@ def test_the_server_boots_on_it_and_takes_a_write(kind, tmp_path):
         assert server.get("/api/search?q=ha+noi").json()["total"] == 0
         assert server.get("/api/suggest?q=ha+n").json()["completions"] == []
         written = post(server, {"id": "moi", "title": "Hà Nội mưa lớn", "body": "Phố ngập."})
+        # seq: the commit's generation, which after_seq accepts (README, "Reading your own writes")
+        assert isinstance(written.pop("seq"), int)
         assert written == {"indexed": 1, "created": 1, "replaced": 0}
         assert search_until_found(server, "ha noi") == ["moi"]
     finally:

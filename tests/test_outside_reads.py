@@ -73,15 +73,31 @@ def test_a_relative_path_is_taken_from_the_current_folder(tmp_path, monkeypatch)
 @pytest.mark.parametrize(
     "event, args, named",
     [
-        ("subprocess.Popen", ("cat", ["cat", "/srv/data.txt"], None, None), ["/srv/data.txt"]),
+        ("subprocess.Popen", ("cat", ["cat", "{d}/data.txt"], None, None), ["{d}/data.txt"]),
         ("subprocess.Popen", ("x", ["x", "--file=../y", "-v", "z"], None, None), ["../y"]),
         ("os.posix_spawn", ("/bin/ls", ["ls", "/"], {}), ["/"]),
         ("os.exec", ("/usr/bin/python3", ["python3", "-c", "1"], {}), []),
-        ("subprocess.Popen", ("awk", ["awk", "/^x$/ {exit}", "/a/b"], None, None), ["/a/b"]),
+        ("subprocess.Popen", ("awk", ["awk", "/^x$/ {exit}", "{d}/a"], None, None), ["{d}/a"]),
+        # Not there, so nothing can be read from it: an X.509 subject, a path that does not exist.
+        ("subprocess.Popen", ("openssl", ["openssl", "-subj", "/CN=nats"], None, None), []),
+        ("subprocess.Popen", ("cat", ["cat", "{d}/missing"], None, None), []),
     ],
 )
-def test_paths_on_a_command_line_are_checked(event, args, named):
-    assert HOOK._program_paths(event, args) == named
+def test_paths_on_a_command_line_are_checked(event, args, named, tmp_path, monkeypatch):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    for name in ("data.txt", "a"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / "y").write_text("x", encoding="utf-8")
+    monkeypatch.chdir(folder)  # so ../y is tmp_path/y, which exists
+
+    def placed(value):
+        if isinstance(value, list):
+            return [placed(v) for v in value]
+        return value.replace("{d}", str(tmp_path)) if isinstance(value, str) else value
+
+    args = tuple(placed(a) for a in args)
+    assert HOOK._program_paths(event, args) == placed(named)
 
 
 def test_a_started_python_process_records_what_it_reads_outside(tmp_path):

@@ -134,7 +134,8 @@ def test_the_document_describes_exactly_the_json_routes(app, openapi):
 def test_search_parameters_are_documented(openapi):
     parameters = openapi["paths"]["/api/search"]["get"]["parameters"]
     names = [p["name"] for p in parameters]
-    assert names == ["q", "page", "per_page", "sort", "source", "category", "from", "to", "typos"]
+    expected = ["q", "page", "per_page", "sort", "source", "category", "from", "to", "typos"]
+    assert names == [*expected, "after_seq"]  # after_seq: web.consistency
     per_page = next(p for p in parameters if p["name"] == "per_page")
     assert per_page["schema"]["maximum"] == 100
     assert "never clamped" in per_page["description"]

@@ -7,6 +7,7 @@ import pytest
 
 from indexer.store.commits import open_or_create
 from indexer.store.locks import open_writer
+from indexer.store.positions import latest_generation
 from tests.test_live import stored
 from tests.test_web_openapi import validate
 from web import create_app
@@ -144,7 +145,9 @@ def found(client, query: str) -> list[str]:
 def test_post_put_delete_and_what_search_sees(client, index_dir, openapi):
     assert found(client, "quokkaxanh") == []  # opens this app's searcher before the write
     reply = client.post("/api/documents", data=NEW, headers=AUTH)
-    assert reply.get_json() == {"indexed": 1, "created": 1, "replaced": 0}
+    # seq: the generation of the commit that holds the write (after_seq takes it).
+    seq = latest_generation(index_dir)
+    assert reply.get_json() == {"indexed": 1, "created": 1, "replaced": 0, "seq": seq}
     validate(openapi, "/api/documents", "post", reply)
     deadline = time.monotonic() + POLL_S
     while found(client, "quokkaxanh") != ["moi"]:
@@ -162,6 +165,7 @@ def test_post_put_delete_and_what_search_sees(client, index_dir, openapi):
 
     reply = client.delete("/api/documents/tin/mot", headers=AUTH)
     assert (reply.status_code, reply.data) == (204, b"")
+    assert reply.headers["Vietsearch-Seq"] == str(latest_generation(index_dir))
     assert "204" in openapi["paths"]["/api/documents/{id}"]["delete"]["responses"]
     reply = client.delete("/api/documents/tin/mot", headers=AUTH)
     assert reply.status_code == 404
@@ -172,11 +176,13 @@ def test_post_put_delete_and_what_search_sees(client, index_dir, openapi):
 def test_a_batch_as_an_array_and_as_json_lines(client, index_dir):
     array = b'[{"id": "a1", "title": "Mot"}, {"id": "c01-ha-noi-ba-dinh", "title": "Moi"}]'
     reply = client.post("/api/documents", data=array, headers=AUTH)
-    assert reply.get_json() == {"indexed": 2, "created": 1, "replaced": 1}
+    seq = latest_generation(index_dir)
+    assert reply.get_json() == {"indexed": 2, "created": 1, "replaced": 1, "seq": seq}
     lines = b'{"id": "l1", "title": "Mot"}\n{"id": "l2", "title": "Hai"}\n'
     headers = {**AUTH, "Content-Type": "application/x-ndjson"}
     reply = client.post("/api/documents", data=lines, headers=headers)
-    assert reply.get_json() == {"indexed": 2, "created": 2, "replaced": 0}
+    seq += 1
+    assert reply.get_json() == {"indexed": 2, "created": 2, "replaced": 0, "seq": seq}
     ids = stored(index_dir)
     assert [ids[i] for i in ("a1", "c01-ha-noi-ba-dinh", "l1", "l2")] == [1, 1, 1, 1]
 

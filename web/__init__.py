@@ -14,6 +14,7 @@ from flask import Flask
 from indexer import load_synonyms
 from web import health, openapi, pages, search_api
 from web.auth import register_auth
+from web.cluster import init_cluster
 from web.documents import register_documents
 from web.errors import register_error_handler
 from web.headers import register_headers
@@ -47,6 +48,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     init_index(app)
+    init_cluster(app)  # CLUSTER: a node of a replicated cluster (web.cluster)
     # SYNONYMS: more abbreviations (like indexer/language/data/synonyms.txt); bad lines fail here.
     app.extensions["vietsearch_synonyms"] = load_synonyms(app.config.get("SYNONYMS"))
     register_typos_setting(app)

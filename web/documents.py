@@ -28,6 +28,8 @@ from indexer import (
     documents_from_json,
 )
 from web.auth import writes_enabled
+from web.cluster import cluster_writer
+from web.consistency import catch_up
 from web.errors import ApiError
 from web.worker_index import current_index
 
@@ -45,7 +47,8 @@ def register_documents(app: Flask) -> None:
 
 @bp.get("/api/documents/<path:doc_id>")
 def get_document(doc_id: str):
-    """The stored document with this id (ids may contain slashes)."""
+    """The stored document with this id (ids may contain slashes), from the latest commit."""
+    catch_up()  # after_seq
     with current_index().use() as index:
         stored = index.document(doc_id)
     if stored is None:
@@ -77,14 +80,17 @@ def put_document(doc_id: str):
 def delete_document(doc_id: str):
     """Delete the document with this id: 204, or 404 if there is none."""
     _check_url_id()
-    if not _write(lambda writer: writer.delete(doc_id)).deleted:
+    written = _write(lambda writer: writer.delete(doc_id))
+    if not written.deleted:
         raise ApiError(404, "document_not_found", f"There is no document with id {doc_id!r}.")
-    return "", 204
+    return "", 204, {"Vietsearch-Seq": str(written.seq)}
 
 
 def current_writer() -> LiveWriter:
     """This process's writer for the app's index (a new one after a fork: threads do not
-    survive it)."""
+    survive it); in cluster mode, the one that goes through the write log."""
+    if (through_the_log := cluster_writer()) is not None:
+        return through_the_log
     with _writers_lock:
         writer, pid = current_app.extensions.get("vietsearch_writer", (None, None))
         if writer is None or pid != os.getpid():
@@ -194,7 +200,12 @@ def _parsed(parse, body: bytes):
 
 
 def _summary(written: Written, indexed: int) -> dict:
-    return {"indexed": indexed, "created": written.created, "replaced": written.replaced}
+    return {
+        "indexed": indexed,
+        "created": written.created,
+        "replaced": written.replaced,
+        "seq": written.seq,
+    }
 
 
 def _seconds(value: object) -> float:

@@ -22,15 +22,24 @@ _HTTP_CODES = {
 class ApiError(Exception):
     """An error a client can act on: an HTTP status, a stable code and a message for people.
 
-    ``headers`` go out with the answer (``Retry-After``, ``WWW-Authenticate``).
+    ``headers`` go out with the answer (``Retry-After``, ``WWW-Authenticate``); ``details``
+    are more fields of the JSON error object (a cluster write's ``outcome``).
     """
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        details: dict | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.details = details or {}
 
 
 def wants_json() -> bool:
@@ -47,7 +56,7 @@ def handle_error(exc: Exception):
     """Answer ``{"error": {"code", "message"}}`` under /api, the error page elsewhere."""
     error, headers = _as_api_error(exc)
     if wants_json():
-        response = jsonify(error={"code": error.code, "message": error.message})
+        response = jsonify(error={"code": error.code, "message": error.message, **error.details})
     else:
         response = render_template("error.html", error=error, q=request.args.get("q", ""))
     return response, error.status, headers

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, jsonify
 
+from web.cluster import cluster_health
 from web.worker_index import current_index
 
 bp = Blueprint("health", __name__)
@@ -15,15 +16,21 @@ bp = Blueprint("health", __name__)
 def healthz():
     """The number of documents, when the index last changed, and whether it can be written.
 
-    A read-only index folder still serves searches: the status is then ``read_only``.
+    A read-only index folder still serves searches: the status is then ``read_only``. In
+    cluster mode, also the node's place in the write log; 503 when it should leave rotation.
     """
     with current_index().use() as index:
         documents, committed = index.doc_count(), index.last_commit_time()
         writable = index.writable()
     last_commit = dt.datetime.fromtimestamp(committed, dt.timezone.utc).isoformat()
-    return jsonify(
+    answer = jsonify(
         status="ok" if writable else "read_only",
         documents=documents,
         last_commit=last_commit,
         writable=writable,
     )
+    if (cluster := cluster_health()) is not None:
+        health, serving = cluster
+        status = health["status"] if health["status"] != "ok" or writable else "read_only"
+        answer = jsonify(answer.json | health | {"status": status}), 200 if serving else 503
+    return answer

@@ -16,6 +16,7 @@ from indexer import (
     MAX_RESULT_WINDOW,
     SORTS,
 )
+from web.openapi_cluster import with_cluster
 
 _REF = "#/components/schemas/"
 
@@ -230,6 +231,10 @@ SEARCH_PARAMETERS = [
 
 def openapi_document() -> dict:
     """The OpenAPI 3.1 document for every JSON route (and nothing else)."""
+    return with_cluster(_base_document())
+
+
+def _base_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {

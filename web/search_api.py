@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, jsonify, request
 
 from indexer import SearchIndex, complete
+from web.consistency import catch_up
 from web.errors import ApiError
 from web.searches import parse_search_args, run_search
 from web.worker_index import current_index
@@ -21,6 +22,7 @@ bp = Blueprint("api", __name__)
 @bp.get("/api/search")
 def search():
     """One page of ranked, highlighted hits with facets and a "did you mean" suggestion."""
+    catch_up()  # after_seq
     return jsonify(run_search(parse_search_args(request.args)).to_dict())
 
 

@@ -37,25 +37,31 @@ class SearchIndex:
         """The index folder: every function that takes an index's path takes this index too."""
         return str(self.path)
 
-    def searcher(self) -> Searcher:
-        """The current searcher, refreshed if the index changed since it was opened."""
+    def searcher(self, fresh: bool = False) -> Searcher:
+        """The current searcher, refreshed if the index changed since it was opened (checked
+        every ``REFRESH_INTERVAL_S``, or now when ``fresh``: to see every commit made so far)."""
         with self._lock:
             now = time.monotonic()
             if self._searcher is None:
                 self._searcher = self._ix.searcher(weighting=weighting())
                 self._checked_at = now
-            elif now - self._checked_at >= REFRESH_INTERVAL_S:
+            elif fresh or now - self._checked_at >= REFRESH_INTERVAL_S:
                 self._checked_at = now
                 if not self._searcher.up_to_date():
                     self._searcher = refreshed(self._searcher, self._ix)
             return self._searcher
 
-    def document(self, doc_id: str) -> dict | None:
-        """The stored document with this id (its public fields), or None."""
-        stored = self.searcher().document(id=doc_id)
+    def document(self, doc_id: str, fresh: bool = True) -> dict | None:
+        """The stored document with this id (its public fields), or None; by default from the
+        latest commit, like Elasticsearch's real-time GET (a listing of the folder, ~0.1 ms)."""
+        stored = self.searcher(fresh).document(id=doc_id)
         if stored is None:
             return None
         return public_fields(stored)
+
+    def generation(self) -> int:
+        """The commit the current searcher reads (its table of contents' generation)."""
+        return self.searcher().reader().generation()
 
     def doc_count(self) -> int:
         """How many live documents the index holds."""

@@ -20,6 +20,7 @@ from indexer.store.durability import DurableStorage, commit_durably
 from indexer.store.legacy import register_old_class_paths
 from indexer.store.locks import abandon, open_writer
 from indexer.store.merge_policy import merge_policy
+from indexer.store.positions import forget_positions, remove_unfinished
 from indexer.store.schema import build_schema
 from indexer.store.stale import remove_stale_files
 
@@ -43,6 +44,7 @@ def open_or_create(index_dir: str | os.PathLike) -> whoosh_index.Index:
     if whoosh_index.exists_in(path):
         return storage.open_index()
     path.mkdir(parents=True, exist_ok=True)
+    forget_positions(path)  # a replicated index's old records do not describe a new index
     return storage.create_index(build_schema())
 
 
@@ -62,6 +64,8 @@ def committing(
         # A commit killed between writing its table of contents and renaming it leaves the
         # temporary file, which Whoosh never deletes: without this, one per such kill, forever.
         (stale if stale is not None else []).extend(remove_stale_files(writer))
+        # Likewise a log position recorded for a commit that never happened (store.positions).
+        remove_unfinished(ix.storage.folder, writer.generation)
         preload_lengths(writer)
         with writer.searcher() as committed:
             yield writer, committed

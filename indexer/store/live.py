@@ -5,6 +5,9 @@ writer (in turn with other processes and the CLI, see ``indexer.store.locks``), 
 queued batch, commits once, and wakes the waiters only when the commit is on disk. A batch is
 all or nothing: it is validated and analysed before it is queued, and when a commit fails, every
 batch in it fails and nothing of them is written.
+
+A node of a cluster hands its write log's batches over with ``apply_log``: they are committed
+in log order, and each commit records the last log sequence it covers (``store.positions``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from indexer.store.commits import committing, delete_document, open_or_create, r
 from indexer.store.indexed_fields import analyse_document, term_count
 from indexer.store.locks import WriterBusy, announce_live_writer
 from indexer.store.merge_policy import bounded_merge
+from indexer.store.positions import prune_records, write_record
 
 # A commit of the server's writes holds about this many terms at most (some 12 news articles),
 # so writes never wait long behind each other. Builds write whole segments in worker processes
@@ -42,6 +46,20 @@ class Written:
     created: int = 0
     replaced: int = 0
     deleted: int = 0
+    # The commit's generation: a later search may ask to see at least this commit (after_seq).
+    # Not part of equality: two writes that did the same did the same, whenever they did it.
+    seq: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class LogChange:
+    """One batch of a replicated write log: its sequence, what it writes, and whether it
+    counts (a batch that reached the log too late is discarded, but its sequence is applied)."""
+
+    seq: int
+    documents: tuple[Document, ...] = ()
+    deletions: tuple[str, ...] = ()
+    valid: bool = True
 
 
 @dataclass
@@ -52,7 +70,9 @@ class _Ticket:
     deletions: list[str]
     deadline: float
     done: threading.Event = field(default_factory=threading.Event)
-    result: Written | None = None
+    # Log batches applied by this ticket: (sequence, analysed documents, deletions) in order.
+    log: list[tuple[int, list[dict], list[str]]] | None = None
+    result: Written | list[Written | None] | None = None
     error: Exception | None = None
 
     @property
@@ -89,6 +109,22 @@ class LiveWriter:
         """Delete the document with this id (``deleted`` is 0 if there was none)."""
         return self._submit([], [doc_id])
 
+    def apply_log(self, changes: list[LogChange]) -> list[Written | None]:
+        """Apply log batches in order, each commit recording the last sequence it covers;
+        return what each did (None for a discarded batch). On an error, the index's recorded
+        position says how far it got (``indexer.store.positions.read_position``)."""
+        analysed = [
+            (c.seq, [analyse_document(d) for d in c.documents], list(c.deletions))
+            if c.valid
+            else (c.seq, [], [])
+            for c in changes
+        ]
+        results: list[Written | None] = []
+        for log in _runs(analysed):
+            documents = [fields for _, fields, _ in log for fields in fields]
+            results += self._enqueue(documents, [i for _, _, ids in log for i in ids], log)
+        return results
+
     def announce(self) -> None:
         """Tell builds of the index, for as long as this process lives, that it takes writes:
         they keep their commits short (``MAX_BATCH_TERMS``) from then on.
@@ -112,7 +148,10 @@ class LiveWriter:
             return len(self._queue)
 
     def _submit(self, documents: list[dict], deletions: list[str]) -> Written:
-        ticket = _Ticket(documents, deletions, time.monotonic() + self.timeout_s)
+        return self._enqueue(documents, deletions)
+
+    def _enqueue(self, documents: list[dict], deletions: list[str], log=None):
+        ticket = _Ticket(documents, deletions, time.monotonic() + self.timeout_s, log=log)
         with self._queued:
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -142,6 +181,7 @@ class LiveWriter:
             with committing(index, wait_s, mergetype=bounded_merge) as (writer, committed):
                 group = self._take_group()
                 results = [_apply(writer, committed, ticket) for ticket in group]
+                _record_log(writer, group, results)
         except WriterBusy as exc:
             self._expire(exc)
         except Exception as exc:  # nothing was written; every waiter must hear why
@@ -192,7 +232,45 @@ class LiveWriter:
             ticket.finish(error=WriterBusy(str(busy)))  # one exception object a raising thread
 
 
-def _apply(writer, committed, ticket: _Ticket) -> Written:
-    replaced = sum(bool(replace_document(writer, committed, f)) for f in ticket.documents)
-    deleted = sum(delete_document(writer, committed, doc_id) for doc_id in ticket.deletions)
-    return Written(len(ticket.documents) - replaced, replaced, deleted)
+def _apply(writer, committed, ticket: _Ticket) -> Written | list[Written | None]:
+    if ticket.log is not None:
+        return [_applied(writer, committed, docs, ids) for _, docs, ids in ticket.log]
+    return _applied(writer, committed, ticket.documents, ticket.deletions)
+
+
+def _applied(writer, committed, documents: list[dict], deletions: list[str]) -> Written:
+    replaced = sum(bool(replace_document(writer, committed, f)) for f in documents)
+    deleted = sum(delete_document(writer, committed, doc_id) for doc_id in deletions)
+    return Written(len(documents) - replaced, replaced, deleted, seq=writer.generation)
+
+
+def _record_log(writer, group: list[_Ticket], results: list) -> None:
+    """Write the commit's log position record (``store.positions``) if it applies log batches."""
+    outcomes = {
+        seq: [w.created, w.replaced, w.deleted] if docs or ids else None
+        for ticket, result in zip(group, results, strict=True)
+        if ticket.log is not None
+        for (seq, docs, ids), w in zip(ticket.log, result, strict=True)
+    }
+    if outcomes:
+        write_record(writer.storage.folder, writer.generation, outcomes)
+        prune_records(writer.storage.folder, writer.generation)
+
+
+def _runs(log: list[tuple[int, list[dict], list[str]]]) -> list[list]:
+    """Consecutive log batches cut into runs that touch each id once and stay under
+    ``MAX_BATCH_TERMS`` terms: each run is one commit, in which Whoosh could not both add a
+    document and delete it again."""
+    runs: list[list] = []
+    ids: set[str] = set()
+    terms = 0
+    for seq, documents, deletions in log:
+        touched = {fields["id"] for fields in documents} | set(deletions)
+        cost = sum(term_count(fields) for fields in documents) + 1
+        if not runs or touched & ids or terms + cost > MAX_BATCH_TERMS:
+            runs.append([])
+            ids, terms = set(), 0
+        runs[-1].append((seq, documents, deletions))
+        ids |= touched
+        terms += cost
+    return runs

@@ -123,7 +123,8 @@ def default_roots() -> list[str]:
 def _program_paths(event: str, args: tuple) -> list[str]:
     """The arguments of a program start that name a path: absolute, climbing with .. or from
     the home folder, as a word (an awk or sh program is not a path; a path with spaces is
-    missed) or as the value of an ``--option=``."""
+    missed) or as the value of an ``--option=``, and that exists: a program cannot read what is
+    not there, and words shaped like paths are not always paths (openssl's ``-subj /CN=nats``)."""
     if event == "os.spawn":
         argv = args[2] if len(args) > 2 else ()
     else:
@@ -135,7 +136,8 @@ def _program_paths(event: str, args: tuple) -> list[str]:
         argument = os.fsdecode(argument) if isinstance(argument, bytes) else str(argument)
         value = argument.partition("=")[2] if argument.startswith("-") else argument
         if (value.startswith(("/", "../", "~")) or value == "..") and not _SPACE.search(value):
-            found.append(os.path.expanduser(value))
+            if os.path.lexists(os.path.expanduser(value)):
+                found.append(os.path.expanduser(value))
     return found
 
 

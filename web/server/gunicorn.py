@@ -26,8 +26,10 @@ from indexer import (
 )
 from indexer.cli import positive_number
 from web import create_app
+from web.cluster import start_cluster
 from web.documents import announce_writes
 from web.errors import ApiError
+from web.server.cluster_options import add_cluster_arguments, check_cluster, cluster_settings
 from web.server.vacant import create_if_vacant
 from web.worker_index import current_index
 
@@ -118,6 +120,7 @@ def warm_up(worker) -> None:
         except ApiError as exc:
             worker.log.warning("index not ready: %s", exc.message)
         announce_writes()
+        start_cluster()  # cluster mode: connect, and elect the process that applies the log
 
 
 def _port(value: str) -> int:
@@ -131,6 +134,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     parser.add_argument("--workers", type=positive_number, default=2, help="processes (default 2)")
+    add_cluster_arguments(parser)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -165,13 +169,17 @@ def serve(args: argparse.Namespace) -> int:
     except VietsearchError as exc:
         print(f"vietsearch: error: {exc}", file=sys.stderr)
         return 1
+    app_config = {"INDEX": index, **cluster_settings(args)}
     try:
-        create_app({"INDEX": index})  # bad settings fail here, once, not in every worker
+        app = create_app(app_config)  # bad settings fail here, once, not in every worker
     except ValueError as exc:
         print(f"vietsearch: error: {exc}", file=sys.stderr)
         return 2
     if create_if_vacant(index):
         print(f"vietsearch: created an empty index in {index}", file=sys.stderr)
+    if (refused := check_cluster(app)) is not None:
+        print(f"vietsearch: error: {refused}", file=sys.stderr)
+        return 1
     host = f"[{args.host}]" if ":" in args.host else args.host
     settings = dict(
         SERVER_SETTINGS,
@@ -181,5 +189,5 @@ def serve(args: argparse.Namespace) -> int:
         post_worker_init=warm_up,
     )
     print(f"vietsearch: serving {index} on http://{host}:{args.port}", file=sys.stderr)
-    Server({"INDEX": index}, settings).run()
+    Server(app_config, settings).run()
     return 0

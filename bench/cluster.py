@@ -1,0 +1,320 @@
+"""Cluster mode, in one run: writes, replication lag, searches through HAProxy, and the faults.
+
+    python bench/cluster.py [--seconds 20] [--faults 100] [--json OUT]
+
+Starts what tests/test_cluster.py starts (three Debian nats-server processes with TLS and
+passwords, three ``python -m web --cluster`` nodes of two workers each, HAProxy in front), and
+one single node (``python -m web``, two workers, no NATS) on an index of its own, then measures:
+
+1. acknowledged writes/s from 8 clients (keep-alive, one short new document per PUT): the single
+   node's write path and the cluster's through HAProxy, interleaved twice (single, cluster,
+   single, cluster) so both see the same machine; the ratio cluster/single;
+2. replication lag at 20 writes/s through HAProxy: from the acknowledgement to the moment every
+   node's index has committed the write (its recorded log position, read from each node's
+   folder every 2 ms), p50 / p99 / max;
+3. searches/s through HAProxy with 3 nodes and with 1 (the other two disabled on HAProxy's
+   admin socket), 8 client threads, 1-2 word queries. Everything runs on one machine: with 2
+   cores this measures the overhead of the cluster's path, not scaling;
+4. the quorum window: kill -9 both followers of the stream's leader and publish every 50 ms
+   with the nodes' fail-fast check; how long after the kill a publish is still proposed
+   (``maybe_written``) before writes fail without being proposed; 2 trials;
+5. the nemesis: tests/jepsen.py with ``--faults`` kill -9s of nodes and NATS servers (at least
+   100 for the record), then the checks and the time to converge after the last fault.
+
+Targets (issue 19): lag p99 <= 2 s; cluster writes/s >= half the single node's; no search
+error while the nemesis runs; lost 0, duplicates 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+# bench/http.py sits next to this file: with this folder on sys.path it would shadow the
+# standard library's http package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from indexer.replication.errors import LogUnavailable  # noqa: E402
+from indexer.replication.log import Log, LogConfig  # noqa: E402
+from indexer.store.positions import read_position  # noqa: E402
+from tests import jepsen  # noqa: E402
+from tests.cluster_nodes import ClusterUnderTest  # noqa: E402
+from tests.web_live import LiveServer  # noqa: E402
+from tests.write_client import WRITE_ENV, Client  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+CLIENTS = 8
+LAG_RATE = 20
+LAG_WRITES = 200
+QUERIES = ["hà nội", "tin", "bài số", "thử nghiệm", "đợt", "số"]
+
+
+def record(doc_id: str) -> bytes:
+    return json.dumps({"title": f"Tin {doc_id}", "body": f"Bài thử nghiệm số {doc_id}"}).encode()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def write_load(port: int, seconds: float, prefix: str) -> dict:
+    """8 clients PUT new short documents for ``seconds``: acknowledged writes/s, latency."""
+    latencies: list[float] = []
+    errors = [0]
+    stop = time.monotonic() + seconds
+
+    def client(i: int) -> None:
+        with Client(port) as c:
+            n = 0
+            while time.monotonic() < stop:
+                n += 1
+                doc_id = f"{prefix}-{i}-{n}"
+                started = time.monotonic()
+                try:
+                    reply = c.send("PUT", f"/api/documents/{doc_id}", record(doc_id))
+                except OSError:
+                    errors[0] += 1
+                    continue
+                if reply.status in (200, 201):
+                    latencies.append(time.monotonic() - started)
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {
+        "writes_per_s": round(len(latencies) / seconds, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "errors": errors[0],
+    }
+
+
+def replication_lag(cluster: ClusterUnderTest) -> dict:
+    """Writes at LAG_RATE/s; seconds from each acknowledgement until every node committed it."""
+    acked: dict[int, float] = {}
+    visible: dict[int, float] = {}
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set() or len(visible) < len(acked):
+            lowest = min(read_position(n.index).seq for n in cluster.nodes)
+            now = time.monotonic()
+            for seq in list(acked):
+                if seq <= lowest and seq not in visible:
+                    visible[seq] = now
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    with Client(cluster.haproxy.port) as client:
+        start = time.monotonic()
+        for n in range(LAG_WRITES):
+            time.sleep(max(0.0, start + n / LAG_RATE - time.monotonic()))
+            reply = client.send("PUT", f"/api/documents/lag-{n}", record(f"lag-{n}"))
+            if reply.status in (200, 201, 202):
+                acked[reply.json()["seq"]] = time.monotonic()
+    done.set()
+    watcher.join(timeout=60)
+    lags = [visible[s] - acked[s] for s in acked if s in visible]
+    return {
+        "rate": LAG_RATE,
+        "writes": len(acked),
+        "p50_ms": round(percentile(lags, 50) * 1000, 1),
+        "p99_ms": round(percentile(lags, 99) * 1000, 1),
+        "max_ms": round(max(lags) * 1000, 1),
+    }
+
+
+def search_load(port: int, seconds: float) -> dict:
+    """8 threads search through ``port`` for ``seconds``: requests/s, p50/p99, errors."""
+    latencies: list[float] = []
+    errors = [0]
+    stop = time.monotonic() + seconds
+
+    def client(i: int) -> None:
+        with Client(port) as c:
+            n = i
+            while time.monotonic() < stop:
+                n += 1
+                started = time.monotonic()
+                try:
+                    ok = c.send("GET", f"/api/search?q={quote(QUERIES[n % len(QUERIES)])}").status
+                except OSError:
+                    ok = 0
+                if ok == 200:
+                    latencies.append(time.monotonic() - started)
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {
+        "requests_per_s": round(len(latencies) / seconds, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "errors": errors[0],
+    }
+
+
+def haproxy_command(cluster: ClusterUnderTest, command: str) -> None:
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(cluster.haproxy.root / "haproxy.sock"))
+        s.sendall(command.encode() + b"\n")
+        s.recv(65536)
+
+
+def searches_1_and_3_nodes(cluster: ClusterUnderTest, seconds: float) -> dict:
+    three = search_load(cluster.haproxy.port, seconds)
+    for node in cluster.nodes[1:]:
+        haproxy_command(cluster, f"disable server nodes/{node.name}")
+    try:
+        one = search_load(cluster.haproxy.port, seconds)
+    finally:
+        for node in cluster.nodes[1:]:
+            haproxy_command(cluster, f"enable server nodes/{node.name}")
+    return {
+        "3_nodes": three,
+        "1_node": one,
+        "ratio_3_to_1": round(three["requests_per_s"] / max(one["requests_per_s"], 0.1), 2),
+    }
+
+
+def quorum_window(cluster: ClusterUnderTest, trials: int = 2) -> list[dict]:
+    """Kill both followers of the stream leader; publish every 50 ms through a node's log."""
+    nats = cluster.nats
+    config = LogConfig(
+        servers=tuple(nats.urls),
+        user=nats.auth.user,
+        password=nats.auth.password,
+        tls_ca=str(nats.tls.ca),
+    )
+    out = []
+    for trial in range(trials):
+        jepsen.wait_converged(cluster)
+        leader = None
+        while leader is None:
+            leader = nats.stream_leader()
+            time.sleep(0.1)
+        followers = [i for i, s in enumerate(nats.servers) if s.name != leader]
+        log = Log(config).connect()
+        try:
+            killed = time.monotonic()
+            for i in followers:
+                nats.kill(i)
+            proposed_until, first_refused = None, None
+            while time.monotonic() - killed < 8:
+                try:
+                    log.publish(
+                        b'{"format": 1, "put": [], "delete": ["q"]}',
+                        f"qw-{trial}-{time.time_ns()}",
+                        0.5,
+                    )
+                except LogUnavailable as exc:
+                    at = time.monotonic() - killed
+                    if exc.maybe_written:
+                        proposed_until = at
+                    elif first_refused is None and proposed_until is not None:
+                        first_refused = at
+                time.sleep(0.05)
+        finally:
+            log.close()
+            for i in followers:
+                nats.start_server(i)
+            nats.wait_meta_leader()
+        out.append(
+            {
+                "last_proposed_s": proposed_until and round(proposed_until, 2),
+                "failing_fast_from_s": first_refused and round(first_refused, 2),
+            }
+        )
+    return out
+
+
+def nemesis(cluster: ClusterUnderTest, faults: int) -> dict:
+    history = jepsen.run(cluster, faults=faults)
+    last_fault = history.faults[-1][0] if history.faults else time.time()
+    seq, took = jepsen.wait_converged(cluster, timeout=300)
+    figures = jepsen.check(cluster, history, seq)
+    figures["converged_s_after_the_last_fault"] = round(time.time() - last_fault, 2)
+    figures["converged_s_after_the_clients_stopped"] = round(took, 2)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20, help="each write and search phase")
+    parser.add_argument("--faults", type=int, default=100, help="nemesis faults (0: skip)")
+    parser.add_argument("--json", metavar="OUT", help="also write the figures here")
+    args = parser.parse_args(argv)
+    work = OUT / "cluster"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    figures: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    single_index = work / "single" / "index"
+    single_index.parent.mkdir()
+    cluster = ClusterUnderTest(work / "cluster").start()
+    try:
+        from indexer.store.commits import open_or_create
+
+        open_or_create(single_index)
+        single = LiveServer.start(
+            single_index, work / "single" / "server.log", workers=2, env=WRITE_ENV
+        )
+        try:
+            rounds = []
+            for r in range(2):
+                rounds.append(
+                    {
+                        "single": write_load(single.port, args.seconds, f"s{r}"),
+                        "cluster": write_load(cluster.haproxy.port, args.seconds, f"c{r}"),
+                    }
+                )
+        finally:
+            single.stop()
+        single_rate = statistics.mean(x["single"]["writes_per_s"] for x in rounds)
+        cluster_rate = statistics.mean(x["cluster"]["writes_per_s"] for x in rounds)
+        figures["writes_8_clients"] = {
+            "rounds": rounds,
+            "single_per_s": round(single_rate, 1),
+            "cluster_per_s": round(cluster_rate, 1),
+            "ratio": round(cluster_rate / single_rate, 2),
+        }
+        print(json.dumps(figures["writes_8_clients"], indent=1), flush=True)
+        figures["replication_lag"] = replication_lag(cluster)
+        print(json.dumps(figures["replication_lag"]), flush=True)
+        figures["searches"] = searches_1_and_3_nodes(cluster, args.seconds)
+        print(json.dumps(figures["searches"]), flush=True)
+        figures["quorum_window"] = quorum_window(cluster)
+        print(json.dumps(figures["quorum_window"]), flush=True)
+        if args.faults:
+            figures["nemesis"] = nemesis(cluster, args.faults)
+            print(json.dumps(figures["nemesis"]), flush=True)
+    finally:
+        cluster.stop()
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1, ensure_ascii=False))
+    print(json.dumps(figures, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
