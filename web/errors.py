@@ -7,6 +7,8 @@ import re
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from web.request_id import current_request_id
+
 # Codes for the statuses Werkzeug raises itself (routing, body size); ours come from ApiError.
 _HTTP_CODES = {
     400: "bad_request",
@@ -22,15 +24,24 @@ _HTTP_CODES = {
 class ApiError(Exception):
     """An error a client can act on: an HTTP status, a stable code and a message for people.
 
-    ``headers`` go out with the answer (``Retry-After``, ``WWW-Authenticate``).
+    ``headers`` go out with the answer (``Retry-After``, ``WWW-Authenticate``); ``details`` are
+    more fields of the JSON error (``problems`` of a refused settings reload).
     """
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **details,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
+        self.details = details
 
 
 def wants_json() -> bool:
@@ -44,12 +55,16 @@ def register_error_handler(app: Flask) -> None:
 
 
 def handle_error(exc: Exception):
-    """Answer ``{"error": {"code", "message"}}`` under /api, the error page elsewhere."""
+    """Answer ``{"error": {"code", "message"}, "request_id"}`` under /api, the error page
+    elsewhere (which shows the request id too)."""
     error, headers = _as_api_error(exc)
     if wants_json():
-        response = jsonify(error={"code": error.code, "message": error.message})
+        body = {"code": error.code, "message": error.message, **error.details}
+        response = jsonify(error=body, request_id=current_request_id())
     else:
-        response = render_template("error.html", error=error, q=request.args.get("q", ""))
+        response = render_template(
+            "error.html", error=error, q=request.args.get("q", ""), request_id=current_request_id()
+        )
     return response, error.status, headers
 
 

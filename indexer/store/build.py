@@ -41,6 +41,7 @@ from indexer.store.indexed_fields import analyse_document, content_hash
 from indexer.store.locks import live_writers_present
 from indexer.store.merge_policy import bounded_merge, merge_policy, merge_small, small_segments
 from indexer.store.opening import discard_damaged_index, open_whoosh
+from indexer.store.progress import Progress, reporting
 from indexer.store.schema import as_text
 from indexer.store.staging import (
     StagedSegment,
@@ -101,13 +102,14 @@ def write_documents(
     report: Callable[[Problem], None] = lambda problem: None,
     progress: Callable[[int], None] = lambda done: None,
     merge: bool = True,
+    phase: Callable[[str], None] = lambda name: None,
 ) -> tuple[BuildSummary, set[str]]:
     """Index ``documents`` into ``index_dir``, replacing documents with the same id.
 
     Unchanged documents (same id and content hash) are skipped when ``skip_unchanged``. Each
     batch is committed as a segment; with ``merge``, the segments of a batch or less are merged
-    into one at the end (``merge_batches``). Returns the summary and the ids seen, so a build
-    can prune what its sources no longer hold.
+    into one at the end (``merge_batches``; ``phase("merging")`` is called first). Returns the
+    summary and the ids seen, so a build can prune what its sources no longer hold.
     """
     started = time.perf_counter()
     ix = open_or_create(index_dir)
@@ -150,6 +152,7 @@ def write_documents(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if merge:
+        phase("merging")
         merge_batches(index_dir, batch_size)
     summary.seconds = time.perf_counter() - started
     return summary, seen
@@ -253,6 +256,7 @@ def build_index(
     prune_missing: bool = False,
     replace_damaged: bool = False,
     report: Callable[[Problem], None] = lambda problem: None,
+    total: int | None = None,
     **options,
 ) -> BuildSummary:
     """Index every document in ``sources`` (files or folders) into ``index_dir``.
@@ -264,6 +268,10 @@ def build_index(
     (the summary says why in ``replaced_damage``); an index written by another version raises
     ``IndexIncompatible`` and is left alone. ``options`` go to ``write_documents``
     (``workers``, ``batch_size``, ``progress``, ``merge``).
+
+    While it runs, the index folder's progress file (``indexer.store.progress``) says how far it
+    is; ``total`` is how many documents the sources hold, if the caller knows (else they are
+    counted meanwhile, on a thread of their own).
     """
     damage = None
     if replace_damaged:
@@ -277,19 +285,36 @@ def build_index(
         problems.append(problem)
         report(problem)
 
-    summary, seen = write_documents(
-        index_dir,
-        read_documents(sources, keep),
-        skip_unchanged=skip_unchanged,
-        report=keep,
-        **options,
-    )
-    summary.problems = problems
-    summary.replaced_damage = damage.reason if damage else None
-    summary.skipped = sum(p.kind == "skipped" for p in problems)
-    summary.rejected = sum(p.kind == "rejected" for p in problems)
-    if prune_missing:
-        # The same spelling as Document.origin (abspath: symlinks not resolved).
-        skipped_files = {os.path.abspath(p.path) for p in problems if p.kind == "skipped"}
-        summary.deleted = prune(index_dir, seen, skipped_files)
+    sources = list(sources)
+    with reporting(index_dir, "build" if skip_unchanged else "add", total) as tracker:
+        if total is None:
+            count_in_background(sources, tracker)
+        shown = options.pop("progress", lambda done: None)
+        summary, seen = write_documents(
+            index_dir,
+            read_documents(sources, keep),
+            skip_unchanged=skip_unchanged,
+            report=keep,
+            progress=lambda done: (shown(done), tracker.update(done)),
+            phase=tracker.phase,
+            **options,
+        )
+        summary.problems = problems
+        summary.replaced_damage = damage.reason if damage else None
+        summary.skipped = sum(p.kind == "skipped" for p in problems)
+        summary.rejected = sum(p.kind == "rejected" for p in problems)
+        if prune_missing:
+            tracker.phase("pruning")
+            # The same spelling as Document.origin (abspath: symlinks not resolved).
+            skipped_files = {os.path.abspath(p.path) for p in problems if p.kind == "skipped"}
+            summary.deleted = prune(index_dir, seen, skipped_files)
     return summary
+
+
+def count_in_background(sources: list, tracker: Progress) -> None:
+    """Count the documents of ``sources`` on a daemon thread and set the tracker's total."""
+
+    def count() -> None:
+        tracker.state["total"] = sum(1 for _ in read_documents(sources, lambda problem: None))
+
+    threading.Thread(target=count, name="vietsearch-count", daemon=True).start()

@@ -27,6 +27,13 @@ from indexer.cli import positive_number
 from web import create_app
 from web.documents import announce_writes
 from web.errors import ApiError
+from web.server.production import (
+    make_run_folder,
+    publish_settings,
+    remove_run_folder,
+    run_master,
+    worker_hooks,
+)
 from web.worker_index import current_index
 
 # Searches take turns on a worker's index (web.worker_index), so threads serve slow connections, not
@@ -70,6 +77,10 @@ class Server(BaseApplication):
     def load(self):
         """Build the app (in the worker, since the app is not preloaded)."""
         return create_app(self.app_config)
+
+    def run(self):
+        """Run the master; its SIGHUP reloads the settings (web.server.production)."""
+        run_master(self)
 
 
 def bound_socket_waits(server) -> None:
@@ -152,8 +163,18 @@ def main(argv: list[str] | None = None) -> int:
     except VietsearchError as exc:
         print(f"vietsearch: error: {exc}", file=sys.stderr)
         return 1
+    run_dir = make_run_folder()  # before any app: where every worker's metrics go
+    try:
+        return _serve(args, index, run_dir)
+    finally:
+        remove_run_folder(run_dir)
+
+
+def _serve(args: argparse.Namespace, index: str, run_dir) -> int:
+    app_config = {"INDEX": index, "RUN_DIR": str(run_dir)}
     try:
         create_app({"INDEX": index})  # bad settings fail here, once, not in every worker
+        publish_settings(app_config, run_dir)  # the checked copy every worker starts from
     except ValueError as exc:
         print(f"vietsearch: error: {exc}", file=sys.stderr)
         return 2
@@ -164,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         when_ready=bound_socket_waits,
         post_worker_init=warm_up,
+        **worker_hooks(),
     )
     print(f"vietsearch: serving {index} on http://{host}:{args.port}", file=sys.stderr)
-    Server({"INDEX": index}, settings).run()
+    Server(app_config, settings).run()
     return 0
