@@ -295,7 +295,7 @@ def build_index(
             read_documents(sources, keep),
             skip_unchanged=skip_unchanged,
             report=keep,
-            progress=lambda done: (shown(done), tracker.update(done)),
+            progress=lambda done: (tracker.update(done), shown(done)),
             phase=tracker.phase,
             **options,
         )
