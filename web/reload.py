@@ -37,7 +37,11 @@ bp = Blueprint("reload", __name__)
 
 def load_settings(app: Flask) -> None:
     """Put the settings file's values (or, in a server's worker, the newest checked copy) into
-    ``app.config``, over the environment's; ``SettingsRefused`` if the file has problems."""
+    ``app.config``, over the environment's; ``SettingsRefused`` if the file has problems.
+
+    From then on the worker looks for newer checked settings before every request, ahead of
+    every other check: a client the old rate limit refuses must meet the new one.
+    """
     base = {name: app.config.get(name) for name in (*RELOADABLE, "SETTINGS")}
     app.extensions["vietsearch_settings_base"] = base
     run_dir = app.config.get("RUN_DIR")
@@ -53,11 +57,11 @@ def load_settings(app: Flask) -> None:
         "checked_at": time.monotonic(),
         "lock": threading.Lock(),
     }
+    app.before_request(follow_settings)
 
 
 def register_reload(app: Flask) -> None:
-    """Follow newer checked settings before requests; add POST /api/admin/reload."""
-    app.before_request(follow_settings)
+    """Add POST /api/admin/reload."""
     app.register_blueprint(bp)
 
 
