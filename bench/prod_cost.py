@@ -1,0 +1,128 @@
+"""What metrics, request logs and search analytics cost: bench/http.py's load, on against off.
+
+    python bench/prod_cost.py [--articles 3000] [--index DIR] [--pairs 3] [--seconds 20]
+                              [--connections 8] [--workers 2] [--json OUT]
+
+On an index of the first ``--articles`` news articles (built under bench/out/ with
+``python -m indexer build`` unless ``--index`` names one), starts ``python -m web`` ``--pairs``
+times with everything of issue 17 on (``VIETSEARCH_METRICS=on``, ``VIETSEARCH_ANALYTICS=on``,
+request log to the server's standard error) and as many times with it off (metrics, analytics
+and the request log off), interleaved (on-off, off-on, ...) so a busy machine weighs on both
+alike. Each run asks bench/http.py's unique 1-3 word queries (``make_queries``) once each, in
+an order of its own (so every query is a new row for that run's analytics file), 200 to warm
+up, then ``--seconds`` of load. Prints each run, the ratio of each pair and the median ratio
+(target: on within 5% of off).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # not bench/: its http.py would shadow the standard library
+
+from bench import http as load  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+QUERY_POOL = 50_000
+SETTINGS = {
+    "on": {
+        "VIETSEARCH_METRICS": "on",
+        "VIETSEARCH_ANALYTICS": "on",
+        "VIETSEARCH_REQUEST_LOG": "-",
+    },
+    "off": {
+        "VIETSEARCH_METRICS": "off",
+        "VIETSEARCH_ANALYTICS": "off",
+        "VIETSEARCH_REQUEST_LOG": "off",
+    },
+}
+
+
+def run_once(mode: str, index: Path, queries: list[str], args, scratch: Path) -> dict:
+    """One server start in ``mode``, warmed up, then loaded for ``args.seconds``."""
+    port = load.free_port()
+    command = [sys.executable, "-m", "web", "--index", str(index), "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(args.workers)]
+    env = {
+        **load.os.environ,
+        "VIETSEARCH_RATE_LIMIT": "off",
+        "VIETSEARCH_WRITE_RATE_LIMIT": "off",
+        "VIETSEARCH_ANALYTICS_FILE": str(scratch / f"analytics-{mode}.sqlite3"),
+        **SETTINGS[mode],
+    }
+    server = load.launch(command, port, OUT / f"prod-cost-{mode}-server.log", env=env)
+    try:
+        warm_up, measured = queries[: load.WARM_UP_REQUESTS], queries[load.WARM_UP_REQUESTS :]
+        load.Load(port, warm_up, args.connections, 120).run()
+        result = load.Load(port, measured, args.connections, args.seconds).run()
+        status, metrics = load.get(port, "/metrics")
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    latencies = result.latencies_ms
+    return {
+        "mode": mode,
+        "requests": len(latencies),
+        "requests_per_s": round(len(latencies) / result.elapsed, 1),
+        "p50_ms": round(load.percentile(latencies, 0.50), 1),
+        "p99_ms": round(load.percentile(latencies, 0.99), 1),
+        "errors": len(result.errors),
+        "metrics_answered": status == 200 and b"vietsearch_search_duration_seconds" in metrics,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=3000)
+    parser.add_argument("--index", type=Path, help="an existing index (skips the build)")
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=OUT / "prod-cost.json")
+    args = parser.parse_args()
+
+    articles = load.first_articles(args.articles)
+    index = args.index or load.ensure_index(articles, args.articles)
+    pool = load.make_queries(articles, QUERY_POOL)
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="prod-cost-") as scratch:
+        for pair in range(args.pairs):
+            order = ("on", "off") if pair % 2 == 0 else ("off", "on")
+            for mode in order:
+                queries = random.Random(len(runs)).sample(pool, len(pool))
+                runs.append(run_once(mode, index, queries, args, Path(scratch)) | {"pair": pair})
+                print(json.dumps(runs[-1]), flush=True)
+    ratios = []
+    for pair in range(args.pairs):
+        on, off = (next(r for r in runs if r["pair"] == pair and r["mode"] == m) for m in SETTINGS)
+        ratios.append(round(on["requests_per_s"] / off["requests_per_s"], 3))
+    figures = {
+        "documents": load.documents_in(index),
+        "workers": args.workers,
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "runs": runs,
+        "ratios_on_over_off": ratios,
+        "median_ratio": statistics.median(ratios),
+        "median_on_requests_per_s": statistics.median(
+            r["requests_per_s"] for r in runs if r["mode"] == "on"
+        ),
+        "median_off_requests_per_s": statistics.median(
+            r["requests_per_s"] for r in runs if r["mode"] == "off"
+        ),
+    }
+    print(json.dumps({k: v for k, v in figures.items() if k != "runs"}, indent=2))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
