@@ -11,13 +11,16 @@ and the request log off), interleaved (on-off, off-on, ...) so a busy machine we
 alike. Each run asks bench/http.py's unique 1-3 word queries (``make_queries``) once each, in
 an order of its own (so every query is a new row for that run's analytics file), 200 to warm
 up, then ``--seconds`` of load. Prints each run, the ratio of each pair and the median ratio
-(target: on within 5% of off).
+(target: on within 5% of off), and the same for the server's CPU time per request (its
+processes' user and system time over the load, from /proc), which the neighbours on a shared
+machine disturb much less than throughput.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -61,7 +64,9 @@ def run_once(mode: str, index: Path, queries: list[str], args, scratch: Path) ->
     try:
         warm_up, measured = queries[: load.WARM_UP_REQUESTS], queries[load.WARM_UP_REQUESTS :]
         load.Load(port, warm_up, args.connections, 120).run()
+        cpu_before = tree_cpu_s(server.pid)
         result = load.Load(port, measured, args.connections, args.seconds).run()
+        cpu_s = tree_cpu_s(server.pid) - cpu_before
         status, metrics = load.get(port, "/metrics")
     finally:
         server.terminate()
@@ -74,8 +79,26 @@ def run_once(mode: str, index: Path, queries: list[str], args, scratch: Path) ->
         "p50_ms": round(load.percentile(latencies, 0.50), 1),
         "p99_ms": round(load.percentile(latencies, 0.99), 1),
         "errors": len(result.errors),
+        "server_cpu_ms_per_request": round(1000 * cpu_s / max(1, len(latencies)), 3),
         "metrics_answered": status == 200 and b"vietsearch_search_duration_seconds" in metrics,
     }
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its child processes: the server's
+    own work, whatever else the machine runs (throughput alone swings with the neighbours)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def main() -> None:
@@ -100,10 +123,12 @@ def main() -> None:
                 queries = random.Random(len(runs)).sample(pool, len(pool))
                 runs.append(run_once(mode, index, queries, args, Path(scratch)) | {"pair": pair})
                 print(json.dumps(runs[-1]), flush=True)
-    ratios = []
+    ratios, cpu_ratios = [], []
     for pair in range(args.pairs):
         on, off = (next(r for r in runs if r["pair"] == pair and r["mode"] == m) for m in SETTINGS)
         ratios.append(round(on["requests_per_s"] / off["requests_per_s"], 3))
+        cpu = on["server_cpu_ms_per_request"] / off["server_cpu_ms_per_request"]
+        cpu_ratios.append(round(cpu, 3))
     figures = {
         "documents": load.documents_in(index),
         "workers": args.workers,
@@ -112,6 +137,8 @@ def main() -> None:
         "runs": runs,
         "ratios_on_over_off": ratios,
         "median_ratio": statistics.median(ratios),
+        "cpu_per_request_ratios_on_over_off": cpu_ratios,
+        "median_cpu_per_request_ratio": statistics.median(cpu_ratios),
         "median_on_requests_per_s": statistics.median(
             r["requests_per_s"] for r in runs if r["mode"] == "on"
         ),

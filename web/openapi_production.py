@@ -128,6 +128,7 @@ _REASONS = {
     404: "Search analytics are off (VIETSEARCH_ANALYTICS).",
     405: "Method not allowed.",
     413: "Request body over 1 MB.",
+    414: "The request line is over 8,190 bytes: refused before it is read, with an HTML page.",
     429: "Too many requests from this address; Retry-After says when to try again.",
 }
 _HEADERS = {
@@ -144,6 +145,8 @@ _HEADERS = {
 
 def _errors(*statuses: int) -> dict:
     responses = {str(s): _json("Error", _REASONS[s]) for s in statuses}
+    if 414 in statuses:
+        responses["414"]["content"] = {"text/html": {"schema": _STRING}}
     for status, headers in _HEADERS.items():
         if str(status) in responses:
             responses[str(status)]["headers"] = headers
@@ -163,7 +166,7 @@ def with_production(paths: dict) -> dict:
             "responses": {
                 "200": _json("ReloadResult", "In force in every worker within a second."),
                 "400": _json(reload_400, "Refused: each problem with its file and line."),
-                **_errors(401, 403, 405, 413, 429),
+                **_errors(401, 403, 405, 413, 414, 429),
             },
         }
     }
@@ -204,6 +207,6 @@ def _analytics() -> dict:
                     "text/csv": {"schema": _STRING},
                 },
             },
-            **_errors(400, 401, 403, 404, 405, 413, 429),
+            **_errors(400, 401, 403, 404, 405, 413, 414, 429),
         },
     }
