@@ -13,7 +13,9 @@ an order of its own (so every query is a new row for that run's analytics file),
 up, then ``--seconds`` of load. Prints each run, the ratio of each pair and the median ratio
 (target: on within 5% of off), and the same for the server's CPU time per request (its
 processes' user and system time over the load, from /proc), which the neighbours on a shared
-machine disturb much less than throughput.
+machine disturb much less than throughput. First, in this process, the CPU time the request hooks
+add to a search and what the analytics' writes cost per distinct query (``in_process_cost``),
+as a share of the server's CPU time per search.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import random
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,6 +104,60 @@ def tree_cpu_s(pid: int) -> float:
     return total / ticks
 
 
+def in_process_cost(index: Path, pool: list[str], rounds: int, scratch: Path) -> dict:
+    """What the request hooks and the analytics' writes cost, in this process's CPU time.
+
+    The hooks: a request to /api/search through Flask's request machinery with everything on,
+    against off, the search itself left out (its result noted as ``web.searches`` notes it), in
+    alternating blocks. The writes: one flush of the analytics recorder holding a block of
+    distinct queries (folding and SQLite), per query. Metrics write to files as under
+    ``python -m web``.
+    """
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(scratch / "metrics")
+    (scratch / "metrics").mkdir()
+    from flask import Response, g
+
+    from web import create_app
+    from web.observability import SearchSeen
+
+    apps = {}
+    for mode, settings in SETTINGS.items():
+        config = {name.removeprefix("VIETSEARCH_"): value for name, value in settings.items()}
+        config["REQUEST_LOG"] = str(scratch / "requests.log") if mode == "on" else "off"
+        config |= {"INDEX": str(index), "RATE_LIMIT": "off", "TESTING": True}
+        config["ANALYTICS_FILE"] = str(scratch / f"in-process-{mode}.sqlite3")
+        apps[mode] = create_app(config)
+    block = 1000
+
+    def hooks(app, queries: list[str]) -> float:
+        started = time.process_time()
+        for query in queries:
+            with app.test_request_context("/api/search", query_string={"q": query}):
+                app.preprocess_request()
+                g.vietsearch_search = SearchSeen(query, "short", 1, 3)
+                app.process_response(Response("{}", mimetype="application/json"))
+        return (time.process_time() - started) / len(queries)
+
+    spent = {mode: [] for mode in SETTINGS}
+    flushes = []
+    recorder = apps["on"].extensions["vietsearch_analytics"]
+    for n in range(rounds):
+        queries = pool[n * block : (n + 1) * block]
+        for mode in SETTINGS if n % 2 == 0 else reversed(SETTINGS):
+            spent[mode].append(hooks(apps[mode], queries))
+        started = time.process_time()
+        recorder.flush()
+        flushes.append((time.process_time() - started) / block)
+    on, off = (statistics.median(spent[mode]) for mode in SETTINGS)
+    return {
+        "requests_per_mode": rounds * block,
+        "hooks_us_on": round(1e6 * on, 1),
+        "hooks_us_off": round(1e6 * off, 1),
+        "hooks_added_us": round(1e6 * (on - off), 1),
+        "analytics_write_us_per_distinct_query": round(1e6 * statistics.median(flushes), 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=3000)
@@ -109,6 +166,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=12, help="in-process blocks per mode")
     parser.add_argument("--json", type=Path, default=OUT / "prod-cost.json")
     args = parser.parse_args()
 
@@ -117,6 +175,9 @@ def main() -> None:
     pool = load.make_queries(articles, QUERY_POOL)
     runs = []
     with tempfile.TemporaryDirectory(prefix="prod-cost-") as scratch:
+        in_process = in_process_cost(index, pool, args.rounds, Path(scratch))
+        print(json.dumps({"in_process": in_process}), flush=True)
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]  # each server makes its own
         for pair in range(args.pairs):
             order = ("on", "off") if pair % 2 == 0 else ("off", "on")
             for mode in order:
@@ -129,8 +190,14 @@ def main() -> None:
         ratios.append(round(on["requests_per_s"] / off["requests_per_s"], 3))
         cpu = on["server_cpu_ms_per_request"] / off["server_cpu_ms_per_request"]
         cpu_ratios.append(round(cpu, 3))
+    off_cpu_us = 1000 * statistics.median(
+        r["server_cpu_ms_per_request"] for r in runs if r["mode"] == "off"
+    )
+    added = in_process["hooks_added_us"] + in_process["analytics_write_us_per_distinct_query"]
+    in_process["added_share_of_a_search"] = round(added / off_cpu_us, 4)
     figures = {
         "documents": load.documents_in(index),
+        "in_process": in_process,
         "workers": args.workers,
         "connections": args.connections,
         "seconds": args.seconds,

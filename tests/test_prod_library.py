@@ -290,7 +290,7 @@ def test_close_writes_what_is_still_in_memory(tmp_path):
     recorder = AnalyticsRecorder(tmp_path / "a.sqlite3", flush_interval_s=3600)
     recorder.record_search("Quảng Nam", 1, True)
     recorder.record_click("quang nam")
-    assert recorder.pending() == 1
+    assert recorder.pending() == 2  # as typed: folded together when written
     recorder.close()
     again = AnalyticsRecorder(tmp_path / "a.sqlite3")
     [row] = again.store.queries(dt.date.today())
@@ -358,3 +358,24 @@ def test_the_csv_never_starts_a_cell_with_a_formula(tmp_path):
     assert lines[0] == "day,query,searches,no_results,shown_results,clicks"
     queries = sorted(line.split(",")[1].strip('"') for line in lines[1:])
     assert queries == ["'+84", "'-quảng cáo", "'=HYPERLINK(1)", "'@admin", "Hà Nội"]
+
+
+def test_an_optimize_shows_while_it_waits_for_the_writer_and_after(tmp_path):
+    import threading
+
+    from indexer import optimize
+    from indexer.store.commits import committing, open_or_create
+
+    build_index([TEST_DATA / "corpus"], tmp_path / "ix", workers=1)
+    done = threading.Event()
+    with committing(open_or_create(tmp_path / "ix"), 5):  # holds the writer: optimize waits
+        worker = threading.Thread(target=lambda: (optimize(tmp_path / "ix"), done.set()))
+        worker.start()
+        deadline = time.monotonic() + 10
+        while read_progress(tmp_path / "ix") is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        state = read_progress(tmp_path / "ix")
+    worker.join(timeout=60)
+    assert done.is_set()
+    assert (state["command"], state["phase"], state["pid"]) == ("optimize", "merging", os.getpid())
+    assert read_progress(tmp_path / "ix") is None

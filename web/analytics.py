@@ -210,6 +210,8 @@ def _retention(value: object) -> int:
 def _from_admin() -> bool:
     """A search an editor opened from the analytics page is not a reader's search."""
     referrer = request.headers.get("Referer", "")
+    if "/admin/" not in referrer:
+        return False
     try:
         return urlsplit(referrer).path.startswith("/admin/")
     except ValueError:

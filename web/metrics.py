@@ -124,17 +124,17 @@ def observe(response, route: str, seconds: float) -> None:
         return
     metrics = process_metrics()
     status = response.status_code
-    metrics.requests.labels(route, request.method, str(status)).inc()
+    metrics.child(metrics.requests, route, request.method, str(status)).inc()
     seen = g.get("vietsearch_search")
     if seen is not None:
-        metrics.search_seconds.labels(seen.kind).observe(seconds)
+        metrics.child(metrics.search_seconds, seen.kind).observe(seconds)
         if seen.total == 0:
-            metrics.zero_results.labels(seen.kind).inc()
-    elif route.startswith("/api/documents") and request.method in ("POST", "PUT", "DELETE"):
-        metrics.write_seconds.labels(request.method).observe(seconds)
+            metrics.child(metrics.zero_results, seen.kind).inc()
+    elif request.method in ("POST", "PUT", "DELETE") and route.startswith("/api/documents"):
+        metrics.child(metrics.write_seconds, request.method).observe(seconds)
     if status == 429:
         kind = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
-        metrics.rate_limited.labels(kind).inc()
+        metrics.child(metrics.rate_limited, kind).inc()
 
 
 def _token(value: object) -> str | None:

@@ -15,12 +15,14 @@ own messages stay in its error log.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
 import json
-import logging
-import logging.handlers
+import os
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -33,9 +35,8 @@ from web.switches import switch
 
 # Field filters of the query language; a query with one is a filtered search.
 _FIELD_FILTER = re.compile(r"(?<![^\s(\-])(?:title|source|category|published):", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
 SHORT_QUERY_WORDS = 6
-_loggers: dict[str, logging.Logger] = {}
+_logs: dict[str, LineLog] = {}
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def register_observability(app: Flask) -> None:
     Call it before the other ``before_request`` hooks are registered, so that even a request
     they refuse has an id and a log line.
     """
-    app.extensions["vietsearch_request_log"] = _request_logger(app.config.get("REQUEST_LOG", "-"))
+    app.extensions["vietsearch_request_log"] = _request_log(app.config.get("REQUEST_LOG", "-"))
     app.extensions["vietsearch_log_client"] = switch(
         app.config.get("LOG_CLIENT_ADDRESS", "off"), "LOG_CLIENT_ADDRESS"
     )
@@ -71,77 +72,117 @@ def start_request() -> None:
 
 def note_search(args: SearchRequest, page: SearchPage) -> None:
     """Remember the search this request ran (``web.searches`` calls it)."""
-    if args.filtered or _FIELD_FILTER.search(args.query):
+    if args.filtered or (":" in args.query and _FIELD_FILTER.search(args.query)):
         kind = "filtered"
     else:
-        kind = "short" if len(_WORD.findall(args.query)) <= SHORT_QUERY_WORDS else "long"
+        kind = "short" if len(args.query.split()) <= SHORT_QUERY_WORDS else "long"
     g.vietsearch_search = SearchSeen(args.query, kind, args.page, page.total)
 
 
 def finish_request(response: Response) -> Response:
     """Echo the id, count the request, write its log line."""
-    response.headers[REQUEST_ID_HEADER] = current_request_id()
+    request_id = current_request_id()
+    response.headers[REQUEST_ID_HEADER] = request_id
     seconds = time.perf_counter() - g.get("vietsearch_started", time.perf_counter())
     route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
     metrics.observe(response, route, seconds)
-    logger = current_app.extensions["vietsearch_request_log"]
-    if logger is not None:
-        logger.info(_log_line(response, route, seconds))
+    log = current_app.extensions["vietsearch_request_log"]
+    if log is not None:
+        log.write(_log_line(request_id, response.status_code, route, seconds))
     return response
 
 
-def _log_line(response: Response, route: str, seconds: float) -> str:
-    line = {
-        "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
-        "request_id": current_request_id(),
-        "method": request.method,
-        "route": route,
-        "status": response.status_code,
-        "duration_ms": round(seconds * 1000, 2),
-    }
+def _log_line(request_id: str, status: int, route: str, seconds: float) -> str:
+    """The JSON object, put together by hand (this runs on every request): the time, the id
+    (checked: nothing to escape) and the numbers go in as they are, the rest through json."""
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    line = (
+        f'{{"time": "{now}", "request_id": "{request_id}", "method": {_quoted(request.method)}, '
+        f'"route": {_quoted(route)}, "status": {status}, "duration_ms": {seconds * 1000:.2f}'
+    )
     seen = g.get("vietsearch_search")
     if seen is not None:
-        line["results"] = seen.total
+        line += f', "results": {seen.total}'
     if current_app.extensions["vietsearch_log_client"]:
-        line["client"] = request.remote_addr
-    return json.dumps(line, ensure_ascii=False)
+        line += f', "client": {json.dumps(request.remote_addr)}'
+    return line + "}"
 
 
-def _request_logger(destination: object) -> logging.Logger | None:
-    """The logger that writes request lines to ``destination`` (one per destination and
-    process, so apps made again and again share it)."""
+@functools.lru_cache(maxsize=1024)
+def _quoted(text: str) -> str:
+    """``text`` as a JSON string (methods and routes: a few, over and over)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _request_log(destination: object) -> LineLog | None:
+    """Where request lines go (one writer per destination and process: apps made again and
+    again share it)."""
     where = str(destination).strip() if destination is not None else "-"
     if where.lower() == "off":
         return None
-    if where in ("", "-", "stderr"):
-        where = "-"
-    if where not in _loggers:
-        if where == "-":
-            handler: logging.Handler = _StandardError()
-        else:
+    where = "-" if where in ("", "-", "stderr") else where
+    if where not in _logs:
+        if not _logs:
+            atexit.register(_close_logs)
+        _logs[where] = LineLog(None if where == "-" else where)
+    return _logs[where]
+
+
+def _close_logs() -> None:
+    for log in _logs.values():
+        log.close()
+
+
+class LineLog:
+    """Whole lines to standard error (whatever ``sys.stderr`` is then), or appended to a file
+    that is reopened when logrotate has moved it (looked at once a second)."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+        self._lock = threading.Lock()
+        self._file = None
+        self._identity: tuple[int, int] | None = None
+        self._checked_at = 0.0
+        if path is not None:
             try:
-                handler = logging.handlers.WatchedFileHandler(where, encoding="utf-8")
+                self._open()
             except OSError as exc:
-                raise ValueError(f"REQUEST_LOG: cannot write {where}: {exc.strerror}") from None
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger = logging.getLogger(f"vietsearch.requests.{len(_loggers)}")
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-        _loggers[where] = logger
-    return _loggers[where]
+                raise ValueError(f"REQUEST_LOG: cannot write {path}: {exc.strerror}") from None
 
+    def write(self, line: str) -> None:
+        """Write ``line`` and a newline in one piece; a line that cannot be written is dropped
+        (a full disk must not fail the request)."""
+        with self._lock:
+            try:
+                stream = sys.stderr if self.path is None else self._current()
+                stream.write(line + "\n")
+                stream.flush()
+            except (OSError, ValueError):
+                pass
 
-class _StandardError(logging.StreamHandler):
-    """Writes to whatever ``sys.stderr`` is at the time (tests swap it)."""
+    def close(self) -> None:
+        """Close the file (at exit)."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
+    def _current(self):
+        now = time.monotonic()
+        if now - self._checked_at >= 1.0:
+            self._checked_at = now
+            try:
+                stat = os.stat(self.path)
+                moved = (stat.st_dev, stat.st_ino) != self._identity
+            except OSError:
+                moved = True
+            if moved and self._file is not None:
+                self._file.close()
+            if moved or self._file is None:
+                self._open()
+        return self._file
 
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value) -> None:
-        pass
+    def _open(self) -> None:
+        self._file = open(self.path, "a", encoding="utf-8", buffering=1)
+        stat = os.fstat(self._file.fileno())
+        self._identity = (stat.st_dev, stat.st_ino)

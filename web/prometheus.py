@@ -45,6 +45,7 @@ class Metrics:
             # before the first metric exists.
             values.ValueClass = values.MultiProcessValue()
         self.registry = None if multiprocess_mode() else CollectorRegistry()
+        self._children: dict[tuple, object] = {}
         self.requests = self._counter(
             "vietsearch_http_requests", "HTTP requests answered.", ["route", "method", "status"]
         )
@@ -100,6 +101,15 @@ class Metrics:
             "Settings reloads (SIGHUP or POST /api/admin/reload) by outcome.",
             ["outcome"],
         )
+
+    def child(self, metric, *labels: str):
+        """``metric.labels(*labels)``, looked up once (``labels`` validates and locks each time,
+        and this runs on every request)."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children.setdefault(key, metric.labels(*labels))
+        return found
 
     def _counter(self, name: str, documentation: str, labels: Iterable[str] = ()) -> Counter:
         return Counter(name, documentation, list(labels), registry=self.registry)

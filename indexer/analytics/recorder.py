@@ -1,7 +1,8 @@
 """Counting searches and clicks without slowing them: in memory, written every few seconds.
 
-A request adds to a dictionary in its process's memory (microseconds, no disk); a thread writes
-what has gathered to the analytics file in one short transaction every ``flush_interval_s``,
+A request adds the query as typed to a dictionary in its process's memory (a microsecond or two:
+no folding, no disk); a thread folds what has gathered into query keys (``keys``) and writes it to
+the analytics file in one short transaction every ``flush_interval_s``,
 so several server processes share the file without waiting on each other. ``close`` writes
 what is left: a server that stops cleanly loses no count. A write that fails (the file locked
 for too long, a full disk) keeps its counts in memory for the next one.
@@ -16,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 from indexer.analytics.keys import query_form, query_key
@@ -26,6 +28,9 @@ FLUSH_INTERVAL_S = 5.0
 # Forgetting old days is a DELETE over the oldest rows: at most this often.
 FORGET_INTERVAL_S = 3600.0
 _SEARCHES, _EMPTY, _SHOWN, _CLICKS = range(len(COUNTS))
+# Popular queries come back all day: fold each once.
+_key = lru_cache(maxsize=65536)(query_key)
+_form = lru_cache(maxsize=65536)(query_form)
 
 
 class AnalyticsRecorder:
@@ -46,6 +51,8 @@ class AnalyticsRecorder:
         self.retention_days = retention_days
         self.flush_interval_s = flush_interval_s
         self.today = today
+        self._typed: dict[tuple[str, str], list[int]] = {}  # (day, as typed): counts
+        # Folded, waiting to be written (only the flush touches these, under _flushing).
         self._counts: dict[tuple[str, str], list[int]] = {}
         self._forms: dict[tuple[str, str, str], int] = {}
         self._lock = threading.Lock()
@@ -63,39 +70,40 @@ class AnalyticsRecorder:
     def record_search(self, query: str, total: int, shown: bool) -> None:
         """Count a search for ``query`` that found ``total`` documents; ``shown``: it came from
         the page and showed results someone could open."""
-        key = query_key(query)
-        if not key:
+        if not query or query.isspace():
             return
         day = self.today().isoformat()
         with self._lock:
-            counts = self._counts.setdefault((day, key), [0, 0, 0, 0])
+            counts = self._typed.get((day, query))
+            if counts is None:
+                counts = self._typed[(day, query)] = [0, 0, 0, 0]
             counts[_SEARCHES] += 1
             counts[_EMPTY] += total == 0
             counts[_SHOWN] += bool(shown and total)
-            form = (day, key, query_form(query))
-            self._forms[form] = self._forms.get(form, 0) + 1
         self._ensure_thread()
 
     def record_click(self, query: str) -> None:
         """Count a result of ``query`` opened from the page."""
-        key = query_key(query)
-        if not key:
+        if not query or query.isspace():
             return
         with self._lock:
-            self._counts.setdefault((self.today().isoformat(), key), [0, 0, 0, 0])[_CLICKS] += 1
+            counts = self._typed.setdefault((self.today().isoformat(), query), [0, 0, 0, 0])
+            counts[_CLICKS] += 1
         self._ensure_thread()
 
     def pending(self) -> int:
-        """How many (day, query) counts wait to be written."""
+        """How many (day, query as typed) counts wait to be written."""
         with self._lock:
-            return len(self._counts)
+            return len(self._typed) + len(self._counts)
 
     def flush(self) -> None:
         """Write what has gathered in one transaction; keep it for later if that fails."""
         with self._flushing:
             with self._lock:
-                counts, forms = self._counts, self._forms
-                self._counts, self._forms = {}, {}
+                typed, self._typed = self._typed, {}
+            self._fold(typed)
+            counts, forms = self._counts, self._forms
+            self._counts, self._forms = {}, {}
             if counts or forms:
                 try:
                     self.store.add(counts, forms)
@@ -103,6 +111,19 @@ class AnalyticsRecorder:
                     self._put_back(counts, forms)
                     raise
             self._forget_old_days()
+
+    def _fold(self, typed: dict[tuple[str, str], list[int]]) -> None:
+        """Add counts per query as typed to the counts per key and form (under ``_flushing``)."""
+        for (day, query), values in typed.items():
+            key = _key(query)
+            if not key:
+                continue
+            mine = self._counts.setdefault((day, key), [0, 0, 0, 0])
+            for i, value in enumerate(values):
+                mine[i] += value
+            if values[_SEARCHES]:
+                form = (day, key, _form(query))
+                self._forms[form] = self._forms.get(form, 0) + values[_SEARCHES]
 
     def close(self) -> None:
         """Stop the writing thread and write what is left (a clean shutdown loses nothing)."""
@@ -113,13 +134,12 @@ class AnalyticsRecorder:
             pass  # nothing more can be done at exit; the counts were kept until now
 
     def _put_back(self, counts: dict, forms: dict) -> None:
-        with self._lock:
-            for key, values in counts.items():
-                mine = self._counts.setdefault(key, [0, 0, 0, 0])
-                for i, value in enumerate(values):
-                    mine[i] += value
-            for key, count in forms.items():
-                self._forms[key] = self._forms.get(key, 0) + count
+        for key, values in counts.items():
+            mine = self._counts.setdefault(key, [0, 0, 0, 0])
+            for i, value in enumerate(values):
+                mine[i] += value
+        for key, count in forms.items():
+            self._forms[key] = self._forms.get(key, 0) + count
 
     def _forget_old_days(self) -> None:
         now = time.monotonic()
