@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import re
+import time
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -136,6 +137,16 @@ def test_one_json_line_per_request_without_the_address_or_the_query(make_app, tm
     assert first["time"].endswith("+00:00") and first["duration_ms"] > 0
     text = (tmp_path / "requests.log").read_text()
     assert "bầu" not in text and "127.0.0.1" not in text and "ha-noi" not in text
+
+
+def test_a_log_file_moved_by_logrotate_is_written_anew(make_app, tmp_path):
+    client = make_app().test_client()
+    client.get("/healthz", headers={"X-Request-Id": "before-rotation"})
+    (tmp_path / "requests.log").rename(tmp_path / "requests.log.1")
+    time.sleep(1.1)  # the file is looked at once a second
+    client.get("/healthz", headers={"X-Request-Id": "after-rotation"})
+    assert [line["request_id"] for line in log_lines(tmp_path)] == ["after-rotation"]
+    assert "before-rotation" in (tmp_path / "requests.log.1").read_text()
 
 
 def test_the_client_address_only_when_asked(make_app, tmp_path):

@@ -169,7 +169,7 @@ class LineLog:
 
     def _current(self):
         now = time.monotonic()
-        if now - self._checked_at >= 1.0:
+        if self._file is None or now - self._checked_at >= 1.0:
             self._checked_at = now
             try:
                 stat = os.stat(self.path)
