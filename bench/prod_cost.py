@@ -1,21 +1,22 @@
 """What metrics, request logs and search analytics cost: bench/http.py's load, on against off.
 
     python bench/prod_cost.py [--articles 3000] [--index DIR] [--pairs 3] [--seconds 20]
-                              [--connections 8] [--workers 2] [--json OUT]
+                              [--connections 8] [--workers 2] [--rounds 12] [--json OUT]
 
 On an index of the first ``--articles`` news articles (built under bench/out/ with
 ``python -m indexer build`` unless ``--index`` names one), starts ``python -m web`` ``--pairs``
 times with everything of issue 17 on (``VIETSEARCH_METRICS=on``, ``VIETSEARCH_ANALYTICS=on``,
 request log to the server's standard error) and as many times with it off (metrics, analytics
 and the request log off), interleaved (on-off, off-on, ...) so a busy machine weighs on both
-alike. Each run asks bench/http.py's unique 1-3 word queries (``make_queries``) once each, in
-an order of its own (so every query is a new row for that run's analytics file), 200 to warm
-up, then ``--seconds`` of load. Prints each run, the ratio of each pair and the median ratio
-(target: on within 5% of off), and the same for the server's CPU time per request (its
-processes' user and system time over the load, from /proc), which the neighbours on a shared
-machine disturb much less than throughput. First, in this process, the CPU time the request hooks
-add to a search and what the analytics' writes cost per distinct query (``in_process_cost``),
-as a share of the server's CPU time per search.
+alike. Each pair asks bench/http.py's unique 1-3 word queries (``make_queries``) once each, in
+an order of its own, the same for its two runs (every query is a new row for the run's
+analytics file): 200 to warm up, then ``--seconds`` of load. Prints each run, the ratio of each
+pair and the median ratio (target: on within 5% of off), and the same for the server's CPU time
+per request (its processes' user and system time over the load, from /proc), which neighbours
+on a shared machine disturb less than throughput.
+
+First, in this process (``in_process_cost``): the CPU time the request hooks add to a search and
+what the analytics' writes cost per distinct query, and their share of a search's CPU time.
 """
 
 from __future__ import annotations
@@ -181,7 +182,7 @@ def main() -> None:
         for pair in range(args.pairs):
             order = ("on", "off") if pair % 2 == 0 else ("off", "on")
             for mode in order:
-                queries = random.Random(len(runs)).sample(pool, len(pool))
+                queries = random.Random(pair).sample(pool, len(pool))  # the same for on and off
                 runs.append(run_once(mode, index, queries, args, Path(scratch)) | {"pair": pair})
                 print(json.dumps(runs[-1]), flush=True)
     ratios, cpu_ratios = [], []

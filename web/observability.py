@@ -1,7 +1,7 @@
 """Every request gets an id, a JSON log line and its metrics.
 
-The id is the client's ``X-Request-Id`` when that is short and printable (1-64 visible ASCII
-characters, so a proxy's id carries through), else a new one; it is echoed in the
+The id is the client's ``X-Request-Id`` when that is short and plain (1-64 letters, digits or
+``._:/+=@-``, so a proxy's id carries through), else a new one; it is echoed in the
 ``X-Request-Id`` header of every answer and in every JSON error body (``request_id``), so a
 complaint can be found in the logs.
 
