@@ -1,19 +1,19 @@
 """What metrics, request logs and search analytics cost: bench/http.py's load, on against off.
 
-    python bench/prod_cost.py [--articles 3000] [--index DIR] [--pairs 3] [--seconds 20]
+    python bench/prod_cost.py [--articles 3000] [--index DIR] [--seconds 60] [--slice 3]
                               [--connections 8] [--workers 2] [--rounds 12] [--json OUT]
 
 On an index of the first ``--articles`` news articles (built under bench/out/ with
-``python -m indexer build`` unless ``--index`` names one), starts ``python -m web`` ``--pairs``
-times with everything of issue 17 on (``VIETSEARCH_METRICS=on``, ``VIETSEARCH_ANALYTICS=on``,
-request log to the server's standard error) and as many times with it off (metrics, analytics
-and the request log off), interleaved (on-off, off-on, ...) so a busy machine weighs on both
-alike. Each pair asks bench/http.py's unique 1-3 word queries (``make_queries``) once each, in
-an order of its own, the same for its two runs (every query is a new row for the run's
-analytics file): 200 to warm up, then ``--seconds`` of load. Prints each run, the ratio of each
-pair and the median ratio (target: on within 5% of off), and the same for the server's CPU time
-per request (its processes' user and system time over the load, from /proc), which neighbours
-on a shared machine disturb less than throughput.
+``python -m indexer build`` unless ``--index`` names one), two ``python -m web`` run at once:
+one with everything of issue 17 on (``VIETSEARCH_METRICS=on``, ``VIETSEARCH_ANALYTICS=on``,
+request log to its standard error), one with it off (metrics, analytics and the request log
+off). bench/http.py's load (``--connections`` keep-alive clients, unique 1-3 word queries from
+the titles, each asked once: every query a new row for the analytics) goes to one, then the
+other, every ``--slice`` seconds (on-off, off-on, ...), ``--seconds`` in all on each, the same
+queries in the same order on both: a machine shared with others weighs on both alike. Prints
+requests/s and latency of each, their ratio (target: on within 5% of off) overall and the
+median of the slices', and each server's CPU time per request (its processes' user and system
+time, from /proc).
 
 First, in this process (``in_process_cost``): the CPU time the request hooks add to a search and
 what the analytics' writes cost per distinct query, and their share of a search's CPU time.
@@ -52,8 +52,8 @@ SETTINGS = {
 }
 
 
-def run_once(mode: str, index: Path, queries: list[str], args, scratch: Path) -> dict:
-    """One server start in ``mode``, warmed up, then loaded for ``args.seconds``."""
+def start(mode: str, index: Path, args, scratch: Path):
+    """``python -m web`` in ``mode``, warmed up; returns (process, port)."""
     port = load.free_port()
     command = [sys.executable, "-m", "web", "--index", str(index), "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(args.workers)]
@@ -64,27 +64,61 @@ def run_once(mode: str, index: Path, queries: list[str], args, scratch: Path) ->
         "VIETSEARCH_ANALYTICS_FILE": str(scratch / f"analytics-{mode}.sqlite3"),
         **SETTINGS[mode],
     }
-    server = load.launch(command, port, OUT / f"prod-cost-{mode}-server.log", env=env)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each server makes its own
+    return load.launch(command, port, OUT / f"prod-cost-{mode}-server.log", env=env), port
+
+
+def interleaved(index: Path, pool: list[str], args, scratch: Path) -> dict:
+    """Both servers up at once, the load switching between them every ``args.slice`` seconds
+    (on-off, off-on, ...), both asking the same queries in the same order: whatever else the
+    machine does falls on both alike."""
+    servers = {mode: start(mode, index, args, scratch) for mode in SETTINGS}
+    cursor = {mode: load.WARM_UP_REQUESTS for mode in SETTINGS}
+    done = {mode: {"latencies": [], "seconds": 0.0, "errors": 0} for mode in SETTINGS}
+    slices = []
     try:
-        warm_up, measured = queries[: load.WARM_UP_REQUESTS], queries[load.WARM_UP_REQUESTS :]
-        load.Load(port, warm_up, args.connections, 120).run()
-        cpu_before = tree_cpu_s(server.pid)
-        result = load.Load(port, measured, args.connections, args.seconds).run()
-        cpu_s = tree_cpu_s(server.pid) - cpu_before
-        status, metrics = load.get(port, "/metrics")
+        for _, port in servers.values():
+            load.Load(port, pool[: load.WARM_UP_REQUESTS], args.connections, 120).run()
+        cpu = {mode: tree_cpu_s(process.pid) for mode, (process, _) in servers.items()}
+        for k in range(max(1, round(args.seconds / args.slice))):
+            rates = {}
+            for mode in SETTINGS if k % 2 == 0 else reversed(SETTINGS):
+                queries = pool[cursor[mode] :]
+                result = load.Load(servers[mode][1], queries, args.connections, args.slice).run()
+                cursor[mode] += len(result.latencies_ms)
+                done[mode]["latencies"] += result.latencies_ms
+                done[mode]["seconds"] += result.elapsed
+                done[mode]["errors"] += len(result.errors)
+                rates[mode] = len(result.latencies_ms) / result.elapsed
+            slices.append(round(rates["on"] / rates["off"], 3))
+        cpu = {mode: tree_cpu_s(p.pid) - cpu[mode] for mode, (p, _) in servers.items()}
+        scraped = load.get(servers["on"][1], "/metrics")
     finally:
-        server.terminate()
-        server.wait(timeout=60)
-    latencies = result.latencies_ms
+        for process, _ in servers.values():
+            process.terminate()
+            process.wait(timeout=60)
+    figures = {mode: _figures(done[mode], cpu[mode]) for mode in SETTINGS}
+    figures["on"]["metrics_answered"] = b"vietsearch_search_duration_seconds" in scraped[1]
+    figures["slice_ratios_on_over_off"] = slices
+    figures["median_slice_ratio"] = statistics.median(slices)
+    figures["ratio_on_over_off"] = round(
+        figures["on"]["requests_per_s"] / figures["off"]["requests_per_s"], 3
+    )
+    figures["cpu_per_request_ratio"] = round(
+        figures["on"]["server_cpu_ms_per_request"] / figures["off"]["server_cpu_ms_per_request"], 3
+    )
+    return figures
+
+
+def _figures(done: dict, cpu_s: float) -> dict:
+    latencies = done["latencies"]
     return {
-        "mode": mode,
         "requests": len(latencies),
-        "requests_per_s": round(len(latencies) / result.elapsed, 1),
+        "requests_per_s": round(len(latencies) / done["seconds"], 1),
         "p50_ms": round(load.percentile(latencies, 0.50), 1),
         "p99_ms": round(load.percentile(latencies, 0.99), 1),
-        "errors": len(result.errors),
+        "errors": done["errors"],
         "server_cpu_ms_per_request": round(1000 * cpu_s / max(1, len(latencies)), 3),
-        "metrics_answered": status == 200 and b"vietsearch_search_duration_seconds" in metrics,
     }
 
 
@@ -163,8 +197,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--index", type=Path, help="an existing index (skips the build)")
-    parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=60.0, help="of load on each server")
+    parser.add_argument("--slice", type=float, default=3.0, help="seconds before switching")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=12, help="in-process blocks per mode")
@@ -174,47 +208,24 @@ def main() -> None:
     articles = load.first_articles(args.articles)
     index = args.index or load.ensure_index(articles, args.articles)
     pool = load.make_queries(articles, QUERY_POOL)
-    runs = []
     with tempfile.TemporaryDirectory(prefix="prod-cost-") as scratch:
         in_process = in_process_cost(index, pool, args.rounds, Path(scratch))
         print(json.dumps({"in_process": in_process}), flush=True)
-        del os.environ["PROMETHEUS_MULTIPROC_DIR"]  # each server makes its own
-        for pair in range(args.pairs):
-            order = ("on", "off") if pair % 2 == 0 else ("off", "on")
-            for mode in order:
-                queries = random.Random(pair).sample(pool, len(pool))  # the same for on and off
-                runs.append(run_once(mode, index, queries, args, Path(scratch)) | {"pair": pair})
-                print(json.dumps(runs[-1]), flush=True)
-    ratios, cpu_ratios = [], []
-    for pair in range(args.pairs):
-        on, off = (next(r for r in runs if r["pair"] == pair and r["mode"] == m) for m in SETTINGS)
-        ratios.append(round(on["requests_per_s"] / off["requests_per_s"], 3))
-        cpu = on["server_cpu_ms_per_request"] / off["server_cpu_ms_per_request"]
-        cpu_ratios.append(round(cpu, 3))
-    off_cpu_us = 1000 * statistics.median(
-        r["server_cpu_ms_per_request"] for r in runs if r["mode"] == "off"
-    )
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        http = interleaved(index, random.Random(7).sample(pool, len(pool)), args, Path(scratch))
     added = in_process["hooks_added_us"] + in_process["analytics_write_us_per_distinct_query"]
-    in_process["added_share_of_a_search"] = round(added / off_cpu_us, 4)
+    search_us = 1000 * http["off"]["server_cpu_ms_per_request"]
+    in_process["added_share_of_a_search"] = round(added / search_us, 4)
     figures = {
         "documents": load.documents_in(index),
-        "in_process": in_process,
         "workers": args.workers,
         "connections": args.connections,
-        "seconds": args.seconds,
-        "runs": runs,
-        "ratios_on_over_off": ratios,
-        "median_ratio": statistics.median(ratios),
-        "cpu_per_request_ratios_on_over_off": cpu_ratios,
-        "median_cpu_per_request_ratio": statistics.median(cpu_ratios),
-        "median_on_requests_per_s": statistics.median(
-            r["requests_per_s"] for r in runs if r["mode"] == "on"
-        ),
-        "median_off_requests_per_s": statistics.median(
-            r["requests_per_s"] for r in runs if r["mode"] == "off"
-        ),
+        "seconds_per_mode": args.seconds,
+        "slice_s": args.slice,
+        "in_process": in_process,
+        "http": http,
     }
-    print(json.dumps({k: v for k, v in figures.items() if k != "runs"}, indent=2))
+    print(json.dumps(figures, indent=2))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
