@@ -46,9 +46,9 @@ class Readers:
 
     def __init__(self, articles: Path, seed: int = 17):
         self.rng = random.Random(seed)
-        pool = load.make_queries(articles, 400, seed=seed)
-        self.popular = [q for q in pool if any(c not in "abcdefghijklmnopqrstuvwxyz " for c in q)]
-        self.popular = self.popular[:120] or pool[:120]
+        pool = load.make_queries(articles, 2000, seed=seed)
+        # Readers type names and topics: two or three words, with accents (folded when typed).
+        self.popular = [q for q in pool if len(q.split()) >= 2 and q != fold(q)][:120]
         self.weights = [1 / (rank + 1) for rank in range(len(self.popular))]  # a long tail
         self.never_opened = self.popular[3:6]
 
@@ -139,7 +139,7 @@ def screenshot(base_url: str, token: str, png: Path, days: int) -> None:
             executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
         )
         context = browser.new_context(
-            viewport={"width": 1200, "height": 900},
+            viewport={"width": 1100, "height": 900},
             locale="vi-VN",
             device_scale_factor=1,
             http_credentials={"username": "biên tập", "password": token},

@@ -188,6 +188,9 @@ def test_vietnamese_variants_share_one_key(typed):
         ("UBND", True),
         ("atgt", True),
         ("ĐHQG", True),
+        ("đhqg", True),
+        ("vàg", False),  # a misspelt word: abbreviations carry no tone or vowel marks
+        ("BỆNH", False),
         ("covid", False),  # a foreign word, not an abbreviation
         ("nguyen", False),
         ("hà", False),

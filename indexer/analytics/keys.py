@@ -42,9 +42,12 @@ def abbreviation_like(token: str) -> bool:
 
     Letters only and short, and either written in capitals (``UBND``), without a vowel
     (``tphcm``, ``bhxh``), or with a single vowel in no syllable's shape (``ubnd``, ``atgt``).
-    Foreign words (``covid``) have more vowels and are left alone.
+    Foreign words (``covid``) have more vowels and are left alone, and so are words with tone or
+    vowel marks (``vàg`` is ``vàng`` misspelt): abbreviations carry none but đ (``ĐHQG``).
     """
     if not token.isalpha() or not 2 <= len(token) <= MAX_ABBREVIATION_CHARS:
+        return False
+    if has_diacritics(token.replace("đ", "d").replace("Đ", "D")):
         return False
     folded = fold(token)
     vowels = len(_VOWEL.findall(folded))
