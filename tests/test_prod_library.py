@@ -111,10 +111,12 @@ def test_the_total_is_counted_meanwhile_when_the_caller_does_not_know_it(tmp_pat
     from indexer.store.build import count_in_background
 
     tracker = Progress(tmp_path, "build")
-    count_in_background([TEST_DATA / "corpus"], tracker)
+    counter = count_in_background([TEST_DATA / "corpus"], tracker)
     deadline = time.monotonic() + 20
     while tracker.state["total"] is None and time.monotonic() < deadline:
+        tracker.update(0)  # the total is taken as documents are reported
         time.sleep(0.05)
+    counter.join(timeout=10)
     expected = sum(1 for _ in read_documents([TEST_DATA / "corpus"], print))
     assert tracker.state["total"] == expected > 0
 

@@ -286,9 +286,10 @@ def build_index(
         report(problem)
 
     sources = list(sources)
-    with reporting(index_dir, "build" if skip_unchanged else "add", total) as tracker:
-        if total is None:
-            count_in_background(sources, tracker)
+    with (
+        reporting(index_dir, "build" if skip_unchanged else "add", total) as tracker,
+        _stopped(count_in_background(sources, tracker) if total is None else None),
+    ):
         shown = options.pop("progress", lambda done: None)
         summary, seen = write_documents(
             index_dir,
@@ -311,10 +312,28 @@ def build_index(
     return summary
 
 
-def count_in_background(sources: list, tracker: Progress) -> None:
-    """Count the documents of ``sources`` on a daemon thread and set the tracker's total."""
+@contextlib.contextmanager
+def _stopped(process) -> Iterator[None]:
+    """Stop ``process`` (if any) when the block ends."""
+    try:
+        yield
+    finally:
+        if process is not None:
+            process.terminate()
+            process.join()
 
-    def count() -> None:
-        tracker.state["total"] = sum(1 for _ in read_documents(sources, lambda problem: None))
 
-    threading.Thread(target=count, name="vietsearch-count", daemon=True).start()
+def count_in_background(sources: list, tracker: Progress):
+    """Count the documents of ``sources`` in a process of its own (a thread would make every
+    later fork of the build's workers a fork of a threaded process) and give the tracker the
+    total once it is known. Returns the process, to stop when the build ends."""
+    context = multiprocessing.get_context("fork")
+    total = context.Value("q", -1, lock=False)
+    counter = context.Process(target=_count, args=(sources, total), daemon=True)
+    counter.start()
+    tracker.total_source = lambda: total.value if total.value >= 0 else None
+    return counter
+
+
+def _count(sources: list, total) -> None:
+    total.value = sum(1 for _ in read_documents(sources, lambda problem: None))

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PROGRESS_FILE = "PROGRESS.json"
@@ -38,10 +38,14 @@ class Progress:
             "total": total,
         }
         self._written_at = 0.0
+        # Where the total comes from while it is being counted (``build.count_in_background``).
+        self.total_source: Callable[[], int | None] | None = None
 
     def update(self, done: int) -> None:
         """Record ``done`` documents; the file is rewritten at most once a second."""
         self.state["done"] = done
+        if self.state["total"] is None and self.total_source is not None:
+            self.state["total"] = self.total_source()
         if time.monotonic() - self._written_at >= WRITE_INTERVAL_S:
             self.write()
 
