@@ -10,6 +10,12 @@ and the errors, all ``VietsearchError``. The packages below hold the parts:
 ``language`` <- ``documents`` <- ``codec`` <- ``store``, ``highlight`` <- ``searching``.
 """
 
+from indexer.analytics import (
+    AnalyticsRecorder,
+    AnalyticsStore,
+    analytics_report,
+    report_csv,
+)
 from indexer.documents import (
     Document,
     Problem,
@@ -18,6 +24,7 @@ from indexer.documents import (
     read_documents,
 )
 from indexer.errors import (
+    AnalyticsUnavailable,
     CommitFailed,
     IndexCorrupt,
     IndexIncompatible,
@@ -71,11 +78,14 @@ from indexer.store import (
     BuildSummary,
     LiveWriter,
     Written,
+    add_listener,
     build_index,
     delete_documents,
     ensure_embedded_index,
     index_stats,
     optimize,
+    read_progress,
+    remove_listener,
     write_documents,
 )
 
@@ -88,6 +98,9 @@ __all__ = [
     "MAX_RESULT_WINDOW",
     "SORTS",
     "WRITE_TIMEOUT_S",
+    "AnalyticsRecorder",
+    "AnalyticsStore",
+    "AnalyticsUnavailable",
     "BuildSummary",
     "CommitFailed",
     "Document",
@@ -110,6 +123,8 @@ __all__ = [
     "VietsearchError",
     "WriterBusy",
     "Written",
+    "add_listener",
+    "analytics_report",
     "build_index",
     "builtin_synonyms",
     "complete",
@@ -122,6 +137,9 @@ __all__ = [
     "open_index",
     "optimize",
     "read_documents",
+    "read_progress",
+    "remove_listener",
+    "report_csv",
     "search",
     "warm_up_index",
     "write_documents",

@@ -104,7 +104,11 @@ def _parser(
             )
     sub = command("delete", "Delete documents by id.")
     sub.add_argument("ids", nargs="+", metavar="ID")
-    sub = command("stats", "Show documents, size on disk, fields and the last commit time.")
+    sub = command(
+        "stats",
+        "Show documents, segments, size on disk, fields, the last commit time, and a build or "
+        "optimize in progress.",
+    )
     sub.add_argument("--json", action="store_true", help="print JSON")
     sub = command("search", "Search the index (for debugging and scripts).")
     sub.add_argument("query", nargs="+", metavar="QUERY")
@@ -184,6 +188,7 @@ def _build(args) -> int:
         batch_size=args.batch_size,
         report=report,
         progress=progress.update if progress else lambda done: None,
+        total=progress.total if progress else None,
     )
     if progress:
         progress.finish()
@@ -204,8 +209,26 @@ def _stats(args) -> int:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
         for key, value in stats.items():
+            if key == "in_progress":
+                value = progress_text(value)
             print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
     return EXIT_OK
+
+
+def progress_text(progress: dict | None) -> str:
+    """A build or optimize in progress in one line: ``build (pid 4242), indexing 1,200 of
+    38,084 documents (3%), since 2026-12-02T06:35:00+00:00``; ``none`` when there is none."""
+    if not progress:
+        return "none"
+    done, total = progress.get("done", 0), progress.get("total")
+    if total:
+        amount = f"{done:,} of {total:,} documents ({100 * done // max(total, 1)}%)"
+    else:
+        amount = f"{done:,} documents (total still being counted)" if done else "started"
+    return (
+        f"{progress['command']} (pid {progress['pid']}), {progress['phase']} {amount}, "
+        f"since {progress['started']}"
+    )
 
 
 def _search(args) -> int:

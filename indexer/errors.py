@@ -78,3 +78,7 @@ class WriterBusy(VietsearchError):
 
 class CommitFailed(VietsearchError):
     """The commit a batch was in failed, so nothing of the batch was written (see __cause__)."""
+
+
+class AnalyticsUnavailable(VietsearchError):
+    """The search analytics file cannot be opened or written; the message names it and why."""

@@ -13,12 +13,15 @@ from flask import Flask
 
 from indexer import load_synonyms
 from web import health, openapi, pages, search_api
+from web.analytics import register_analytics
 from web.auth import register_auth
 from web.cluster import init_cluster
 from web.documents import register_documents
 from web.errors import register_error_handler
 from web.headers import register_headers
 from web.limits import DEFAULT_RATE_LIMIT, DEFAULT_WRITE_RATE_LIMIT, register_rate_limits
+from web.observability import register_observability
+from web.reload import load_settings, register_reload
 from web.searches import register_typos_setting
 from web.worker_index import init_index
 
@@ -31,7 +34,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     ``INDEX`` is the index folder; without one the embedded sample index is used (and built
     on first use). ``RATE_LIMIT`` and ``WRITE_RATE_LIMIT``: see web.limits; ``API_TOKEN``: see
     web.auth; ``WRITE_TIMEOUT``: see web.documents; ``TYPOS`` (default 1): 0 turns typo
-    tolerance off for every search (see web.searches).
+    tolerance off for every search (see web.searches). ``METRICS``, ``METRICS_TOKEN``: see
+    web.metrics; ``REQUEST_LOG``, ``LOG_CLIENT_ADDRESS``: web.observability; ``ANALYTICS``,
+    ``ANALYTICS_FILE``, ``ANALYTICS_DAYS``: web.analytics; ``SETTINGS``: web.settings.
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -43,11 +48,13 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.from_prefixed_env("VIETSEARCH")
     if config:
         app.config.from_mapping(config)
+    load_settings(app)  # SETTINGS: a file of reloadable settings, over the above (web.reload)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     init_index(app)
+    register_observability(app)  # first: every request gets an id, a log line and its metrics
     init_cluster(app)  # CLUSTER: a node of a replicated cluster (web.cluster)
     # SYNONYMS: more abbreviations (like indexer/language/data/synonyms.txt); bad lines fail here.
     app.extensions["vietsearch_synonyms"] = load_synonyms(app.config.get("SYNONYMS"))
@@ -62,4 +69,6 @@ def create_app(config: Mapping | None = None) -> Flask:
     register_documents(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
+    register_analytics(app)
+    register_reload(app)
     return app

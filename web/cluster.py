@@ -26,6 +26,7 @@ from indexer import (
     Written,
 )
 from web.errors import ApiError
+from web.metrics import add_gauge_source
 
 RETRY_AFTER_S = 2
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -56,6 +57,30 @@ def init_cluster(app: Flask) -> None:
     if config is not None:
         app.before_request(_refuse_while_out_of_the_log)
         app.register_error_handler(Accepted, _accepted)
+        add_gauge_source(app, cluster_gauges)
+
+
+_GAUGES = {
+    "applied_seq": "the last batch of the write log this node's index has applied",
+    "stream_seq": "the last batch in the write log",
+    "lag_messages": "batches in the write log not yet applied here",
+    "lag_seconds": "age of the oldest batch not applied here (0 when none)",
+}
+
+
+def cluster_gauges():
+    """For /metrics: the node's place in the write log, and whether it is in rotation (the
+    values /healthz reports; a value the log cannot give now is left out)."""
+    node = cluster_node()
+    if node is None:
+        return
+    health = node.health()
+    labels = {"node": health["node"]}
+    for name, help_text in _GAUGES.items():
+        if health[name] is not None:
+            yield f"vietsearch_cluster_{name}", help_text, float(health[name]), labels
+    in_rotation = health["status"] in ("ok", "log_unavailable")
+    yield "vietsearch_cluster_in_rotation", "1 if /healthz answers 200", float(in_rotation), labels
 
 
 def cluster_node() -> ClusterNode | None:
@@ -138,7 +163,7 @@ def _log_unavailable(exc: LogUnavailable) -> ApiError:
             f"{IDEMPOTENCY_HEADER} header: it is applied at most once.",
             "unknown",
         )
-    return ApiError(503, "log_unavailable", message, _retry_later(), {"outcome": outcome})
+    return ApiError(503, "log_unavailable", message, _retry_later(), outcome=outcome)
 
 
 def _retry_later() -> dict[str, str]:

@@ -7,6 +7,8 @@ import re
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from web.request_id import current_request_id
+
 # Codes for the statuses Werkzeug raises itself (routing, body size); ours come from ApiError.
 _HTTP_CODES = {
     400: "bad_request",
@@ -22,8 +24,9 @@ _HTTP_CODES = {
 class ApiError(Exception):
     """An error a client can act on: an HTTP status, a stable code and a message for people.
 
-    ``headers`` go out with the answer (``Retry-After``, ``WWW-Authenticate``); ``details``
-    are more fields of the JSON error object (a cluster write's ``outcome``).
+    ``headers`` go out with the answer (``Retry-After``, ``WWW-Authenticate``); ``details`` are
+    more fields of the JSON error (a cluster write's ``outcome``, the ``problems`` of a refused
+    settings reload).
     """
 
     def __init__(
@@ -32,14 +35,14 @@ class ApiError(Exception):
         code: str,
         message: str,
         headers: dict[str, str] | None = None,
-        details: dict | None = None,
+        **details,
     ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers or {}
-        self.details = details or {}
+        self.details = details
 
 
 def wants_json() -> bool:
@@ -53,12 +56,16 @@ def register_error_handler(app: Flask) -> None:
 
 
 def handle_error(exc: Exception):
-    """Answer ``{"error": {"code", "message"}}`` under /api, the error page elsewhere."""
+    """Answer ``{"error": {"code", "message"}, "request_id"}`` under /api, the error page
+    elsewhere (which shows the request id too)."""
     error, headers = _as_api_error(exc)
     if wants_json():
-        response = jsonify(error={"code": error.code, "message": error.message, **error.details})
+        body = {"code": error.code, "message": error.message, **error.details}
+        response = jsonify(error=body, request_id=current_request_id())
     else:
-        response = render_template("error.html", error=error, q=request.args.get("q", ""))
+        response = render_template(
+            "error.html", error=error, q=request.args.get("q", ""), request_id=current_request_id()
+        )
     return response, error.status, headers
 
 

@@ -27,7 +27,7 @@ from werkzeug.exceptions import TooManyRequests
 DEFAULT_RATE_LIMIT = "120/minute"
 DEFAULT_WRITE_RATE_LIMIT = "30/minute"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-UNLIMITED_PATHS = ("/static/", "/healthz")
+UNLIMITED_PATHS = ("/static/", "/healthz", "/metrics")
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _RATE = re.compile(r"\s*([0-9]{1,9})\s*/\s*(second|minute|hour|day)s?\s*", re.IGNORECASE)
 _SWEEP_AT_LEAST = 1024

@@ -17,6 +17,7 @@ from indexer import (
     SORTS,
 )
 from web.openapi_cluster import with_cluster
+from web.openapi_production import PRODUCTION_SCHEMAS, with_production
 
 _REF = "#/components/schemas/"
 
@@ -158,6 +159,12 @@ SCHEMAS = {
             "documents": {"type": "integer", "minimum": 0},
             "last_commit": {"type": "string", "format": "date-time"},
             "writable": {"type": "boolean", "description": "Whether the index can be written."},
+            "segments": {"type": "integer", "minimum": 0, "description": "Segments searched."},
+            "size_bytes": {"type": "integer", "minimum": 0, "description": "Size on disk."},
+            "in_progress": {
+                "oneOf": [{"type": "null"}, {"$ref": _REF + "Progress"}],
+                "description": "A build or optimize running on the index, or null.",
+            },
         }
     ),
     "Error": _closed(
@@ -172,7 +179,13 @@ SCHEMAS = {
                     },
                     "message": {"type": "string", "description": "For people."},
                 }
-            )
+            ),
+            "request_id": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64,
+                "description": "Also in the X-Request-Id header and the request log.",
+            },
         }
     ),
 }
@@ -242,12 +255,12 @@ def _base_document() -> dict:
             "version": "1.0.0",
             "description": "Vietnamese full-text search. GET requests under /api/ may be made "
             "from any origin (Access-Control-Allow-Origin: *). Every error is "
-            '{"error": {"code", "message"}} with its HTTP status.',
+            '{"error": {"code", "message"}, "request_id"} with its HTTP status.',
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "paths": _with_writes(_paths()),
+        "paths": with_production(_with_writes(_paths())),
         "components": {
-            "schemas": SCHEMAS | WRITE_SCHEMAS,
+            "schemas": SCHEMAS | WRITE_SCHEMAS | PRODUCTION_SCHEMAS,
             "securitySchemes": SECURITY_SCHEMES,
         },
     }

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer import InvalidParameter, QueryError, SearchPage, SearchRequest, search
 from web.errors import ApiError
+from web.observability import note_search
 from web.worker_index import current_index
 
 
@@ -26,6 +27,12 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
 
 def run_search(request: SearchRequest) -> SearchPage:
     """Run ``request`` on this worker's index with the app's synonyms."""
+    page = _run_search(request)
+    note_search(request, page)  # for the metrics, the request log and the analytics
+    return page
+
+
+def _run_search(request: SearchRequest) -> SearchPage:
     with current_index().use() as index:
         try:
             return search(

@@ -11,8 +11,11 @@ from whoosh.searching import Searcher
 
 from indexer.searching.compile import weighting
 from indexer.searching.refresh import refreshed
+from indexer.store.events import emit
 from indexer.store.opening import LOCK_FILES, last_commit_time, open_whoosh
+from indexer.store.progress import read_progress
 from indexer.store.schema import public_fields
+from indexer.store.stats import folder_size
 
 # How often a long-lived searcher looks for new commits (listing the folder costs ~0.1 ms).
 REFRESH_INTERVAL_S = 0.5
@@ -49,6 +52,7 @@ class SearchIndex:
                 self._checked_at = now
                 if not self._searcher.up_to_date():
                     self._searcher = refreshed(self._searcher, self._ix)
+                    emit("searcher_refreshed", seconds=time.monotonic() - now)
             return self._searcher
 
     def document(self, doc_id: str, fresh: bool = True) -> dict | None:
@@ -66,6 +70,24 @@ class SearchIndex:
     def doc_count(self) -> int:
         """How many live documents the index holds."""
         return self.searcher().doc_count()
+
+    def segment_count(self) -> int:
+        """How many segments the current searcher reads (searches slow down with their number)."""
+        return len(self.searcher().reader().leaf_readers())
+
+    def deleted_count(self) -> int:
+        """Deleted documents whose space a merge has not reclaimed yet."""
+        searcher = self.searcher()
+        return searcher.doc_count_all() - searcher.doc_count()
+
+    def size_bytes(self) -> int:
+        """The index's size on disk."""
+        return folder_size(self.path)
+
+    def in_progress(self) -> dict | None:
+        """A build or optimize running on this index and how far it is, or None
+        (``indexer.store.progress``)."""
+        return read_progress(self.path)
 
     def last_commit_time(self) -> float:
         """When the latest commit was written (seconds since the epoch)."""

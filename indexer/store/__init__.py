@@ -8,8 +8,10 @@ both take the one writer in turn (``locks``).
 
 from indexer.store.build import BuildSummary, build_index, write_documents
 from indexer.store.commits import delete_documents, optimize
+from indexer.store.events import add_listener, remove_listener
 from indexer.store.live import WRITE_TIMEOUT_S, LiveWriter, Written
 from indexer.store.opening import discard_damaged_index, open_whoosh
+from indexer.store.progress import read_progress
 from indexer.store.sample import DEFAULT_INDEX, ensure_embedded_index
 from indexer.store.stats import index_stats
 
@@ -19,6 +21,7 @@ __all__ = [
     "BuildSummary",
     "LiveWriter",
     "Written",
+    "add_listener",
     "build_index",
     "delete_documents",
     "discard_damaged_index",
@@ -26,5 +29,7 @@ __all__ = [
     "index_stats",
     "open_whoosh",
     "optimize",
+    "read_progress",
+    "remove_listener",
     "write_documents",
 ]

@@ -41,6 +41,7 @@ from indexer.store.indexed_fields import analyse_document, content_hash
 from indexer.store.locks import live_writers_present
 from indexer.store.merge_policy import bounded_merge, merge_policy, merge_small, small_segments
 from indexer.store.opening import discard_damaged_index, open_whoosh
+from indexer.store.progress import Progress, reporting
 from indexer.store.schema import as_text
 from indexer.store.staging import (
     StagedSegment,
@@ -99,13 +100,14 @@ def write_documents(
     report: Callable[[Problem], None] = lambda problem: None,
     progress: Callable[[int], None] = lambda done: None,
     merge: bool = True,
+    phase: Callable[[str], None] = lambda name: None,
 ) -> tuple[BuildSummary, set[str]]:
     """Index ``documents`` into ``index_dir``, replacing documents with the same id.
 
     Unchanged documents (same id and content hash) are skipped when ``skip_unchanged``. Each
     batch is committed as a segment; with ``merge``, the segments of a batch or less are merged
-    into one at the end (``merge_batches``). Returns the summary and the ids seen, so a build
-    can prune what its sources no longer hold.
+    into one at the end (``merge_batches``; ``phase("merging")`` is called first). Returns the
+    summary and the ids seen, so a build can prune what its sources no longer hold.
     """
     started = time.perf_counter()
     ix = open_or_create(index_dir)
@@ -148,6 +150,7 @@ def write_documents(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if merge:
+        phase("merging")
         merge_batches(index_dir, batch_size)
     summary.seconds = time.perf_counter() - started
     return summary, seen
@@ -251,6 +254,7 @@ def build_index(
     prune_missing: bool = False,
     replace_damaged: Callable[[str], None] | None = None,
     report: Callable[[Problem], None] = lambda problem: None,
+    total: int | None = None,
     **options,
 ) -> BuildSummary:
     """Index every document in ``sources`` (files or folders) into ``index_dir``.
@@ -262,6 +266,10 @@ def build_index(
     and ``replace_damaged`` is told why first. An index written by another version raises
     ``IndexIncompatible`` and is left alone. ``options`` go to ``write_documents``
     (``workers``, ``batch_size``, ``progress``, ``merge``).
+
+    While it runs, the index folder's progress file (``indexer.store.progress``) says how far it
+    is; ``total`` is how many documents the sources hold, if the caller knows (else they are
+    counted meanwhile, on a thread of their own).
     """
     if replace_damaged:
         damage = discard_damaged_index(index_dir)
@@ -276,18 +284,54 @@ def build_index(
         problems.append(problem)
         report(problem)
 
-    summary, seen = write_documents(
-        index_dir,
-        read_documents(sources, keep),
-        skip_unchanged=skip_unchanged,
-        report=keep,
-        **options,
-    )
-    summary.problems = problems
-    summary.skipped = sum(p.kind == "skipped" for p in problems)
-    summary.rejected = sum(p.kind == "rejected" for p in problems)
-    if prune_missing:
-        # The same spelling as Document.origin (abspath: symlinks not resolved).
-        skipped_files = {os.path.abspath(p.path) for p in problems if p.kind == "skipped"}
-        summary.deleted = prune(index_dir, seen, skipped_files)
+    sources = list(sources)
+    with (
+        reporting(index_dir, "build" if skip_unchanged else "add", total) as tracker,
+        _stopped(count_in_background(sources, tracker) if total is None else None),
+    ):
+        shown = options.pop("progress", lambda done: None)
+        summary, seen = write_documents(
+            index_dir,
+            read_documents(sources, keep),
+            skip_unchanged=skip_unchanged,
+            report=keep,
+            progress=lambda done: (tracker.update(done), shown(done)),
+            phase=tracker.phase,
+            **options,
+        )
+        summary.problems = problems
+        summary.skipped = sum(p.kind == "skipped" for p in problems)
+        summary.rejected = sum(p.kind == "rejected" for p in problems)
+        if prune_missing:
+            tracker.phase("pruning")
+            # The same spelling as Document.origin (abspath: symlinks not resolved).
+            skipped_files = {os.path.abspath(p.path) for p in problems if p.kind == "skipped"}
+            summary.deleted = prune(index_dir, seen, skipped_files)
     return summary
+
+
+@contextlib.contextmanager
+def _stopped(process) -> Iterator[None]:
+    """Stop ``process`` (if any) when the block ends."""
+    try:
+        yield
+    finally:
+        if process is not None:
+            process.terminate()
+            process.join()
+
+
+def count_in_background(sources: list, tracker: Progress):
+    """Count the documents of ``sources`` in a process of its own (a thread would make every
+    later fork of the build's workers a fork of a threaded process) and give the tracker the
+    total once it is known. Returns the process, to stop when the build ends."""
+    context = multiprocessing.get_context("fork")
+    total = context.Value("q", -1, lock=False)
+    counter = context.Process(target=_count, args=(sources, total), daemon=True)
+    counter.start()
+    tracker.total_source = lambda: total.value if total.value >= 0 else None
+    return counter
+
+
+def _count(sources: list, total) -> None:
+    total.value = sum(1 for _ in read_documents(sources, lambda problem: None))

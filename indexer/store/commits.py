@@ -21,6 +21,7 @@ from indexer.store.legacy import register_old_class_paths
 from indexer.store.locks import abandon, open_writer
 from indexer.store.merge_policy import merge_policy
 from indexer.store.positions import forget_positions, remove_unfinished
+from indexer.store.progress import reporting
 from indexer.store.schema import build_schema
 from indexer.store.stale import remove_stale_files
 
@@ -105,6 +106,9 @@ def optimize(index_dir: str | os.PathLike) -> list[str]:
     """Merge every segment into one, dropping deleted documents; remove what interrupted
     commits left behind (``indexer.store.stale``) and return the names of those files."""
     removed: list[str] = []
-    with committing(open_or_create(index_dir), WRITER_TIMEOUT_S, removed, optimize=True):
+    with (
+        reporting(index_dir, "optimize"),
+        committing(open_or_create(index_dir), WRITER_TIMEOUT_S, removed, optimize=True),
+    ):
         pass
     return removed

@@ -24,6 +24,7 @@ from whoosh import index as whoosh_index
 from indexer.documents.model import Document
 from indexer.errors import CommitFailed
 from indexer.store.commits import committing, delete_document, open_or_create, replace_document
+from indexer.store.events import emit
 from indexer.store.indexed_fields import analyse_document, term_count
 from indexer.store.locks import WriterBusy, announce_live_writer
 from indexer.store.merge_policy import bounded_merge
@@ -69,6 +70,7 @@ class _Ticket:
     documents: list[dict]
     deletions: list[str]
     deadline: float
+    queued_at: float = field(default_factory=time.monotonic)
     done: threading.Event = field(default_factory=threading.Event)
     # Log batches applied by this ticket: (sequence, analysed documents, deletions) in order.
     log: list[tuple[int, list[dict], list[str]]] | None = None
@@ -179,6 +181,7 @@ class LiveWriter:
         try:
             index = self._index()
             with committing(index, wait_s, mergetype=bounded_merge) as (writer, committed):
+                started = time.monotonic()
                 group = self._take_group()
                 results = [_apply(writer, committed, ticket) for ticket in group]
                 _record_log(writer, group, results)
@@ -192,6 +195,7 @@ class LiveWriter:
         else:
             for ticket, result in zip(group, results, strict=True):
                 ticket.finish(result)
+            _report(group, started)
 
     def _index(self) -> whoosh_index.Index:
         if self._ix is None:
@@ -230,6 +234,17 @@ class LiveWriter:
                 expired.append(self._queue.popleft())
         for ticket in expired:
             ticket.finish(error=WriterBusy(str(busy)))  # one exception object a raising thread
+
+
+def _report(group: list[_Ticket], started: float) -> None:
+    """Tell listeners (``indexer.store.events``) what this group commit was."""
+    emit(
+        "group_committed",
+        batches=len(group),
+        documents=sum(len(ticket.documents) + len(ticket.deletions) for ticket in group),
+        seconds=time.monotonic() - started,
+        waits=[started - ticket.queued_at for ticket in group],
+    )
 
 
 def _apply(writer, committed, ticket: _Ticket) -> Written | list[Written | None]:

@@ -30,6 +30,13 @@ from web.cluster import start_cluster
 from web.documents import announce_writes
 from web.errors import ApiError
 from web.server.cluster_options import add_cluster_arguments, check_cluster, cluster_settings
+from web.server.production import (
+    make_run_folder,
+    publish_settings,
+    remove_run_folder,
+    run_master,
+    worker_hooks,
+)
 from web.server.vacant import create_if_vacant
 from web.worker_index import current_index
 
@@ -74,6 +81,10 @@ class Server(BaseApplication):
     def load(self):
         """Build the app (in the worker, since the app is not preloaded)."""
         return create_app(self.app_config)
+
+    def run(self):
+        """Run the master; its SIGHUP reloads the settings (web.server.production)."""
+        run_master(self)
 
 
 def bound_socket_waits(server) -> None:
@@ -169,9 +180,20 @@ def serve(args: argparse.Namespace) -> int:
     except VietsearchError as exc:
         print(f"vietsearch: error: {exc}", file=sys.stderr)
         return 1
-    app_config = {"INDEX": index, **cluster_settings(args)}
+    run_dir = make_run_folder()  # before any app: where every worker's metrics go
     try:
-        app = create_app(app_config)  # bad settings fail here, once, not in every worker
+        return _serve(args, index, run_dir)
+    finally:
+        remove_run_folder(run_dir)
+
+
+def _serve(args: argparse.Namespace, index: str, run_dir) -> int:
+    cluster = cluster_settings(args)
+    app_config = {"INDEX": index, "RUN_DIR": str(run_dir), **cluster}
+    try:
+        # Bad settings fail here, once, not in every worker.
+        app = create_app({"INDEX": index, **cluster})
+        publish_settings(app_config, run_dir)  # the checked copy every worker starts from
     except ValueError as exc:
         print(f"vietsearch: error: {exc}", file=sys.stderr)
         return 2
@@ -187,6 +209,7 @@ def serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         when_ready=bound_socket_waits,
         post_worker_init=warm_up,
+        **worker_hooks(),
     )
     print(f"vietsearch: serving {index} on http://{host}:{args.port}", file=sys.stderr)
     Server(app_config, settings).run()
