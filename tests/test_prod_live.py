@@ -135,12 +135,20 @@ def test_metrics_add_up_over_the_workers_and_survive_a_dead_one(server):
 
 def test_writes_show_group_commits_and_searcher_refreshes(server):
     before = samples(server)
-    body = json.dumps({"id": "prod-live-1", "title": "Chim cánh cụt quokkaxb"}).encode()
+    body = json.dumps({"id": "prod-live-1", "title": "Chim cánh cụt kiwiprodz"}).encode()
     reply = call(
         server, "/api/documents", "POST", {**BEARER, "Content-Type": "application/json"}, body
     )
     assert reply.status == 200
-    wait_for(lambda: all(search_total(server, "quokkaxb") == 1 for _ in range(4)))
+    # Far from every synonym the reload tests use, so that no typo correction joins them.
+    wait_for(lambda: all(search_total(server, "kiwiprodz") == 1 for _ in range(SPREAD)))
+    # Each worker reports the documents of its own searcher, refreshed within a second.
+    documents = value(before, "vietsearch_index_documents") + 1
+    wait_for(
+        lambda: all(
+            value(samples(server), "vietsearch_index_documents") == documents for _ in "123456"
+        )
+    )
     after = samples(server)
     assert value(after, "vietsearch_write_duration_seconds_count", method="POST") == (
         value(before, "vietsearch_write_duration_seconds_count", method="POST") + 1
@@ -195,8 +203,11 @@ def test_sighup_refuses_a_bad_synonym_file_and_takes_a_good_one(server, files):
 
     synonyms.write_text("wombatxa, Đà Nẵng\n", encoding="utf-8")
     os.kill(server.process.pid, signal.SIGHUP)
-    wait_for(lambda: consistent(server, "wombatxa", True), message="the good file was not taken")
-    assert consistent(server, "quokkaxa", False)
+    # Each worker looks for new settings on its own second: wait until every one has taken it.
+    wait_for(
+        lambda: consistent(server, "wombatxa", True) and consistent(server, "quokkaxa", False),
+        message="the good file was not taken by every worker",
+    )
     found = samples(server)
     assert value(found, "vietsearch_settings_reloads_total", outcome="refused") >= 1
     assert value(found, "vietsearch_settings_reloads_total", outcome="applied") >= 1

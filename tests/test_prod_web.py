@@ -158,15 +158,20 @@ def test_the_client_address_only_when_asked(make_app, tmp_path):
 @pytest.mark.parametrize(
     "setting, message",
     [
-        ({"REQUEST_LOG": "/nonexistent-folder/x.log"}, "REQUEST_LOG: cannot write"),
+        ({"REQUEST_LOG": "{not-a-folder}/x.log"}, "REQUEST_LOG: cannot write"),
         ({"METRICS": "maybe"}, "METRICS must be on or off"),
         ({"ANALYTICS": "sometimes"}, "ANALYTICS must be on or off"),
         ({"ANALYTICS_DAYS": "0"}, "ANALYTICS_DAYS must be a whole number"),
-        ({"ANALYTICS_FILE": "/nonexistent-folder/a.sqlite3"}, "cannot use the analytics file"),
+        ({"ANALYTICS_FILE": "{not-a-folder}/a.sqlite3"}, "cannot use the analytics file"),
         ({"METRICS_TOKEN": "tiếng"}, "METRICS_TOKEN must be printable ASCII"),
     ],
 )
-def test_bad_production_settings_fail_at_start(make_app, setting, message):
+def test_bad_production_settings_fail_at_start(make_app, tmp_path, setting, message):
+    # A plain file stands where a folder should be: nothing can be made under it, and the
+    # test reads nothing outside its own temporary folder.
+    not_a_folder = tmp_path / "not-a-folder"
+    not_a_folder.write_text("", encoding="utf-8")
+    setting = {name: value.replace("{not-a-folder}", str(not_a_folder)) for name, value in setting.items()}
     with pytest.raises(ValueError, match=re.escape(message)):
         make_app(**setting)
 
