@@ -34,9 +34,11 @@ SPLIT_DOCUMENTS = 3
 DECODE_COST, TONELESS_DECODE_COST = -0.5, -0.3
 LOAN_WORD_COST = 0.5  # letters that are no syllable kept as typed in an accented query
 SPLIT_COST = 0.5
-# A guess by edit needs this many letters: one edit of a two-letter syllable reaches dozens of
-# others (da -> ha, la, na, đa...), so a short word typed is taken as meant (Meilisearch allows
-# no typo under 5 letters). Input methods' leftovers are decoded exactly, whatever their length.
+UNFINISHED_DISCOUNT = 0.5  # off a letter put back to a syllable typed with impossible accents
+# A guess by edit that replaces, swaps or drops a letter needs this many letters: one such edit
+# of a two-letter syllable reaches dozens of others (da -> ha, la, na, đa...), so a short word
+# typed is taken as meant (Meilisearch allows no typo under 5 letters); only a letter left out
+# is put back. Input methods' leftovers are decoded exactly, whatever their length.
 MIN_EDIT_LETTERS = 3
 
 Scored = dict[str, tuple[float, str, int]]  # candidate -> (score, kind, documents)
@@ -48,14 +50,23 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
     out."""
     options: list[tuple[str, float, str]] = list(_decodes(typed))
     folded = fold(typed)
-    editable = folded.isascii() and folded.isalpha() and len(folded) >= MIN_EDIT_LETTERS
-    edits = cheapest_edits(folded) if editable else {}
+    edits = cheapest_edits(folded) if folded.isascii() and folded.isalpha() else {}
+    if len(folded) < MIN_EDIT_LETTERS:
+        # A short syllable is guessed only by the letter it lacks (tâ -> tâm, ci -> chi):
+        # another letter in its place reaches dozens of common words.
+        edits = {e: cost for e, cost in edits.items() if len(e) == len(folded) + 1}
     if has_diacritics(typed):
         options += [(f, c, "accents") for f, c in _other_accents(typed, folded, 0.0)]
         held = vocabulary.folded(e for e in edits if len(e) > 1)
+        # Accents no syllable has (vă, tâ: a breve or circumflex wants a final letter) were
+        # typed on purpose: a letter left out is likelier than those accents wrong.
+        unfinished = typed not in accented_forms(folded)
         for candidate, cost in edits.items():
             if held.get(candidate):
-                options += [(f, c, "edit") for f, c in _other_accents(typed, candidate, cost)]
+                options += [
+                    (f, c - UNFINISHED_DISCOUNT * (unfinished and c == cost), "edit")
+                    for f, c in _other_accents(typed, candidate, cost)
+                ]
         frequencies = vocabulary.accented(text for text, _, _ in options)
     else:
         options += [(e, c, "edit") for e, c in edits.items() if len(e) > 1]
