@@ -1,0 +1,151 @@
+"""Documents like a given one: Elasticsearch's ``more_like_this``, over our own ranking.
+
+The stored document is analysed as indexing analyses it (``indexer.language``): its folded
+syllables, the title's counting ``TITLE_WEIGHT`` times. Each syllable scores its count times its
+idf in the index; function words, numbers, single letters, syllables no other document holds and
+those in most documents are left out, and the ``MAX_QUERY_TERMS`` best make one disjunctive
+query, each term boosted by its share of the best score. It is ranked like a search
+(``indexer.searching.rank``: BM25F over the array postings), filtered like one, without the
+document itself, and paged into the same ``SearchPage``.
+
+Ranking by vectors, when an index has them, plugs in at ``_similar_matches``: everything around
+it (the document's lookup, filters, paging, hits) stays the same.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections import Counter
+
+from whoosh import query as wq
+
+from indexer.highlight.match_terms import MatchTerms
+from indexer.language.analysis import field_terms
+from indexer.language.segmentation import segment
+from indexer.searching import rank as vectorised
+from indexer.searching.compile import TITLE_WEIGHT
+from indexer.searching.match_sets import EMPTY
+from indexer.searching.params import DEFAULT_PER_PAGE, Filters, SearchRequest
+from indexer.searching.parse import ParsedQuery
+from indexer.searching.searchers import SearchIndex, live_docnum, open_index
+from indexer.searching.service import FACETS, SearchPage, facet_table, restriction, stored_hit
+
+MAX_QUERY_TERMS = 25  # like more_like_this's max_query_terms
+MIN_DOC_FREQ = 2  # the document itself and at least one other
+MAX_DOC_FRACTION = 0.5  # a syllable in more than half of the documents says nothing of a topic
+MIN_TERM_CHARS = 2
+
+# Function syllables (as written, lowercased): they carry grammar, not topic. The idf would
+# weigh them little in a big index; in a small one they would still be picked.
+STOP_SYLLABLES = frozenset(
+    """
+    là của và các có được những một trong cho với này đã đang sẽ khi thì mà để từ đến theo tại
+    về như nhiều cũng rằng thế vào ra lên bị bởi nếu hay hoặc nhất còn lại không chỉ sau trước
+    trên dưới giữa cùng nên vì do nhưng đó đây ấy nó họ chúng ta tôi bạn rất đều việc hơn vẫn
+    mỗi mới qua năm ngày tháng người ông bà anh chị em
+    """.split()
+)
+
+
+def similar_documents(
+    index: SearchIndex | str | os.PathLike,
+    doc_id: str,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+    filters: Filters | None = None,
+) -> SearchPage:
+    """One page of the documents most like ``doc_id``, best first, the document itself left out.
+
+    The page has the shape of ``search``'s (hits with their titles and snippets, unmarked;
+    facets of the whole result set) and an empty ``query``. A document without a significant
+    syllable gives an empty page. Raises ``DocumentNotFound`` when no live document has the id,
+    ``InvalidParameter`` for paging and filters ``search`` would refuse.
+    """
+    started = time.perf_counter()
+    filters = filters or Filters()
+    SearchRequest("", page, per_page, "relevance", filters).check()
+    if not isinstance(index, SearchIndex):
+        opened = open_index(index)
+        try:
+            return similar_documents(opened, doc_id, page, per_page, filters)
+        finally:
+            opened.close()
+    searcher = index.searcher(fresh=True)  # the id is looked up as GET looks it up
+    docnum = live_docnum(searcher, doc_id)
+    matches = _similar_matches(index, searcher, docnum)
+    matches = vectorised.restrict(
+        searcher, matches, restriction(ParsedQuery(), filters), wq.Term("id", doc_id)
+    )
+    shown = matches.top(page * per_page)[(page - 1) * per_page :]
+    unmarked = MatchTerms.from_syllables(())
+    return SearchPage(
+        query="",
+        total=len(matches),
+        page=page,
+        per_page=per_page,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        hits=[stored_hit(searcher, d, score, unmarked, None, None) for d, score in shown],
+        facets=facet_table({name: matches.facet_counts(searcher, name) for name in FACETS}),
+    )
+
+
+def _similar_matches(index: SearchIndex, searcher, docnum: int) -> vectorised.Matches:
+    """Every document like ``docnum``, scored: the one place that chooses how.
+
+    Today by the document's significant terms. The seam for vectors: when ``index`` holds
+    vectors of an embedder, rank by the document's vector here instead (or fuse both, as
+    hybrid search does) and return the same ``Matches``; the caller filters, pages and renders.
+    """
+    query = significant_terms_query(searcher, searcher.stored_fields(docnum))
+    if query is None:
+        return vectorised.Matches(*EMPTY)
+    return vectorised.match(searcher, query)
+
+
+def significant_terms(searcher, stored: dict) -> list[tuple[str, float]]:
+    """The stored document's most significant folded syllables with their tf-idf scores, best
+    first (at most ``MAX_QUERY_TERMS``)."""
+    counts = _term_counts(stored.get("title", ""), TITLE_WEIGHT)
+    counts.update(_term_counts(stored.get("body", ""), 1.0))
+    total = searcher.doc_count()
+    scores = {}
+    for term, count in counts.items():
+        df = max(
+            searcher.doc_frequency("body_fold", term), searcher.doc_frequency("title_fold", term)
+        )
+        if df < MIN_DOC_FREQ or df > MAX_DOC_FRACTION * total:
+            continue
+        scores[term] = count * math.log(1 + (total - df + 0.5) / (df + 0.5))
+    best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return best[:MAX_QUERY_TERMS]
+
+
+def significant_terms_query(searcher, stored: dict) -> wq.Query | None:
+    """One disjunctive query of the document's significant terms (None if it has none), each
+    boosted by its share of the best term's score, titles weighing as they do in searches."""
+    terms = significant_terms(searcher, stored)
+    if not terms:
+        return None
+    top = terms[0][1]
+    clauses = []
+    for term, score in terms:
+        weight = score / top
+        clauses.append(wq.Term("title_fold", term, boost=TITLE_WEIGHT * weight))
+        clauses.append(wq.Term("body_fold", term, boost=weight))
+    return wq.Or(clauses)
+
+
+def _term_counts(text: str, weight: float) -> Counter:
+    """Folded syllables of ``text`` worth keeping, each counted ``weight`` per occurrence."""
+    counts: Counter = Counter()
+    if not text:
+        return counts
+    seg = segment(text)
+    folded = field_terms("folded", seg)
+    for written, (term, _, _) in zip(seg.syllables, folded, strict=True):
+        if len(term) < MIN_TERM_CHARS or not term.isalpha() or written.lower() in STOP_SYLLABLES:
+            continue
+        counts[term] += weight
+    return counts
