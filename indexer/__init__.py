@@ -7,8 +7,8 @@
 Everything a caller needs is here: reading documents, building and writing an index (a path
 or an opened ``SearchIndex`` alike: it is path-like), searching, documents like another
 (``similar_documents``), a document with a query's words marked (``marked_document``),
-autocompletion, statistics, and the errors, all ``VietsearchError``. The packages below hold the parts:
-``language`` <- ``documents`` <- ``codec`` <- ``store``, ``highlight`` <- ``searching``.
+autocompletion, statistics, and the errors, all ``VietsearchError``. The packages below hold
+the parts: ``language`` <- ``documents`` <- ``codec`` <- ``store``, ``highlight`` <- ``searching``.
 """
 
 from indexer.analytics import (
