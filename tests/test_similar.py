@@ -211,3 +211,22 @@ def test_without_a_query_nothing_is_marked_and_the_fields_are_the_stored_ones(in
 def test_marked_document_refuses_what_search_refuses(index):
     with pytest.raises(VietsearchError):
         marked_document(index, "c01-ha-noi-ba-dinh", "x" * 10_000)
+
+
+def test_the_significant_terms_are_words_and_syllables_of_the_topic(index):
+    from indexer.searching.similar import STOP_SYLLABLES, significant_terms
+
+    searcher = index.searcher()
+    durian = significant_terms(searcher, index.document("sau-rieng/xuat-khau"))
+    assert ("fold_bigrams", "sau rieng") in [(f, t) for f, t, _ in durian]
+    # sầu folds to sau (after), in most documents: only the pair says sầu riêng.
+    assert {"rieng", "dak", "lak"} <= {t for f, t, _ in durian if f == "body_fold"}
+    seed = significant_terms(searcher, index.document("000_e74d3da79069b4c0"))
+    syllables = {t for f, t, _ in seed if f == "body_fold"}
+    assert ("fold_bigrams", "ba dinh") in [(f, t) for f, t, _ in seed]
+    assert syllables and not syllables & {"xv", "xxvi", "2021", "la", "cua", "va"}
+    assert all(len(t) > 1 and t.replace(" ", "").isalpha() for _, t, _ in seed)
+    assert not {t for f, t, _ in seed if f == "body_fold"} & STOP_SYLLABLES
+    assert len(syllables) <= 25 and len(seed) <= 50
+    scores = [s for _, _, s in seed]
+    assert scores == sorted(scores, reverse=True)

@@ -1,12 +1,13 @@
 """Documents like a given one: Elasticsearch's ``more_like_this``, over our own ranking.
 
 The stored document is analysed as indexing analyses it (``indexer.language``): its folded
-syllables, the title's counting ``TITLE_WEIGHT`` times. Each syllable scores its count times its
-idf in the index; function words, numbers, single letters, syllables no other document holds and
-those in most documents are left out, and the ``MAX_QUERY_TERMS`` best make one disjunctive
-query, each term boosted by its share of the best score. It is ranked like a search
-(``indexer.searching.rank``: BM25F over the array postings), filtered like one, without the
-document itself, and paged into the same ``SearchPage``.
+syllables and the pairs of neighbouring ones (the ``fold_bigrams`` field: most Vietnamese words
+are two syllables), the title's counting ``TITLE_WEIGHT`` times. Each term scores its count times
+its idf in the index; function words, numbers, single letters, Roman numerals, terms no other
+document holds and those in most documents are left out, and the ``MAX_QUERY_TERMS`` best of
+each kind make one disjunctive query, each term boosted by its share of the best score. It is
+ranked like a search (``indexer.searching.rank``: BM25F over the array postings), filtered like
+one, without the document itself, and paged into the same ``SearchPage``.
 
 Ranking by vectors, when an index has them, plugs in at ``_similar_matches``: everything around
 it (the document's lookup, filters, paging, hits) stays the same.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 from collections import Counter
 
@@ -36,6 +38,7 @@ MAX_QUERY_TERMS = 25  # like more_like_this's max_query_terms
 MIN_DOC_FREQ = 2  # the document itself and at least one other
 MAX_DOC_FRACTION = 0.5  # a syllable in more than half of the documents says nothing of a topic
 MIN_TERM_CHARS = 2
+_ROMAN = re.compile(r"[IVXLCDM]+")
 
 # Function syllables (as written, lowercased): they carry grammar, not topic. The idf would
 # weigh them little in a big index; in a small one they would still be picked.
@@ -104,48 +107,67 @@ def _similar_matches(index: SearchIndex, searcher, docnum: int) -> vectorised.Ma
     return vectorised.match(searcher, query)
 
 
-def significant_terms(searcher, stored: dict) -> list[tuple[str, float]]:
-    """The stored document's most significant folded syllables with their tf-idf scores, best
-    first (at most ``MAX_QUERY_TERMS``)."""
-    counts = _term_counts(stored.get("title", ""), TITLE_WEIGHT)
-    counts.update(_term_counts(stored.get("body", ""), 1.0))
+def significant_terms(searcher, stored: dict) -> list[tuple[str, str, float]]:
+    """The stored document's most significant terms, best first: ``(field, term, tf-idf)`` for
+    at most ``MAX_QUERY_TERMS`` folded syllables (``body_fold``) and as many folded pairs of
+    neighbouring syllables (``fold_bigrams``: most Vietnamese words are two syllables)."""
+    syllables, pairs = Counter(), Counter()
+    for text, weight in ((stored.get("title", ""), TITLE_WEIGHT), (stored.get("body", ""), 1.0)):
+        _count_terms(text, weight, syllables, pairs)
     total = searcher.doc_count()
-    scores = {}
-    for term, count in counts.items():
-        df = max(
-            searcher.doc_frequency("body_fold", term), searcher.doc_frequency("title_fold", term)
-        )
-        if df < MIN_DOC_FREQ or df > MAX_DOC_FRACTION * total:
-            continue
-        scores[term] = count * math.log(1 + (total - df + 0.5) / (df + 0.5))
-    best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return best[:MAX_QUERY_TERMS]
+    chosen = []
+    for field, counts in (("body_fold", syllables), ("fold_bigrams", pairs)):
+        scores = {}
+        for term, count in counts.items():
+            df = searcher.doc_frequency(field, term)
+            if field == "body_fold":  # a syllable only in titles still counts as present
+                df = max(df, searcher.doc_frequency("title_fold", term))
+            if MIN_DOC_FREQ <= df <= MAX_DOC_FRACTION * total:
+                scores[term] = count * math.log(1 + (total - df + 0.5) / (df + 0.5))
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:MAX_QUERY_TERMS]
+        chosen += [(field, term, score) for term, score in best]
+    return sorted(chosen, key=lambda item: -item[2])
 
 
 def significant_terms_query(searcher, stored: dict) -> wq.Query | None:
     """One disjunctive query of the document's significant terms (None if it has none), each
-    boosted by its share of the best term's score, titles weighing as they do in searches."""
+    boosted by its share of the best score of its kind, titles weighing as in searches."""
     terms = significant_terms(searcher, stored)
     if not terms:
         return None
-    top = terms[0][1]
+    top = {field: max(s for f, _, s in terms if f == field) for field, _, _ in terms}
     clauses = []
-    for term, score in terms:
-        weight = score / top
-        clauses.append(wq.Term("title_fold", term, boost=TITLE_WEIGHT * weight))
-        clauses.append(wq.Term("body_fold", term, boost=weight))
+    for field, term, score in terms:
+        weight = score / top[field]
+        if field == "body_fold":
+            clauses.append(wq.Term("title_fold", term, boost=TITLE_WEIGHT * weight))
+        clauses.append(wq.Term(field, term, boost=weight))
     return wq.Or(clauses)
 
 
-def _term_counts(text: str, weight: float) -> Counter:
-    """Folded syllables of ``text`` worth keeping, each counted ``weight`` per occurrence."""
-    counts: Counter = Counter()
+def _count_terms(text: str, weight: float, syllables: Counter, pairs: Counter) -> None:
+    """Add the folded syllables of ``text`` worth keeping, and the pairs of neighbouring ones
+    (not split by punctuation), to the counts, ``weight`` per occurrence."""
     if not text:
-        return counts
+        return
     seg = segment(text)
-    folded = field_terms("folded", seg)
-    for written, (term, _, _) in zip(seg.syllables, folded, strict=True):
-        if len(term) < MIN_TERM_CHARS or not term.isalpha() or written.lower() in STOP_SYLLABLES:
-            continue
-        counts[term] += weight
-    return counts
+    folded = [term for term, _, _ in field_terms("folded", seg)]
+    kept = [
+        _worth_keeping(written, term) for written, term in zip(seg.syllables, folded, strict=True)
+    ]
+    for i, term in enumerate(folded):
+        if kept[i]:
+            syllables[term] += weight
+        if i and kept[i - 1] and kept[i] and not seg.breaks[i]:
+            pairs[folded[i - 1] + " " + term] += weight
+
+
+def _worth_keeping(written: str, folded: str) -> bool:
+    """Whether a syllable may say what a document is about: not a function word, a number, a
+    single letter or a Roman numeral (khóa XV)."""
+    return (
+        len(folded) >= MIN_TERM_CHARS
+        and folded.isalpha()
+        and written.lower() not in STOP_SYLLABLES
+        and not _ROMAN.fullmatch(written)
+    )
