@@ -22,7 +22,7 @@ sys.path[0] = str(ROOT)  # not bench/: its http.py would shadow the standard lib
 from bench import http as load  # noqa: E402
 from bench.similar_speed import OUT, sample_index  # noqa: E402
 
-QUERY = "ba dinh ha noi"
+QUERY = "nguyen thi tuyen"
 SEED_TITLE = "Phó Bí thư Thường trực Thành ủy Hà Nội Nguyễn Thị Tuyến phát biểu tại hội nghị."
 VIEWPORT = {"width": 1200, "height": 900}
 
