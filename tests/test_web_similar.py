@@ -225,3 +225,10 @@ def test_cli_similar_errors_are_one_line(corpus_index, args, code, message):
     result = run_cli("similar", *args, "--index", corpus_index)
     assert result.returncode == code and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr
+
+
+@pytest.mark.parametrize("url", [f"/api/documents/{C01}/similar", f"/doc/{C01}"])
+def test_the_new_reads_are_rate_limited_like_the_others(corpus_index, url):
+    limited = {"RATE_LIMIT": "2/minute", "WRITE_RATE_LIMIT": "off"}
+    client = create_app({"TESTING": True, "INDEX": str(corpus_index), **limited}).test_client()
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
