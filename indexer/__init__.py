@@ -5,9 +5,10 @@
     page = search(open_index("my_index"), "ha noi")
 
 Everything a caller needs is here: reading documents, building and writing an index (a path
-or an opened ``SearchIndex`` alike: it is path-like), searching, autocompletion, statistics,
-and the errors, all ``VietsearchError``. The packages below hold the parts:
-``language`` <- ``documents`` <- ``codec`` <- ``store``, ``highlight`` <- ``searching``.
+or an opened ``SearchIndex`` alike: it is path-like), searching, documents like another
+(``similar_documents``), a document with a query's words marked (``marked_document``),
+autocompletion, statistics, and the errors, all ``VietsearchError``. The packages below hold
+the parts: ``language`` <- ``documents`` <- ``codec`` <- ``store``, ``highlight`` <- ``searching``.
 """
 
 from indexer.analytics import (
@@ -26,6 +27,7 @@ from indexer.documents import (
 from indexer.errors import (
     AnalyticsUnavailable,
     CommitFailed,
+    DocumentNotFound,
     IndexCorrupt,
     IndexIncompatible,
     IndexMissing,
@@ -64,12 +66,15 @@ from indexer.searching import (
     SORTS,
     Filters,
     Hit,
+    MarkedDocument,
     SearchIndex,
     SearchPage,
     SearchRequest,
     complete,
+    marked_document,
     open_index,
     search,
+    similar_documents,
     warm_up_index,
 )
 from indexer.store import (
@@ -104,6 +109,7 @@ __all__ = [
     "BuildSummary",
     "CommitFailed",
     "Document",
+    "DocumentNotFound",
     "Filters",
     "Hit",
     "IndexCorrupt",
@@ -113,6 +119,7 @@ __all__ = [
     "InvalidDocument",
     "InvalidParameter",
     "LiveWriter",
+    "MarkedDocument",
     "Problem",
     "QueryError",
     "SearchIndex",
@@ -134,6 +141,7 @@ __all__ = [
     "ensure_embedded_index",
     "index_stats",
     "load_synonyms",
+    "marked_document",
     "open_index",
     "optimize",
     "read_documents",
@@ -141,6 +149,7 @@ __all__ = [
     "remove_listener",
     "report_csv",
     "search",
+    "similar_documents",
     "warm_up_index",
     "write_documents",
 ]

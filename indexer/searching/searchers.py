@@ -9,6 +9,7 @@ from pathlib import Path
 
 from whoosh.searching import Searcher
 
+from indexer.errors import DocumentNotFound
 from indexer.searching.compile import weighting
 from indexer.searching.refresh import refreshed
 from indexer.store.events import emit
@@ -110,6 +111,16 @@ class SearchIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+
+
+def live_docnum(searcher: Searcher, doc_id: str) -> int:
+    """The document number of the live document ``doc_id``; ``DocumentNotFound`` if none."""
+    if not isinstance(doc_id, str) or not doc_id:
+        raise DocumentNotFound(str(doc_id))
+    docnum = searcher.document_number(id=doc_id)
+    if docnum is None or searcher.reader().is_deleted(docnum):
+        raise DocumentNotFound(doc_id)
+    return docnum
 
 
 def open_index(path: str | os.PathLike) -> SearchIndex:

@@ -98,7 +98,7 @@ def search(
     title_marks = hit_marks(searcher, docnums, terms, "title", "title_fold")
     body_marks = hit_marks(searcher, docnums, terms, "body", "body_fold")
     hits = [
-        _hit(
+        stored_hit(
             searcher,
             docnum,
             score,
@@ -117,7 +117,7 @@ def search(
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         hits=hits,
         suggestion=suggestion,
-        facets=_facets(outcome.facets),
+        facets=facet_table(outcome.facets),
     )
 
 
@@ -142,14 +142,9 @@ def _run(
     facets: bool = True,
 ):
     compiled: CompiledQuery = QueryCompiler(searcher, strict, synonyms, typos).compile(parsed)
-    dates = ()
-    if filters.published_from or filters.published_to:
-        dates = (
-            DateRange(_day(filters.published_from), _day(filters.published_to, next_day=True)),
-        )
     options = dict(
         limit=limit,
-        filter=filter_query(parsed, filters.source, filters.category, dates),
+        filter=restriction(parsed, filters),
         mask=mask_query(parsed),
     )
     if facets:
@@ -177,6 +172,17 @@ def _run(
     return compiled, _Outcome(len(results), ranked, counts)
 
 
+def restriction(parsed: ParsedQuery, filters: Filters):
+    """The Whoosh query that filters allow (the query text's own filters and ``filters``), or
+    None when nothing is filtered."""
+    dates = ()
+    if filters.published_from or filters.published_to:
+        dates = (
+            DateRange(_day(filters.published_from), _day(filters.published_to, next_day=True)),
+        )
+    return filter_query(parsed, filters.source, filters.category, dates)
+
+
 def _day(day: dt.date | None, next_day: bool = False) -> dt.datetime | None:
     if day is None:
         return None
@@ -184,7 +190,7 @@ def _day(day: dt.date | None, next_day: bool = False) -> dt.datetime | None:
     return start + dt.timedelta(days=1) if next_day else start
 
 
-def _hit(
+def stored_hit(
     searcher,
     docnum: int,
     score: float,
@@ -192,6 +198,8 @@ def _hit(
     title_marks: Marks | None,
     body_marks: Marks | None,
 ) -> Hit:
+    """The hit for ``docnum``: its stored fields, the title marked and a snippet of the body
+    (marked where ``terms`` match; without marks, the body's start)."""
     stored = searcher.stored_fields(docnum)
     document = public_fields(stored)
     return Hit(
@@ -211,7 +219,8 @@ def _hit(
     )
 
 
-def _facets(groups: dict[str, dict]) -> dict[str, dict[str, int]]:
+def facet_table(groups: dict[str, dict]) -> dict[str, dict[str, int]]:
+    """Facet counts as a page shows them: text keys, empty values left out, most first."""
     facets = {}
     for name, found in groups.items():
         counts = {as_text(key): count for key, count in found.items() if key not in ("", b"", None)}
