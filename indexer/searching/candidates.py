@@ -18,6 +18,7 @@ batch per group of fields (``Vocabulary``).
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterator
 
 from indexer.language import input_methods
@@ -34,7 +35,7 @@ SPLIT_DOCUMENTS = 3
 DECODE_COST, TONELESS_DECODE_COST = -0.5, -0.3
 LOAN_WORD_COST = 0.5  # letters that are no syllable kept as typed in an accented query
 SPLIT_COST = 0.5
-UNFINISHED_DISCOUNT = 0.5  # off a letter put back to a syllable typed with impossible accents
+UNFINISHED_DISCOUNT = 0.5  # off a letter put back after a final ă or â (vă -> văn)
 # A guess by edit that replaces, swaps or drops a letter needs this many letters: one such edit
 # of a two-letter syllable reaches dozens of others (da -> ha, la, na, đa...), so a short word
 # typed is taken as meant (Meilisearch allows no typo under 5 letters); only a letter left out
@@ -58,9 +59,7 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
     if has_diacritics(typed):
         options += [(f, c, "accents") for f, c in _other_accents(typed, folded, 0.0)]
         held = vocabulary.folded(e for e in edits if len(e) > 1)
-        # Accents no syllable has (vă, tâ: a breve or circumflex wants a final letter) were
-        # typed on purpose: a letter left out is likelier than those accents wrong.
-        unfinished = typed not in accented_forms(folded)
+        unfinished = _unfinished(typed)
         for candidate, cost in edits.items():
             if held.get(candidate):
                 options += [
@@ -79,6 +78,13 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
         _keep(scored, f"{first} {second}", pair_df, SPLIT_COST, "split")
     scored.pop(typed, None)
     return scored
+
+
+def _unfinished(typed: str) -> bool:
+    """Whether ``typed`` ends in ă or â, which no syllable does (a final letter must follow):
+    accents typed on purpose, so a letter left out is likelier than those accents wrong."""
+    last = unicodedata.normalize("NFD", typed[-1:])
+    return last[:1] == "a" and ("\u0306" in last or "\u0302" in last)
 
 
 def _keep(scored: Scored, text: str, df: int, cost: float, kind: str) -> None:
