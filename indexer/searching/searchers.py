@@ -7,9 +7,10 @@ import threading
 import time
 from pathlib import Path
 
+from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
-from indexer.errors import DocumentNotFound
+from indexer.errors import DocumentNotFound, IndexMissing
 from indexer.searching.compile import weighting
 from indexer.searching.refresh import refreshed
 from indexer.store.events import emit
@@ -52,7 +53,13 @@ class SearchIndex:
             elif fresh or now - self._checked_at >= REFRESH_INTERVAL_S:
                 self._checked_at = now
                 if not self._searcher.up_to_date():
-                    self._searcher = refreshed(self._searcher, self._ix)
+                    try:
+                        self._searcher = refreshed(self._searcher, self._ix)
+                    except EmptyIndexError:  # the folder was emptied or removed while open
+                        raise IndexMissing(
+                            f"no index in {self.path} any more; build one with: "
+                            f"python -m indexer build SOURCE... --index {self.path}"
+                        ) from None
                     emit("searcher_refreshed", seconds=time.monotonic() - now)
             return self._searcher
 
