@@ -122,7 +122,9 @@ def abbreviations_index(tmp_path_factory):
     from indexer import build_index
 
     folder = tmp_path_factory.mktemp("abbreviations")
-    rows = [{"id": f"hon-{n}", "title": f"Giá cao hơn năm trước {n}", "body": ""} for n in range(60)]
+    rows = [
+        {"id": f"hon-{n}", "title": f"Giá cao hơn năm trước {n}", "body": ""} for n in range(60)
+    ]
     rows += [{"id": f"hn-{n}", "title": f"Trụ sở ở HN số {n}", "body": ""} for n in range(5)]
     rows += [{"id": f"vs-{n}", "title": f"Hàn Quốc vs Nhật Bản {n}", "body": ""} for n in range(5)]
     rows += [{"id": f"va-{n}", "title": f"Sông và núi {n}", "body": ""} for n in range(6)]

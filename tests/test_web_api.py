@@ -329,7 +329,9 @@ def test_index_can_come_from_the_environment(monkeypatch, corpus_index):
     assert client.get("/healthz").get_json()["documents"] == 13
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/api/search?q=ha", "/api/documents/c01-ha-noi-ba-dinh"])
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/api/search?q=ha", "/api/documents/c01-ha-noi-ba-dinh"]
+)
 def test_an_index_removed_while_served_is_503_json_then_served_again_once_rebuilt(
     corpus_index, tmp_path, path
 ):
