@@ -308,7 +308,9 @@ def main(argv: list[str] | None = None) -> int:
                 rounds.append(
                     {
                         "single": write_load(single.port, args.seconds, f"write-single-{r}"),
-                        "cluster": write_load(cluster.haproxy.port, args.seconds, f"write-cluster-{r}"),
+                        "cluster": write_load(
+                            cluster.haproxy.port, args.seconds, f"write-cluster-{r}"
+                        ),
                         "cluster_one_node_applying": writes_one_node_applying(
                             cluster, args.seconds, f"write-one-{r}"
                         ),
