@@ -26,6 +26,7 @@ from indexer.documents import (
 from indexer.errors import (
     AnalyticsUnavailable,
     CommitFailed,
+    EmbedderUnavailable,
     IndexCorrupt,
     IndexIncompatible,
     IndexMissing,
@@ -57,6 +58,7 @@ from indexer.replication import (
 )
 from indexer.searching import (
     DEFAULT_PER_PAGE,
+    DEFAULT_SEMANTIC_RATIO,
     MAX_COMPLETIONS,
     MAX_PER_PAGE,
     MAX_QUERY_CHARS,
@@ -67,11 +69,14 @@ from indexer.searching import (
     SearchIndex,
     SearchPage,
     SearchRequest,
+    allowed_documents,
     complete,
+    nearest_documents,
     open_index,
     search,
     warm_up_index,
 )
+from indexer.semantic import Embedder, load_embedder
 from indexer.store import (
     DEFAULT_INDEX,
     WRITE_TIMEOUT_S,
@@ -82,6 +87,7 @@ from indexer.store import (
     build_index,
     delete_documents,
     ensure_embedded_index,
+    index_embedder,
     index_stats,
     optimize,
     read_progress,
@@ -92,6 +98,7 @@ from indexer.store import (
 __all__ = [
     "DEFAULT_INDEX",
     "DEFAULT_PER_PAGE",
+    "DEFAULT_SEMANTIC_RATIO",
     "MAX_COMPLETIONS",
     "MAX_PER_PAGE",
     "MAX_QUERY_CHARS",
@@ -104,6 +111,8 @@ __all__ = [
     "BuildSummary",
     "CommitFailed",
     "Document",
+    "Embedder",
+    "EmbedderUnavailable",
     "Filters",
     "Hit",
     "IndexCorrupt",
@@ -124,6 +133,7 @@ __all__ = [
     "WriterBusy",
     "Written",
     "add_listener",
+    "allowed_documents",
     "analytics_report",
     "build_index",
     "builtin_synonyms",
@@ -132,8 +142,11 @@ __all__ = [
     "document_for_id",
     "documents_from_json",
     "ensure_embedded_index",
+    "index_embedder",
     "index_stats",
+    "load_embedder",
     "load_synonyms",
+    "nearest_documents",
     "open_index",
     "optimize",
     "read_documents",

@@ -8,6 +8,8 @@ paging, sorting and filters for every caller.
 """
 
 from indexer.searching.autocomplete import MAX_COMPLETIONS, complete
+from indexer.searching.hybrid import DEFAULT_SEMANTIC_RATIO
+from indexer.searching.meaning import allowed_documents, nearest_documents
 from indexer.searching.params import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
@@ -27,13 +29,16 @@ __all__ = [
     "MAX_PER_PAGE",
     "MAX_QUERY_CHARS",
     "MAX_RESULT_WINDOW",
+    "DEFAULT_SEMANTIC_RATIO",
     "SORTS",
     "Filters",
     "Hit",
     "SearchIndex",
     "SearchPage",
     "SearchRequest",
+    "allowed_documents",
     "complete",
+    "nearest_documents",
     "open_index",
     "search",
     "warm_up_index",

@@ -12,15 +12,12 @@ def nearest(
     vectors: np.ndarray, query: np.ndarray, allowed: np.ndarray | None, count: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``count`` rows of ``vectors`` closest to ``query`` (exact dot products: cosines of
-    unit vectors), only among rows flagged in ``allowed`` (all when None) and never rows of
-    zeros (documents without a vector): (row numbers, cosines), best first, ties by row."""
+    unit vectors), only among rows flagged in ``allowed`` (all when None): (row numbers,
+    cosines), best first, ties by row."""
     if not len(vectors) or count <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     scores = vectors @ query
-    usable = np.any(vectors != 0, axis=1)
-    if allowed is not None:
-        usable &= allowed
-    rows = np.flatnonzero(usable)
+    rows = np.arange(len(vectors)) if allowed is None else np.flatnonzero(allowed)
     scores = scores[rows]
     if count < len(rows):
         best = np.argpartition(-scores, count - 1)[:count]
