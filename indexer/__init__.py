@@ -91,6 +91,7 @@ from indexer.store import (
     index_stats,
     optimize,
     read_progress,
+    recorded_embedder,
     remove_listener,
     write_documents,
 )
@@ -151,6 +152,7 @@ __all__ = [
     "optimize",
     "read_documents",
     "read_progress",
+    "recorded_embedder",
     "remove_listener",
     "report_csv",
     "search",

@@ -3,7 +3,9 @@
 Parameters are read and checked by the library (``indexer.SearchRequest``), exactly as the
 command line's are; a value out of bounds is a 400 ``invalid_parameter``, a query the engine
 refuses a 400 ``invalid_query``. The ``TYPOS`` setting (``VIETSEARCH_TYPOS=0``) turns typo
-tolerance off for every request; ``typos=0`` turns it off for one.
+tolerance off for every request; ``typos=0`` turns it off for one. ``semantic_ratio`` (0 to 1)
+weighs meaning against words on an index with vectors (the embedder: ``EMBEDDER``, see
+``web.worker_index``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from __future__ import annotations
 from flask import Flask, current_app
 from werkzeug.datastructures import MultiDict
 
-from indexer import InvalidParameter, QueryError, SearchPage, SearchRequest, search
+from indexer import (
+    EmbedderUnavailable,
+    InvalidParameter,
+    QueryError,
+    SearchPage,
+    SearchRequest,
+    search,
+)
 from web.errors import ApiError
 from web.observability import note_search
 from web.worker_index import current_index
@@ -44,7 +53,10 @@ def _run_search(request: SearchRequest) -> SearchPage:
                 request.filters,
                 synonyms=current_app.extensions.get("vietsearch_synonyms"),
                 typos=request.typos and current_app.extensions.get("vietsearch_typos", True),
+                semantic_ratio=request.semantic_ratio,
             )
+        except EmbedderUnavailable as exc:  # its model folder went away since the start
+            raise ApiError(503, "embedder_unavailable", str(exc)) from None
         except InvalidParameter as exc:
             raise ApiError(400, "invalid_parameter", str(exc)) from None
         except QueryError as exc:
