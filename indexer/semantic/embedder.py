@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,8 @@ ENVIRONMENT_VARIABLE = "VIETSEARCH_EMBEDDER"
 # tokenising a whole 100 KB text only to drop all but its head would be most of the time.
 CHARACTERS_PER_TOKEN = 8
 _SAMPLED_BYTES = 1 << 20
+# Queries embedded lately, kept: the next page of a search embeds the same text again.
+QUERY_CACHE_SIZE = 1024
 _LOADED: dict[str, Embedder] = {}
 _LOCK = threading.Lock()
 
@@ -36,6 +39,7 @@ class Embedder:
     max_seq_length: int
     model: object = field(repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _queries: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
     @property
     def name(self) -> str:
@@ -52,8 +56,19 @@ class Embedder:
         return self._encode(texts)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """The unit vector of a query."""
-        return self._encode([text])[0]
+        """The unit vector of a query (the last ``QUERY_CACHE_SIZE`` are kept)."""
+        with self._lock:
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
+        vector = self._encode([text])[0]
+        vector.setflags(write=False)
+        with self._lock:
+            self._queries[text] = vector
+            if len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return vector
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
