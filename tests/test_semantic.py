@@ -315,3 +315,23 @@ def test_a_missing_model_folder_is_one_line_from_the_cli_and_the_server(tmp_path
         f"vietsearch: error: the embedder model folder {missing} cannot be used: no such folder"
     )
     assert len(server.stderr.strip().splitlines()) == 1
+
+
+def test_the_server_setting_replaces_the_default_ratio(vector_index, corpus_index):
+    def ids(app, url):
+        reply = app.test_client().get(url)
+        assert reply.status_code == 200, reply.get_data(as_text=True)
+        return [hit["id"] for hit in reply.json["hits"]]
+
+    config = {"TESTING": True, **RATE_LIMITS_OFF}
+    by_meaning = create_app({**config, "INDEX": str(vector_index), "SEMANTIC_RATIO": "1"})
+    plain = create_app({**config, "INDEX": str(vector_index)})
+    query = "/api/search?q=b%E1%BA%A7u+c%E1%BB%AD&per_page=20"
+    assert ids(by_meaning, query) == ids(plain, query + "&semantic_ratio=1")
+    assert ids(by_meaning, query + "&semantic_ratio=0") == ids(plain, query + "&semantic_ratio=0")
+    assert ids(by_meaning, query) != ids(plain, query + "&semantic_ratio=0")
+    # An index without vectors: the setting does not apply (no 400 for every search).
+    without = create_app({**config, "INDEX": str(corpus_index), "SEMANTIC_RATIO": "0.5"})
+    assert ids(without, query) == ids(create_app({**config, "INDEX": str(corpus_index)}), query)
+    with pytest.raises(ValueError, match="SEMANTIC_RATIO: semantic_ratio must be a number"):
+        create_app({**config, "INDEX": str(vector_index), "SEMANTIC_RATIO": "2"})
