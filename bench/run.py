@@ -252,6 +252,7 @@ def measure_semantic(articles: Path, count: int, queries: list[str], args) -> di
         time_searches(opened, accented[-WARM_UP_SEARCHES:], DEFAULT_SEMANTIC_RATIO)
         for ratio in (DEFAULT_SEMANTIC_RATIO, 1.0):
             print(f"in process: {len(short)} short queries, semantic_ratio {ratio:g} ...")
+            opened.embedder()._queries.clear()  # each ratio embeds its queries afresh
             times = time_searches(opened, shuffled(short), ratio)
             figures[f"search_ratio_{ratio:g}"] = latency_figures(list(times.values()))
     finally:

@@ -231,10 +231,14 @@ def test_nearest_documents_exclude_the_document_itself(vector_index, embedder):
     assert ids == [i for i, _ in expected[:3]]
     allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
     allowed[found[1][0]] = True
-    assert [d for d, _ in nearest_documents(index, "c01-ha-noi-ba-dinh", 3, allowed)] == [
+    assert [d for d, _ in nearest_documents(index, "c01-ha-noi-ba-dinh", 3, None, allowed)] == [
         found[1][0]
     ]
     assert nearest_documents(index, "no-such-document") == []
+    for source in ("tuoitre", "vnexpress"):
+        within = nearest_documents(index, "c01-ha-noi-ba-dinh", 20, Filters(source=(source,)))
+        sources = {searcher.stored_fields(docnum)["source"] for docnum, _ in within}
+        assert within and sources == {source}
     index.close()
 
 
@@ -335,3 +339,34 @@ def test_the_server_setting_replaces_the_default_ratio(vector_index, corpus_inde
     assert ids(without, query) == ids(create_app({**config, "INDEX": str(corpus_index)}), query)
     with pytest.raises(ValueError, match="SEMANTIC_RATIO: semantic_ratio must be a number"):
         create_app({**config, "INDEX": str(vector_index), "SEMANTIC_RATIO": "2"})
+
+
+def test_a_snapshot_keeps_the_vectors_and_the_embedder(tmp_path, vector_index, embedder):
+    from indexer import restore, snapshot
+
+    taken = tmp_path / "snapshot"
+    snapshot(vector_index, taken)
+    restored = tmp_path / "restored"
+    restore(taken, restored)
+    assert recorded_embedder(restored) == recorded_embedder(vector_index)
+    before, after = vectors_by_id(vector_index, embedder), vectors_by_id(restored, embedder)
+    assert before.keys() == after.keys()
+    assert all(np.array_equal(before[i], after[i]) for i in before)
+    query = "bầu cử quốc hội"
+    assert [h.id for h in search(restored, query, semantic_ratio=1).hits] == [
+        h.id for h in search(vector_index, query, semantic_ratio=1).hits
+    ]
+
+
+@pytest.mark.parametrize(
+    "query, text",
+    [
+        ("bầu cử source:tuoitre", "bầu cử"),
+        ('"hồ gươm" -category:the-thao OR hà nội', "hồ gươm hà nội"),
+        ("-published:2020 bóng đá", "bóng đá"),
+    ],
+)
+def test_the_query_is_embedded_without_its_filters_and_operators(query, text):
+    from indexer.searching.hybrid import meaning_text
+
+    assert meaning_text(query) == text

@@ -12,12 +12,16 @@ by words alone, bit for bit).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from indexer.searching import rank as vectorised
 from indexer.searching.meaning import allowed_documents, vectors_for_search
 from indexer.semantic.fusion import CANDIDATES, fuse, nearest
 
+_FILTER = re.compile(r"^-?[A-Za-z]+:")
+_OPERATORS = re.compile(r'["()]|(?:^|\s)-(?=\S)|\b(?:OR|NOT|AND)\b')
 # Chosen on dev with the English control model (bench/relevance.py --grid): see the README.
 DEFAULT_SEMANTIC_RATIO = 0.1
 
@@ -28,6 +32,13 @@ def resolved_ratio(index, requested: float | None) -> float:
     if requested is not None:
         return float(requested)
     return DEFAULT_SEMANTIC_RATIO if index.has_vectors() else 0.0
+
+
+def meaning_text(query: str) -> str:
+    """The query's words for its vector: without its filters (``source:x``, ``-category:y``),
+    which the vector side applies as filters, and without the operators' quotes and signs."""
+    words = [word for word in query.split() if not _FILTER.match(word)]
+    return " ".join(_OPERATORS.sub(" ", " ".join(words)).split()) or query
 
 
 def fused_ranking(
@@ -48,7 +59,7 @@ def fused_ranking(
     matrix, present, embedder = vectors_for_search(index, searcher)
     count = max(CANDIDATES, limit)
     allowed = allowed_documents(searcher, allow, exclude) & present
-    rows, cosines = nearest(matrix, embedder.embed_query(query), allowed, count)
+    rows, cosines = nearest(matrix, embedder.embed_query(meaning_text(query)), allowed, count)
     meaning = dict(zip(rows.tolist(), cosines.tolist(), strict=True))
     word_top = dict(words.top(count)) if ratio < 1 else {}
     ranked = fuse(word_top, meaning, ratio)

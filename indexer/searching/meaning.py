@@ -8,12 +8,16 @@ than the index's are left out of every ranking.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from indexer.errors import InvalidParameter
+from indexer.searching.compile import filter_query
+from indexer.searching.params import Filters
+from indexer.searching.parse import DateRange, ParsedQuery
 from indexer.searching.rank import _deleted, _leaf_readers, _segment_cache
 from indexer.semantic.fusion import nearest
 from indexer.semantic.vector_file import read_vectors
@@ -43,12 +47,12 @@ def index_vectors(searcher, fingerprint: str) -> tuple[np.ndarray, np.ndarray] |
     vectors = None
     if found:
         dimension = next(p.shape[1] for p in parts if p is not None)
-        matrix = np.concatenate(
-            [
-                p if p is not None else np.zeros((r.doc_count_all(), dimension), np.float32)
-                for p, (r, _) in zip(parts, _leaf_readers(searcher), strict=True)
-            ]
-        )
+        filled = [
+            p if p is not None else np.zeros((r.doc_count_all(), dimension), np.float32)
+            for p, (r, _) in zip(parts, _leaf_readers(searcher), strict=True)
+        ]
+        # One segment (what builds and optimize leave): its own array, not a copy of it.
+        matrix = filled[0] if len(filled) == 1 else np.concatenate(filled)
         vectors = matrix, np.any(matrix != 0, axis=1)
     with _LOCK:
         _MATRICES[top] = (fingerprint, vectors)
@@ -87,6 +91,22 @@ def allowed_documents(searcher, allow=None, exclude=None) -> np.ndarray:
     return flags
 
 
+def filtered_documents(searcher, filters: Filters) -> np.ndarray:
+    """A flag per global docnum: live documents within ``filters`` (sources, categories, the
+    days published), as a search with those filters would keep them."""
+    dates = ()
+    if filters.published_from or filters.published_to:
+        start, end = filters.published_from, filters.published_to
+        dates = (
+            DateRange(
+                dt.datetime(start.year, start.month, start.day) if start else None,
+                dt.datetime(end.year, end.month, end.day) + dt.timedelta(days=1) if end else None,
+            ),
+        )
+    query = filter_query(ParsedQuery(), filters.source, filters.category, dates)
+    return allowed_documents(searcher, query)
+
+
 def vectors_for_search(index, searcher) -> tuple[np.ndarray, np.ndarray, object]:
     """(the index's vectors, a flag per docnum with one, its embedder) for a search by
     meaning; ``InvalidParameter`` when the index has no vectors (``EmbedderUnavailable`` if
@@ -99,14 +119,21 @@ def vectors_for_search(index, searcher) -> tuple[np.ndarray, np.ndarray, object]
 
 
 def nearest_documents(
-    index, doc_id: str, limit: int = 10, allowed: np.ndarray | None = None
+    index,
+    doc_id: str,
+    limit: int = 10,
+    filters: Filters | None = None,
+    allowed: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
     """The ``limit`` documents closest in meaning to document ``doc_id``, by cosine of their
     vectors, the document itself excluded: ``[(docnum, cosine), ...]``, best first, in the
-    numbering of ``index.searcher()``. ``allowed``: a flag per docnum (e.g. a search's filters,
-    ``allowed_documents``), or None for every live document. Empty when the document is not
+    numbering of ``index.searcher()``. Only documents within ``filters`` (as a search's), and
+    flagged in ``allowed`` (a flag per docnum) when given. Empty when the document is not
     there or has no vector; ``InvalidParameter`` when the index has no vectors at all."""
     searcher = index.searcher()
+    if filters is not None and filters != Filters():
+        within = filtered_documents(searcher, filters)
+        allowed = within if allowed is None else allowed & within
     matrix, present, _ = vectors_for_search(index, searcher)
     docnum = searcher.document_number(id=doc_id)
     if docnum is None or not present[docnum]:

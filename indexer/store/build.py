@@ -255,8 +255,8 @@ def _warm_up(model: str | None = None) -> None:
     if model:
         import torch
 
-        # One thread a worker: the build already runs a worker per core, and torch's thread
-        # pool inherited through fork is not safe to use.
+        # One thread a worker, as load_embedder sets where it loads the model (a worker forked
+        # after that inherits both; this covers a worker that loads it itself).
         torch.set_num_threads(1)
         load_embedder(model)
 
