@@ -5,9 +5,10 @@
     page = search(open_index("my_index"), "ha noi")
 
 Everything a caller needs is here: reading documents, building and writing an index (a path
-or an opened ``SearchIndex`` alike: it is path-like), searching, autocompletion, statistics,
-and the errors, all ``VietsearchError``. The packages below hold the parts:
-``language`` <- ``documents`` <- ``codec`` <- ``store``, ``highlight`` <- ``searching``.
+or an opened ``SearchIndex`` alike: it is path-like), searching, documents like another
+(``similar_documents``), a document with a query's words marked (``marked_document``),
+autocompletion, statistics, and the errors, all ``VietsearchError``. The packages below hold
+the parts: ``language`` <- ``documents`` <- ``codec`` <- ``store``, ``highlight`` <- ``searching``.
 """
 
 from indexer.analytics import (
@@ -26,6 +27,7 @@ from indexer.documents import (
 from indexer.errors import (
     AnalyticsUnavailable,
     CommitFailed,
+    DocumentNotFound,
     EmbedderUnavailable,
     IndexCorrupt,
     IndexIncompatible,
@@ -66,14 +68,17 @@ from indexer.searching import (
     SORTS,
     Filters,
     Hit,
+    MarkedDocument,
     SearchIndex,
     SearchPage,
     SearchRequest,
     allowed_documents,
     complete,
+    marked_document,
     nearest_documents,
     open_index,
     search,
+    similar_documents,
     warm_up_index,
 )
 from indexer.semantic import Embedder, load_embedder
@@ -114,6 +119,7 @@ __all__ = [
     "Document",
     "Embedder",
     "EmbedderUnavailable",
+    "DocumentNotFound",
     "Filters",
     "Hit",
     "IndexCorrupt",
@@ -123,6 +129,7 @@ __all__ = [
     "InvalidDocument",
     "InvalidParameter",
     "LiveWriter",
+    "MarkedDocument",
     "Problem",
     "QueryError",
     "SearchIndex",
@@ -148,6 +155,7 @@ __all__ = [
     "load_embedder",
     "load_synonyms",
     "nearest_documents",
+    "marked_document",
     "open_index",
     "optimize",
     "read_documents",
@@ -156,6 +164,7 @@ __all__ = [
     "remove_listener",
     "report_csv",
     "search",
+    "similar_documents",
     "warm_up_index",
     "write_documents",
 ]

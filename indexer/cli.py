@@ -1,4 +1,4 @@
-"""The command line: python -m indexer build|add|delete|stats|search|optimize.
+"""The command line: python -m indexer build|add|delete|stats|search|similar|optimize.
 
 Exit codes: 0 success, 1 when a document was rejected (or the command failed), 2 on a usage
 error. Warnings and errors are one line each on standard error.
@@ -40,6 +40,7 @@ from indexer import (
     read_documents,
     restore,
     search,
+    similar_documents,
     snapshot,
 )
 
@@ -137,6 +138,21 @@ def _parser(
         default=os.environ.get("VIETSEARCH_SYNONYMS"),
         metavar="FILE",
         help="more abbreviations and synonyms (default: $VIETSEARCH_SYNONYMS)",
+    )
+    sub = command("similar", "List the documents most like document ID (its own terms).")
+    sub.add_argument("id", metavar="ID")
+    sub.add_argument("--json", action="store_true", help="print the SearchPage as JSON")
+    sub.add_argument("--page", default="1")
+    sub.add_argument("--per-page", default="10")
+    sub.add_argument("--source", action="append", default=[], help="only this source (repeatable)")
+    sub.add_argument(
+        "--category", action="append", default=[], help="only this category (repeatable)"
+    )
+    sub.add_argument(
+        "--from", dest="published_from", metavar="YYYY-MM-DD", help="published on or after"
+    )
+    sub.add_argument(
+        "--to", dest="published_to", metavar="YYYY-MM-DD", help="published on or before"
     )
     command("optimize", "Merge all segments into one and remove stale files.")
     # Snapshots (indexer.replication.snapshots): a single node's backup, a cluster node's start.
@@ -290,6 +306,27 @@ def _search(args) -> int:
     return EXIT_OK
 
 
+def _similar(args) -> int:
+    values = {
+        "page": args.page,
+        "per_page": args.per_page,
+        "from": args.published_from,
+        "to": args.published_to,
+    }
+    lists = {"source": args.source, "category": args.category}
+    request = SearchRequest.from_params(values.get, lambda name: lists.get(name, []))
+    page = similar_documents(
+        _opened(args.index), args.id, request.page, request.per_page, request.filters
+    )
+    if args.json:
+        print(json.dumps(page.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{page.total} similar documents ({page.took_ms:.1f} ms)")
+    for rank, hit in enumerate(page.hits, start=(page.page - 1) * page.per_page + 1):
+        print(f"{rank}. {_plain(hit.title_html) or hit.id}  [{hit.id}, {hit.score:.2f}]")
+    return EXIT_OK
+
+
 def _optimize(args) -> int:
     removed = optimize(_opened(args.index))
     print(f"optimized; removed {len(removed)} stale files left by interrupted commits")
@@ -363,6 +400,7 @@ _COMMANDS = {
     "delete": _delete,
     "stats": _stats,
     "search": _search,
+    "similar": _similar,
     "optimize": _optimize,
     "snapshot": _snapshot,
     "restore": _restore,

@@ -23,6 +23,14 @@ class InvalidParameter(QueryError):
     """A search parameter (page, per_page, sort, a filter) out of its range or badly written."""
 
 
+class DocumentNotFound(VietsearchError, LookupError):
+    """No live document has the id asked for; ``doc_id`` holds it."""
+
+    def __init__(self, doc_id: str):
+        self.doc_id = doc_id
+        super().__init__(f"there is no document with id {doc_id!r}")
+
+
 class InvalidDocument(VietsearchError, ValueError):
     """A record that cannot become a Document; ``str(exc)`` is a one-line reason."""
 

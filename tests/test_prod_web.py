@@ -171,7 +171,9 @@ def test_bad_production_settings_fail_at_start(make_app, tmp_path, setting, mess
     # test reads nothing outside its own temporary folder.
     not_a_folder = tmp_path / "not-a-folder"
     not_a_folder.write_text("", encoding="utf-8")
-    setting = {name: value.replace("{not-a-folder}", str(not_a_folder)) for name, value in setting.items()}
+    setting = {
+        name: value.replace("{not-a-folder}", str(not_a_folder)) for name, value in setting.items()
+    }
     with pytest.raises(ValueError, match=re.escape(message)):
         make_app(**setting)
 

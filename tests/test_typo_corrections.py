@@ -37,6 +37,9 @@ def best(index, typed: str, before: str = "", after: str = "") -> str:
         ("doubled, accented", "ngườii", "người"),
         ("dropped", "ngyen", "nguyen"),
         ("dropped, accented", "đườg", "đường"),
+        ("dropped, two letters: only a letter put back", "mắ", "mắt"),
+        ("dropped, accents no syllable has", "vă", "văn"),
+        ("dropped, accents no syllable has", "tâ", "tâm"),
         ("swapped", "ngyuen", "nguyen"),
         ("neighbour", "nguyrn", "nguyen"),
         ("wrong tone", "quồc", "quốc"),
@@ -107,3 +110,46 @@ def test_no_correction_for_the_most_frequent_syllables_typed_right(index):
     typed = frequent + [fold(s) for s in frequent]
     corrected = {s: fixer.corrections(s) for s in typed}
     assert {s: found for s, found in corrected.items() if found} == {}
+
+
+@pytest.fixture(scope="module")
+def abbreviations_index(tmp_path_factory):
+    """A small index where ``hn`` (letters that are no syllable) is held by 5 documents and
+    ``hơn`` by 60, and ``vs`` by 5 documents against 6 of ``và``, among 600 others (so that 5
+    documents are not a common word's share)."""
+    import json
+
+    from indexer import build_index
+
+    folder = tmp_path_factory.mktemp("abbreviations")
+    rows = [
+        {"id": f"hon-{n}", "title": f"Giá cao hơn năm trước {n}", "body": ""} for n in range(60)
+    ]
+    rows += [{"id": f"hn-{n}", "title": f"Trụ sở ở HN số {n}", "body": ""} for n in range(5)]
+    rows += [{"id": f"vs-{n}", "title": f"Hàn Quốc vs Nhật Bản {n}", "body": ""} for n in range(5)]
+    rows += [{"id": f"va-{n}", "title": f"Sông và núi {n}", "body": ""} for n in range(6)]
+    rows += [{"id": f"tin-{n}", "title": f"Tin vắn {n}", "body": ""} for n in range(600)]
+    source = folder / "docs.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    build_index([source], folder / "index", workers=1)
+    opened = open_index(folder / "index")
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "sure"),
+    [
+        # Letters that are no syllable, held, but never beside "cao" and "nam", and hơn is
+        # twelve times commoner: a slip, suggested.
+        (["cao", "hn", "nam"], "hon", True),
+        # vs is hardly rarer than và: an abbreviation, at most matched as a reading.
+        (["song", "vs", "nui"], "va", False),
+    ],
+)
+def test_letters_that_are_no_syllable_are_suggested_away_only_for_a_far_commoner_reading(
+    abbreviations_index, typed, meant, sure
+):
+    found = corrector(abbreviations_index.searcher()).correct_text(typed)
+    (best, *_) = found[typed[1]]
+    assert (best.text, best.kind, best.sure) == (meant, "context", sure)

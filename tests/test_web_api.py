@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import NO_RATE_LIMITS
 from web import create_app
 
 HIT_KEYS = [
@@ -326,3 +327,27 @@ def test_index_can_come_from_the_environment(monkeypatch, corpus_index):
     monkeypatch.setenv("VIETSEARCH_INDEX", str(corpus_index))
     client = create_app({"TESTING": True}).test_client()
     assert client.get("/healthz").get_json()["documents"] == 13
+
+
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/api/search?q=ha", "/api/documents/c01-ha-noi-ba-dinh"]
+)
+def test_an_index_removed_while_served_is_503_json_then_served_again_once_rebuilt(
+    corpus_index, tmp_path, path
+):
+    import shutil
+    import time
+
+    from indexer.searching.searchers import REFRESH_INTERVAL_S
+
+    folder = tmp_path / "index"
+    shutil.copytree(corpus_index, folder)
+    client = create_app({"TESTING": True, "INDEX": str(folder), **NO_RATE_LIMITS}).test_client()
+    assert client.get(path).status_code == 200
+    shutil.rmtree(folder)
+    time.sleep(REFRESH_INTERVAL_S)  # the worker looks for new commits this often
+    reply = client.get(path)
+    assert reply.status_code == 503
+    assert reply.get_json()["error"]["code"] == "index_unavailable"
+    shutil.copytree(corpus_index, folder)
+    assert client.get(path).status_code == 200

@@ -59,9 +59,11 @@ def test_results_show_count_time_and_highlighted_hits(client):
     assert "<mark>bầu cử</mark>" in html.split('<p class="hit-snippet">')[1]
 
 
-def test_title_without_url_is_not_a_link(client):
+def test_title_without_url_links_to_the_document_page_with_the_query(client):
     page = Page(client.get("/search?q=Trúc Bạch").get_data(as_text=True))
-    assert page.find_all("span") and not [h for h, t in page.anchors if "Trúc Bạch" in t]
+    (link,) = [h for h, t in page.anchors if "Trúc Bạch" in t]
+    assert link == "/doc/c01-ha-noi-ba-dinh?q=Tr%C3%BAc+B%E1%BA%A1ch"
+    assert query_of(link) == {"q": ["Trúc Bạch"]}
     assert "Quận Ba Đình chỉnh trang hè phố quanh hồ Trúc Bạch" in page.text
 
 

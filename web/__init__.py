@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from flask import Flask
 
 from indexer import load_synonyms
-from web import health, openapi, pages, search_api
+from web import health, openapi, pages, search_api, similar
 from web.analytics import register_analytics
 from web.auth import register_auth
 from web.cluster import init_cluster
+from web.document_page import register_document_page
 from web.documents import register_documents
 from web.errors import register_error_handler
 from web.headers import register_headers
@@ -69,7 +70,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     pages.register_template_helpers(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search_api.bp)
+    app.register_blueprint(similar.bp)  # before /api/documents/<id>: it ends in /similar
     register_documents(app)
+    register_document_page(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
     register_analytics(app)

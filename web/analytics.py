@@ -4,8 +4,9 @@ Searches from the page and the JSON API (their first page, with a query) are cou
 query in ``ANALYTICS_FILE`` (default: beside the index folder, ``<index>.analytics.sqlite3``),
 never with the client's address; ``ANALYTICS_DAYS`` days are kept (default 90). With analytics
 on, the page's result links go through ``/click``, which counts the click and redirects to the
-document's own URL (only ever a document the index holds: not an open redirect). Behind the API
-token (``web.admin``): the page ``/admin/analytics``, its CSV, and ``GET /api/analytics``.
+document's own URL, or to its page ``/doc/<id>`` when it has none (only ever a document the
+index holds: not an open redirect). Behind the API token (``web.admin``): the page
+``/admin/analytics``, its CSV, and ``GET /api/analytics``.
 """
 
 from __future__ import annotations
@@ -99,14 +100,17 @@ def counted_link(link: str | None, doc_id: str, query: str) -> str | None:
 
 @bp.get("/click")
 def click():
-    """Count a click on a result of ``q`` and go to document ``id``'s URL."""
+    """Count a click on a result of ``q`` and go to document ``id``'s URL (its page here,
+    ``/doc/<id>``, when it has no web link of its own)."""
     doc_id = request.args.get("id", "")
     with current_index().use() as index:
         stored = index.document(doc_id) if doc_id else None
-    url = (stored or {}).get("url") or ""
-    if not _web_link(url):
-        raise ApiError(404, "document_not_found", "There is no document with a link by this id.")
     query = request.args.get("q", "")
+    url = (stored or {}).get("url") or ""
+    if stored is not None and not _web_link(url):  # no page of its own: ours
+        url = url_for("document.page", doc_id=doc_id, q=query or None)
+    if not url:
+        raise ApiError(404, "document_not_found", "There is no document with this id.")
     counting = recorder()
     if counting is not None and 0 < len(query) <= MAX_QUERY_CHARS:
         counting.record_click(query)

@@ -250,6 +250,10 @@ SEARCH_PARAMETERS = [
 ]
 
 
+# The parameters /api/documents/{id}/similar reads as /api/search reads them.
+SIMILAR_PARAMETER_NAMES = ("page", "per_page", "source", "category", "from", "to")
+
+
 def openapi_document() -> dict:
     """The OpenAPI 3.1 document for every JSON route (and nothing else)."""
     return with_cluster(_base_document())
@@ -295,6 +299,22 @@ def _paths() -> dict:
                 "responses": {
                     "200": _json("Document", "The stored document."),
                     **_errors(404, 405, 413, 414, 429, 503),
+                },
+            }
+        },
+        "/api/documents/{id}/similar": {
+            "get": {
+                "operationId": "similarDocuments",
+                "summary": "The documents most like one (by its most significant terms), best "
+                "first, the document itself left out: a page of search hits, unmarked, with "
+                "facets and an empty query.",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": _STRING},
+                    *[p for p in SEARCH_PARAMETERS if p["name"] in SIMILAR_PARAMETER_NAMES],
+                ],
+                "responses": {
+                    "200": _json("SearchPage", "One page of the documents most like this one."),
+                    **_errors(400, 404, 405, 413, 414, 429, 503),
                 },
             }
         },

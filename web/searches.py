@@ -1,4 +1,5 @@
-"""The one search call both the page and the API make, on this worker's index.
+"""The one search call both the page and the API make, on this worker's index (and the calls of
+the related documents and the document page).
 
 Parameters are read and checked by the library (``indexer.SearchRequest``), exactly as the
 command line's are; a value out of bounds is a 400 ``invalid_parameter``, a query the engine
@@ -14,12 +15,16 @@ from flask import Flask, current_app
 from werkzeug.datastructures import MultiDict
 
 from indexer import (
+    DocumentNotFound,
     EmbedderUnavailable,
     InvalidParameter,
+    MarkedDocument,
     QueryError,
     SearchPage,
     SearchRequest,
+    marked_document,
     search,
+    similar_documents,
 )
 from web.errors import ApiError
 from web.observability import note_search
@@ -81,6 +86,38 @@ def register_semantic_ratio_setting(app: Flask) -> None:
     except InvalidParameter as exc:
         raise ValueError(f"SEMANTIC_RATIO: {exc}") from None
     app.extensions["vietsearch_semantic_ratio"] = request.semantic_ratio
+
+
+def run_similar(doc_id: str, request: SearchRequest) -> SearchPage:
+    """The documents like ``doc_id``, with the paging and filters of ``request``; ``ApiError``
+    404 when there is no such document."""
+    with current_index().use() as index:
+        try:
+            return similar_documents(index, doc_id, request.page, request.per_page, request.filters)
+        except DocumentNotFound as exc:
+            raise not_found(exc) from None
+        except InvalidParameter as exc:
+            raise ApiError(400, "invalid_parameter", str(exc)) from None
+
+
+def read_marked(doc_id: str, query: str) -> MarkedDocument:
+    """Document ``doc_id`` with the words of ``query`` marked as its hit would mark them (none
+    when the query is one a search would refuse); ``ApiError`` 404 when there is none."""
+    synonyms = current_app.extensions.get("vietsearch_synonyms")
+    typos = current_app.extensions.get("vietsearch_typos", True)
+    with current_index().use() as index:
+        try:
+            try:
+                return marked_document(index, doc_id, query, synonyms, typos)
+            except QueryError:  # the marks are a help: the document is shown without them
+                return marked_document(index, doc_id, "", synonyms, typos)
+        except DocumentNotFound as exc:
+            raise not_found(exc) from None
+
+
+def not_found(exc: DocumentNotFound) -> ApiError:
+    """The 404 of every route that names a document by id."""
+    return ApiError(404, "document_not_found", f"There is no document with id {exc.doc_id!r}.")
 
 
 _ON, _OFF = ("1", "true", "on", "yes"), ("0", "false", "off", "no")

@@ -17,6 +17,8 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from indexer import (
+    IndexCorrupt,
+    IndexMissing,
     SearchIndex,
     VietsearchError,
     ensure_embedded_index,
@@ -40,7 +42,11 @@ class WorkerIndex:
     def use(self) -> Iterator[SearchIndex]:
         """Hold the index for one request; ``ApiError`` 503 if there is none or it is damaged."""
         with self._lock:
-            yield self._opened()
+            try:
+                yield self._opened()
+            except (IndexMissing, IndexCorrupt) as exc:  # removed or damaged while open
+                self._index = None  # the next request opens it again
+                raise ApiError(503, "index_unavailable", str(exc)) from None
 
     def _opened(self) -> SearchIndex:
         # A SearchIndex inherited through fork() would share file offsets with its parent.

@@ -7,6 +7,6 @@ original text is shown, never pyvi's ``_``-joined form.
 
 from indexer.highlight.marks import hit_marks
 from indexer.highlight.match_terms import MatchTerms
-from indexer.highlight.snippets import highlight_all, snippet
+from indexer.highlight.snippets import highlight_all, highlight_paragraphs, snippet
 
-__all__ = ["MatchTerms", "highlight_all", "hit_marks", "snippet"]
+__all__ = ["MatchTerms", "highlight_all", "highlight_paragraphs", "hit_marks", "snippet"]

@@ -26,6 +26,7 @@ from indexer.language.normalize import fold, normalize, strip_diacritics
 
 _WHITESPACE = re.compile(r"\s+")
 _SPACE = re.compile(r"\s")
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
 _HEAD = re.compile(r"\S*")
 # Punctuation glues neighbouring words into one unit (2020-2025, Tp.HCM) up to this length, so a
 # text without spaces cannot turn into one giant unit.
@@ -70,6 +71,24 @@ def highlight_all(
         return ""
     doc = _analyse(text, spans, terms, marks)
     return _render(doc, 0, doc.last)
+
+
+def highlight_paragraphs(
+    text: str, spans: str, terms: MatchTerms, marks: dict[int, str] | None = None
+) -> list[str]:
+    """The whole text as its paragraphs (split at line breaks), each as ``highlight_all``
+    renders a title: HTML-escaped, matched syllables in ``<mark>``, whitespace runs as one
+    space. Empty paragraphs are left out."""
+    doc = _analyse(text, spans, terms, marks) if spans and text.strip() else None
+    if doc is None or doc.last < 0:
+        return [_escape(part).strip() for part in _LINE_BREAKS.split(text) if part.strip()]
+    paragraphs, first = [], 0
+    for unit in range(1, doc.last + 1):
+        if "\n" in text[doc.ends[unit - 1] : doc.starts[unit]]:
+            paragraphs.append(_render(doc, first, unit - 1))
+            first = unit
+    paragraphs.append(_render(doc, first, doc.last))
+    return [paragraph for paragraph in paragraphs if paragraph]
 
 
 def snippet(

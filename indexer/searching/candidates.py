@@ -18,6 +18,7 @@ batch per group of fields (``Vocabulary``).
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterator
 
 from indexer.language import input_methods
@@ -34,9 +35,11 @@ SPLIT_DOCUMENTS = 3
 DECODE_COST, TONELESS_DECODE_COST = -0.5, -0.3
 LOAN_WORD_COST = 0.5  # letters that are no syllable kept as typed in an accented query
 SPLIT_COST = 0.5
-# A guess by edit needs this many letters: one edit of a two-letter syllable reaches dozens of
-# others (da -> ha, la, na, đa...), so a short word typed is taken as meant (Meilisearch allows
-# no typo under 5 letters). Input methods' leftovers are decoded exactly, whatever their length.
+UNFINISHED_DISCOUNT = 0.5  # off a letter put back after a final ă or â (vă -> văn)
+# A guess by edit that replaces, swaps or drops a letter needs this many letters: one such edit
+# of a two-letter syllable reaches dozens of others (da -> ha, la, na, đa...), so a short word
+# typed is taken as meant (Meilisearch allows no typo under 5 letters); only a letter left out
+# is put back. Input methods' leftovers are decoded exactly, whatever their length.
 MIN_EDIT_LETTERS = 3
 
 Scored = dict[str, tuple[float, str, int]]  # candidate -> (score, kind, documents)
@@ -48,14 +51,21 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
     out."""
     options: list[tuple[str, float, str]] = list(_decodes(typed))
     folded = fold(typed)
-    editable = folded.isascii() and folded.isalpha() and len(folded) >= MIN_EDIT_LETTERS
-    edits = cheapest_edits(folded) if editable else {}
+    edits = cheapest_edits(folded) if folded.isascii() and folded.isalpha() else {}
+    if len(folded) < MIN_EDIT_LETTERS:
+        # A short syllable is guessed only by the letter it lacks (tâ -> tâm, ci -> chi):
+        # another letter in its place reaches dozens of common words.
+        edits = {e: cost for e, cost in edits.items() if len(e) == len(folded) + 1}
     if has_diacritics(typed):
         options += [(f, c, "accents") for f, c in _other_accents(typed, folded, 0.0)]
         held = vocabulary.folded(e for e in edits if len(e) > 1)
+        unfinished = _unfinished(typed)
         for candidate, cost in edits.items():
             if held.get(candidate):
-                options += [(f, c, "edit") for f, c in _other_accents(typed, candidate, cost)]
+                options += [
+                    (f, c - UNFINISHED_DISCOUNT * (unfinished and c == cost), "edit")
+                    for f, c in _other_accents(typed, candidate, cost)
+                ]
         frequencies = vocabulary.accented(text for text, _, _ in options)
     else:
         options += [(e, c, "edit") for e, c in edits.items() if len(e) > 1]
@@ -68,6 +78,13 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
         _keep(scored, f"{first} {second}", pair_df, SPLIT_COST, "split")
     scored.pop(typed, None)
     return scored
+
+
+def _unfinished(typed: str) -> bool:
+    """Whether ``typed`` ends in ă or â, which no syllable does (a final letter must follow):
+    accents typed on purpose, so a letter left out is likelier than those accents wrong."""
+    last = unicodedata.normalize("NFD", typed[-1:])
+    return last[:1] == "a" and ("\u0306" in last or "\u0302" in last)
 
 
 def _keep(scored: Scored, text: str, df: int, cost: float, kind: str) -> None:

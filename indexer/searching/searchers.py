@@ -7,8 +7,10 @@ import threading
 import time
 from pathlib import Path
 
+from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
+from indexer.errors import DocumentNotFound, IndexMissing
 from indexer.searching.compile import weighting
 from indexer.searching.refresh import refreshed
 from indexer.semantic.embedder import Embedder
@@ -58,7 +60,13 @@ class SearchIndex:
             elif fresh or now - self._checked_at >= REFRESH_INTERVAL_S:
                 self._checked_at = now
                 if not self._searcher.up_to_date():
-                    self._searcher = refreshed(self._searcher, self._ix)
+                    try:
+                        self._searcher = refreshed(self._searcher, self._ix)
+                    except EmptyIndexError:  # the folder was emptied or removed while open
+                        raise IndexMissing(
+                            f"no index in {self.path} any more; build one with: "
+                            f"python -m indexer build SOURCE... --index {self.path}"
+                        ) from None
                     emit("searcher_refreshed", seconds=time.monotonic() - now)
             return self._searcher
 
@@ -131,6 +139,16 @@ class SearchIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+
+
+def live_docnum(searcher: Searcher, doc_id: str) -> int:
+    """The document number of the live document ``doc_id``; ``DocumentNotFound`` if none."""
+    if not isinstance(doc_id, str) or not doc_id:
+        raise DocumentNotFound(str(doc_id))
+    docnum = searcher.document_number(id=doc_id)
+    if docnum is None or searcher.reader().is_deleted(docnum):
+        raise DocumentNotFound(doc_id)
+    return docnum
 
 
 def open_index(

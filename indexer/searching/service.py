@@ -121,9 +121,9 @@ def search(
     body_marks = hit_marks(searcher, docnums, terms, "body", "body_fold")
     hits = [
         # A hit found by meaning alone matched no word: its snippet is its leading text, unmarked.
-        _hit(searcher, docnum, score, _NO_TERMS, None, None)
+        stored_hit(searcher, docnum, score, _NO_TERMS, None, None)
         if docnum in outcome.meaning_only
-        else _hit(
+        else stored_hit(
             searcher,
             docnum,
             score,
@@ -142,7 +142,7 @@ def search(
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         hits=hits,
         suggestion=suggestion,
-        facets=_facets(outcome.facets),
+        facets=facet_table(outcome.facets),
     )
 
 
@@ -172,14 +172,9 @@ def _run(
     everything: bool = False,
 ):
     compiled: CompiledQuery = QueryCompiler(searcher, strict, synonyms, typos).compile(parsed)
-    dates = ()
-    if filters.published_from or filters.published_to:
-        dates = (
-            DateRange(_day(filters.published_from), _day(filters.published_to, next_day=True)),
-        )
     options = dict(
         limit=limit,
-        filter=filter_query(parsed, filters.source, filters.category, dates),
+        filter=restriction(parsed, filters),
         mask=mask_query(parsed),
     )
     if facets:
@@ -218,6 +213,17 @@ def _run(
     return compiled, _Outcome(len(results), ranked, counts, matches, restrictions)
 
 
+def restriction(parsed: ParsedQuery, filters: Filters):
+    """The Whoosh query that filters allow (the query text's own filters and ``filters``), or
+    None when nothing is filtered."""
+    dates = ()
+    if filters.published_from or filters.published_to:
+        dates = (
+            DateRange(_day(filters.published_from), _day(filters.published_to, next_day=True)),
+        )
+    return filter_query(parsed, filters.source, filters.category, dates)
+
+
 def _day(day: dt.date | None, next_day: bool = False) -> dt.datetime | None:
     if day is None:
         return None
@@ -225,7 +231,7 @@ def _day(day: dt.date | None, next_day: bool = False) -> dt.datetime | None:
     return start + dt.timedelta(days=1) if next_day else start
 
 
-def _hit(
+def stored_hit(
     searcher,
     docnum: int,
     score: float,
@@ -233,6 +239,8 @@ def _hit(
     title_marks: Marks | None,
     body_marks: Marks | None,
 ) -> Hit:
+    """The hit for ``docnum``: its stored fields, the title marked and a snippet of the body
+    (marked where ``terms`` match; without marks, the body's start)."""
     stored = searcher.stored_fields(docnum)
     document = public_fields(stored)
     return Hit(
@@ -252,7 +260,8 @@ def _hit(
     )
 
 
-def _facets(groups: dict[str, dict]) -> dict[str, dict[str, int]]:
+def facet_table(groups: dict[str, dict]) -> dict[str, dict[str, int]]:
+    """Facet counts as a page shows them: text keys, empty values left out, most first."""
     facets = {}
     for name, found in groups.items():
         counts = {as_text(key): count for key, count in found.items() if key not in ("", b"", None)}

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from indexer.store.processes import process_running
+
 PROGRESS_FILE = "PROGRESS.json"
 # Rewriting the file costs a write and a rename: at most this often while documents stream by.
 WRITE_INTERVAL_S = 1.0
@@ -97,26 +99,7 @@ def read_progress(index_dir: str | os.PathLike) -> dict | None:
         pid = int(state["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return state if _running(pid) else None
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process: it exists
-    return not _zombie(pid)
-
-
-def _zombie(pid: int) -> bool:
-    """Whether ``pid`` has exited but its parent has not collected it yet."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
+    return state if process_running(pid) else None
 
 
 def _now() -> str:

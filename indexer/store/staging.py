@@ -29,6 +29,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from indexer.codec.segment_writer import BulkSegmentWriter
 from indexer.store.durability import fsync_path
+from indexer.store.processes import process_running
 from indexer.store.schema import build_schema
 
 STAGING_FOLDER = ".staging"
@@ -57,20 +58,10 @@ def remove_abandoned(index_dir: str | os.PathLike) -> list[str]:
     removed = []
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
         pid = folder.name.split("-", 1)[0]
-        if not pid.isdigit() or not _running(int(pid)):
+        if not pid.isdigit() or not process_running(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder.name)
     return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def build_segment(
