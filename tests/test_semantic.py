@@ -370,3 +370,22 @@ def test_the_query_is_embedded_without_its_filters_and_operators(query, text):
     from indexer.searching.hybrid import meaning_text
 
     assert meaning_text(query) == text
+
+
+def test_similar_by_vectors_scores_every_document_for_the_related_documents_seam(
+    vector_index, corpus_index
+):
+    from indexer.searching.meaning import similar_by_vectors
+
+    index = open_index(vector_index)
+    searcher = index.searcher()
+    docnum = searcher.document_number(id="c01-ha-noi-ba-dinh")
+    matches = similar_by_vectors(index, searcher, docnum)
+    assert len(matches) == searcher.doc_count()  # itself included: the caller leaves it out
+    best = [d for d, _ in matches.top(4) if d != docnum][:3]
+    assert best == [d for d, _ in nearest_documents(index, "c01-ha-noi-ba-dinh", 3)]
+    index.close()
+    plain = open_index(corpus_index)
+    with pytest.raises(InvalidParameter, match="this index has none"):
+        similar_by_vectors(plain, plain.searcher(), 0)
+    plain.close()

@@ -16,11 +16,13 @@ import numpy as np
 
 from indexer.errors import InvalidParameter
 from indexer.searching.compile import filter_query
+from indexer.searching.match_sets import EMPTY
 from indexer.searching.params import Filters
 from indexer.searching.parse import DateRange, ParsedQuery
-from indexer.searching.rank import _deleted, _leaf_readers, _segment_cache
+from indexer.searching.rank import Matches, _deleted, _leaf_readers, _segment_cache
 from indexer.semantic.fusion import nearest
 from indexer.semantic.vector_file import read_vectors
+from indexer.store.embedder_record import recorded_embedder
 
 NO_VECTORS = (
     "semantic_ratio above 0 needs an index with vectors, and this index has none "
@@ -118,6 +120,29 @@ def vectors_for_search(index, searcher) -> tuple[np.ndarray, np.ndarray, object]
     return *found, embedder
 
 
+def stored_vectors(index, searcher) -> tuple[np.ndarray, np.ndarray]:
+    """(the index's vectors, a flag per docnum with one) made by the embedder the index
+    records, without loading its model (nothing is embedded); ``InvalidParameter`` when the
+    index has no vectors."""
+    record = recorded_embedder(index.path)
+    found = index_vectors(searcher, record["fingerprint"]) if record else None
+    if found is None:
+        raise InvalidParameter(NO_VECTORS)
+    return found
+
+
+def similar_by_vectors(index, searcher, docnum: int) -> Matches:
+    """Every live document with a vector scored by the cosine of its vector and document
+    ``docnum``'s (``docnum`` itself included: the caller leaves it out), as ``rank.Matches``:
+    what ``similar._similar_matches`` returns, for an index with vectors. Empty when the
+    document has no vector; ``InvalidParameter`` when the index has none."""
+    matrix, present = stored_vectors(index, searcher)
+    if not present[docnum]:
+        return Matches(*EMPTY)
+    docnums = np.flatnonzero(present & live_documents(searcher))
+    return Matches(docnums.astype(np.int64), (matrix @ matrix[docnum])[docnums])
+
+
 def nearest_documents(
     index,
     doc_id: str,
@@ -134,7 +159,7 @@ def nearest_documents(
     if filters is not None and filters != Filters():
         within = filtered_documents(searcher, filters)
         allowed = within if allowed is None else allowed & within
-    matrix, present, _ = vectors_for_search(index, searcher)
+    matrix, present = stored_vectors(index, searcher)
     docnum = searcher.document_number(id=doc_id)
     if docnum is None or not present[docnum]:
         return []

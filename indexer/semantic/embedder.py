@@ -127,6 +127,7 @@ def _load(path: str) -> Embedder:
     try:
         import torch
         from sentence_transformers import SentenceTransformer
+        from threadpoolctl import threadpool_limits
     except ImportError:
         raise EmbedderUnavailable(
             path, "sentence-transformers is not installed (pip install 'vietsearch[semantic]')"
@@ -136,9 +137,12 @@ def _load(path: str) -> Embedder:
     except Exception as exc:  # noqa: BLE001 - any failure of a model folder is one line
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise EmbedderUnavailable(path, reason) from None
-    # One thread: vietsearch runs a process per core (build workers, server workers), and
-    # torch's own pool beside them made a query's vector take 200 ms instead of 10 on 2 cores.
+    # One thread for torch and for numpy's BLAS: vietsearch runs a process per core (build
+    # workers, server workers). Their own pools beside those, spinning in turn (the query's
+    # vector, then the product with every document's), made a hybrid search's p50 46 ms
+    # instead of 13 on 2 cores (bench/run.py, 2,000 articles).
     torch.set_num_threads(1)
+    threadpool_limits(1, user_api="blas")
     dimension = model.get_embedding_dimension()
     return Embedder(path, fingerprint, int(dimension), int(model.max_seq_length or 256), model)
 
