@@ -389,3 +389,41 @@ def test_similar_by_vectors_scores_every_document_for_the_related_documents_seam
     with pytest.raises(InvalidParameter, match="this index has none"):
         similar_by_vectors(plain, plain.searcher(), 0)
     plain.close()
+
+
+def test_a_real_server_searches_by_meaning_and_embeds_what_is_posted(
+    tmp_path, vector_index, embedder
+):
+    """gunicorn's workers, forked after the master loaded the index's model, embed queries and
+    posted documents (torch and numpy's BLAS on one thread each)."""
+    import json
+    import urllib.request
+    from urllib.parse import quote
+
+    from tests.conftest import NO_RATE_LIMITS
+    from tests.web_live import LiveServer
+
+    path = tmp_path / "index"
+    shutil.copytree(vector_index, path)
+    env = {**NO_RATE_LIMITS, "VIETSEARCH_API_TOKEN": "t"}
+    server = LiveServer.start(path, tmp_path / "server.log", env=env)
+    try:
+        query = "bầu cử quốc hội"
+        reply = server.get(f"/api/search?q={quote(query)}&semantic_ratio=1&per_page=5")
+        assert reply.status == 200, reply.text
+        expected = [h.id for h in search(vector_index, query, per_page=5, semantic_ratio=1).hits]
+        assert [hit["id"] for hit in reply.json()["hits"]] == expected
+        body = json.dumps({"id": "moi", "title": "Quokka", "body": "A quokka visits Da Lat."})
+        request = urllib.request.Request(
+            server.url("/api/documents"),
+            data=body.encode(),
+            method="POST",
+            headers={"Authorization": "Bearer t", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as posted:
+            assert posted.status in (200, 201)
+    finally:
+        server.stop()
+    stored = vectors_by_id(path, embedder)
+    expected_vector = embedder.embed_documents(["Quokka"], ["A quokka visits Da Lat."])[0]
+    assert np.allclose(stored["moi"], expected_vector, atol=1e-5)
