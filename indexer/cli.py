@@ -251,6 +251,8 @@ def _stats(args) -> int:
         for key, value in stats.items():
             if key == "in_progress":
                 value = progress_text(value)
+            elif key == "embedder":
+                value = f"{value['path']} ({value['dimension']} dimensions)" if value else "none"
             print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
     return EXIT_OK
 

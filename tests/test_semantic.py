@@ -427,3 +427,19 @@ def test_a_real_server_searches_by_meaning_and_embeds_what_is_posted(
     stored = vectors_by_id(path, embedder)
     expected_vector = embedder.embed_documents(["Quokka"], ["A quokka visits Da Lat."])[0]
     assert np.allclose(stored["moi"], expected_vector, atol=1e-5)
+
+
+def test_stats_name_the_embedder(vector_index, corpus_index):
+    from indexer import index_stats
+
+    assert index_stats(vector_index)["embedder"] == recorded_embedder(vector_index)
+    assert index_stats(corpus_index)["embedder"] is None
+    done = subprocess.run(
+        [sys.executable, "-m", "indexer", "stats", "--index", str(vector_index)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0
+    assert f"embedder: {MODEL} (384 dimensions)" in done.stdout.splitlines()
