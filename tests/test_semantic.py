@@ -443,3 +443,14 @@ def test_stats_name_the_embedder(vector_index, corpus_index):
     )
     assert done.returncode == 0
     assert f"embedder: {MODEL} (384 dimensions)" in done.stdout.splitlines()
+
+
+def test_the_build_workers_compute_the_same_vectors(tmp_path, vector_index, embedder):
+    """Two forked worker processes (the model loaded in the parent first) give the vectors
+    one process gives."""
+    path = tmp_path / "index"
+    build_index(SOURCES, path, workers=2, batch_size=3, embedder=embedder)
+    forked, single = vectors_by_id(path, embedder), vectors_by_id(vector_index, embedder)
+    assert forked.keys() == single.keys()
+    for doc_id, vector in forked.items():
+        assert np.allclose(vector, single[doc_id], atol=1e-5), doc_id
