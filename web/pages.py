@@ -7,11 +7,10 @@ import math
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from indexer import MAX_RESULT_WINDOW, SearchPage, SearchRequest, recorded_embedder
 from web.searches import parse_search_args, run_search
-from web.worker_index import current_index
 
 FACET_TITLES = {"source": "Nguồn", "category": "Chuyên mục", "year": "Năm"}
 PAGE_LINKS_AROUND = 2
@@ -171,8 +170,10 @@ SEMANTIC_CHOICES = (
 
 
 def semantic_choices() -> tuple[tuple[float, str], ...]:
-    """The search form's ``semantic_ratio`` choices: none for an index without vectors."""
-    return SEMANTIC_CHOICES if recorded_embedder(current_index().path) else ()
+    """The search form's ``semantic_ratio`` choices: none for an index without vectors (the
+    bundled sample has none: nothing is built or opened for an error page's form)."""
+    holder = current_app.extensions.get("vietsearch_index")
+    return SEMANTIC_CHOICES if holder is not None and recorded_embedder(holder.path) else ()
 
 
 def register_template_helpers(app) -> None:
