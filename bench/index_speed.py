@@ -53,6 +53,7 @@ def time_build(
     workers: int | None,
     index: Path = OUT / "index_speed_index",
     log: Path | None = None,
+    options: tuple[str, ...] = (),
 ) -> float:
     """Wall seconds of a fresh ``python -m indexer build`` of ``path`` into ``index``.
 
@@ -72,6 +73,7 @@ def time_build(
     ]
     if workers:
         command += ["--workers", str(workers)]
+    command += options  # e.g. --embedder MODEL_FOLDER
     started = time.perf_counter()
     if log is None:
         subprocess.run(command, cwd=ROOT, check=True)

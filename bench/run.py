@@ -1,7 +1,7 @@
 """Every figure of issue 6 in one run, each beside its target and its reference.
 
     python bench/run.py [--articles N] [--seconds 30] [--connections 8] [--workers 2]
-                        [--json OUT] [--index DIR]
+                        [--json OUT] [--index DIR] [--embedder MODEL_FOLDER]
 
 On the first ``--articles`` articles of ../shared/data/news/news.jsonl.gz (default: all of them),
 in this order: pyvi alone in this one process, then a fresh ``python -m indexer build`` of the
@@ -12,6 +12,9 @@ that index; then ``--seconds`` of HTTP load with ``--connections`` keep-alive co
 of bench/naive_service.py over the same index. Prints one table (what, measured, target,
 reference, pass/fail) and writes the same figures as JSON to bench/out/run.json. ``--index DIR``
 measures an index already built from the same articles, without pyvi's pass and the build.
+``--embedder`` adds rows with that sentence-transformers model on: a build with vectors
+(bench/out/run-N-index-vectors), its size, in-process searches at the default semantic ratio
+and at 1, and the server's HTTP load and memory with the embedder (its default ratio).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from bench import http as load  # noqa: E402
 from bench.index_speed import time_build, time_pyvi  # noqa: E402
 from bench.naive_service import whoosh_format_copy  # noqa: E402
 from bench.relevance import load_queries  # noqa: E402
-from indexer import open_index, search  # noqa: E402
+from indexer import DEFAULT_SEMANTIC_RATIO, open_index, search  # noqa: E402
 from indexer.language.normalize import fold, has_diacritics  # noqa: E402
 from indexer.store.build import existing_hashes  # noqa: E402
 
@@ -80,6 +83,8 @@ def main() -> None:
     figures["http_naive"] = measure_http("naive", start_naive, index, queries, args)
     ratio = figures["http"]["requests_per_s"] / figures["http_naive"]["requests_per_s"]
     figures["http"]["ratio_to_naive"] = round(ratio, 2)
+    if args.embedder:
+        figures["semantic"] = measure_semantic(articles, count, queries, args)
     rows = make_rows(figures)
     print_table(rows)
     print(f"\n{count} articles; {machine_line(machine)}")
@@ -100,6 +105,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--index", type=Path, help="an index of the same articles: skip pyvi and the build"
     )
+    parser.add_argument("--embedder", metavar="MODEL_FOLDER", help="add rows with this model on")
     return parser.parse_args()
 
 
@@ -205,12 +211,12 @@ def shuffled(queries: list[str]) -> list[str]:
     return queries
 
 
-def time_searches(index, queries: list[str]) -> dict[str, float]:
+def time_searches(index, queries: list[str], ratio: float | None = None) -> dict[str, float]:
     """Milliseconds each query takes through ``indexer.search`` (top 10 with snippets)."""
     times = {}
     for query in queries:
         started = time.perf_counter()
-        search(index, query)
+        search(index, query, semantic_ratio=ratio)
         times[query] = (time.perf_counter() - started) * 1000
     return times
 
@@ -222,6 +228,88 @@ def latency_figures(latencies_ms: list[float]) -> dict:
         "p50_ms": round(load.percentile(latencies_ms, 0.50), 1),
         "p95_ms": round(load.percentile(latencies_ms, 0.95), 1),
     }
+
+
+# --- with an embedder -----------------------------------------------------------------------
+
+
+def measure_semantic(articles: Path, count: int, queries: list[str], args) -> dict:
+    """The build, size, in-process searches and HTTP load again, with ``args.embedder`` on."""
+    index = OUT / f"run-{count}-index-vectors"
+    log = OUT / f"run-{count}-build-vectors.log"
+    print(f"python -m indexer build --embedder into {index} ...", flush=True)
+    build_s = time_build(articles, None, index, log, ("--embedder", args.embedder))
+    documents = load.documents_in(index)
+    figures = {
+        "index": {"documents": documents, "build_s": round(build_s, 1)},
+        "size": measure_size(articles, index),
+    }
+    figures["index"]["articles_per_s"] = round(documents / build_s, 1)
+    accented = [q for q in queries if has_diacritics(q)]
+    short = list(dict.fromkeys(accented[:SHORT_QUERY_PAIRS]))
+    opened = open_index(index)
+    try:
+        time_searches(opened, accented[-WARM_UP_SEARCHES:], DEFAULT_SEMANTIC_RATIO)
+        for ratio in (DEFAULT_SEMANTIC_RATIO, 1.0):
+            print(f"in process: {len(short)} short queries, semantic_ratio {ratio:g} ...")
+            opened.embedder()._queries.clear()  # each ratio embeds its queries afresh
+            times = time_searches(opened, shuffled(short), ratio)
+            figures[f"search_ratio_{ratio:g}"] = latency_figures(list(times.values()))
+    finally:
+        opened.close()
+    figures["http"] = measure_http("web-embedder", load.start_server, index, queries, args)
+    return figures
+
+
+def semantic_rows(f: dict, plain: dict) -> list[Row]:
+    """The rows with the embedder on, beside the figures without."""
+    rows = [
+        Row(
+            "index from raw text, with the embedder",
+            f"{f['index']['documents']} articles in {f['index']['build_s']:g} s = "
+            f"{f['index']['articles_per_s']:g} articles/s",
+            "",
+            f"without: {plain['index']['articles_per_s']:g} articles/s" if plain["index"] else "",
+            True,
+        ),
+        Row(
+            "index size on disk, with vectors",
+            f"{f['size']['index_bytes'] / 1e6:.1f} MB = {f['size']['ratio']:g}x the text",
+            "",
+            f"without: {plain['size']['index_bytes'] / 1e6:.1f} MB",
+            True,
+        ),
+    ]
+    for ratio in (DEFAULT_SEMANTIC_RATIO, 1.0):
+        rows.append(
+            search_row(
+                f"search in process, 1-3 words, semantic_ratio {ratio:g}",
+                f[f"search_ratio_{ratio:g}"],
+                p50=5,
+                p95=25,
+            )
+        )
+    http = f["http"]
+    rows.append(
+        Row(
+            f"HTTP, python -m web with the embedder (ratio {DEFAULT_SEMANTIC_RATIO:g})",
+            f"{http['requests_per_s']:g} requests/s, p50 {http['p50_ms']:g} ms, "
+            f"p99 {http['p99_ms']:g} ms, {http['errors']} errors",
+            ">= 150 requests/s, p99 <= 150 ms, 0 errors",
+            f"without: {plain['http']['requests_per_s']:g} requests/s",
+            http["requests_per_s"] >= 150 and http["p99_ms"] <= 150 and http["errors"] == 0,
+        )
+    )
+    rows.append(
+        Row(
+            "server memory under load, with the embedder",
+            memory_text(http["memory"]),
+            "<= 1 GB resident, all workers",
+            f"without: {memory_text(plain['http']['memory'])}",
+            http["memory"]["rss_bytes"] <= GB,
+        )
+    )
+    return rows
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -351,13 +439,17 @@ def proc_kilobytes(path: str) -> dict[str, int]:
 def make_rows(figures: dict) -> list[Row]:
     """The table of issue 6 from the measured figures."""
     rows = [index_row(figures["index"], figures["articles"])] if figures["index"] else []
-    return rows + [
-        search_row("search in process, 1-3 words", figures["search_short"], p50=5, p95=25),
-        search_row("search in process, dev set questions", figures["search_long"], p95=100),
-        http_row(figures["http"], figures["http_naive"]),
-        size_row(figures["size"]),
-        memory_row(figures["http"]["memory"], figures["http_naive"]["memory"]),
-    ]
+    return (
+        rows
+        + [
+            search_row("search in process, 1-3 words", figures["search_short"], p50=5, p95=25),
+            search_row("search in process, dev set questions", figures["search_long"], p95=100),
+            http_row(figures["http"], figures["http_naive"]),
+            size_row(figures["size"]),
+            memory_row(figures["http"]["memory"], figures["http_naive"]["memory"]),
+        ]
+        + (semantic_rows(figures["semantic"], figures) if figures.get("semantic") else [])
+    )
 
 
 def index_row(f: dict, articles: int) -> Row:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from indexer import (
     DEFAULT_INDEX,
+    DEFAULT_SEMANTIC_RATIO,
     SORTS,
     QueryError,
     SearchRequest,
@@ -30,7 +31,9 @@ from indexer import (
     build_index,
     delete_documents,
     ensure_embedded_index,
+    index_embedder,
     index_stats,
+    load_embedder,
     load_synonyms,
     open_index,
     optimize,
@@ -97,6 +100,7 @@ def _parser(
             help="documents per commit (default 1000)",
         )
         sub.add_argument("--quiet", action="store_true", help="print nothing but warnings")
+        _embedder_option(sub)
         if name == "build":
             sub.add_argument(
                 "--prune",
@@ -121,6 +125,14 @@ def _parser(
     sub.add_argument(
         "--typos", default="1", help="1: mistyped words also match their corrections; 0: not"
     )
+    sub.add_argument(
+        "--semantic-ratio",
+        default="",
+        metavar="R",
+        help="0: words only ... 1: meaning only (default: "
+        f"{DEFAULT_SEMANTIC_RATIO} for an index with vectors, else 0)",
+    )
+    _embedder_option(sub)
     sub.add_argument(
         "--synonyms",
         default=os.environ.get("VIETSEARCH_SYNONYMS"),
@@ -151,6 +163,16 @@ def _parser(
     for name, extra in (more or {}).items():
         extra.add_arguments(command(name, extra.help))
     return parser
+
+
+def _embedder_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--embedder",
+        default=os.environ.get("VIETSEARCH_EMBEDDER"),
+        metavar="MODEL_FOLDER",
+        help="a sentence-transformers model folder that gives documents and queries vectors "
+        "(default: $VIETSEARCH_EMBEDDER, else the one the index records; none: words only)",
+    )
 
 
 def positive_number(value: str) -> int:
@@ -191,6 +213,7 @@ def _build(args) -> int:
     def start_afresh(damage: str) -> None:
         print(f"warning: {args.index}: {damage}; building it anew", file=sys.stderr)
 
+    embedder = index_embedder(args.index, args.embedder)  # a bad folder stops here, in one line
     if progress:
         progress.total = sum(1 for _ in read_documents(args.sources, lambda p: None))
     summary = build_index(
@@ -205,6 +228,7 @@ def _build(args) -> int:
         report=report,
         progress=progress.update if progress else lambda done: None,
         total=progress.total if progress else None,
+        embedder=embedder,
     )
     if progress:
         progress.finish()
@@ -227,6 +251,8 @@ def _stats(args) -> int:
         for key, value in stats.items():
             if key == "in_progress":
                 value = progress_text(value)
+            elif key == "embedder":
+                value = f"{value['path']} ({value['dimension']} dimensions)" if value else "none"
             print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
     return EXIT_OK
 
@@ -249,16 +275,26 @@ def progress_text(progress: dict | None) -> str:
 
 def _search(args) -> int:
     synonyms = load_synonyms(args.synonyms)
-    values = {"page": args.page, "per_page": args.per_page, "sort": args.sort, "typos": args.typos}
+    values = {
+        "page": args.page,
+        "per_page": args.per_page,
+        "sort": args.sort,
+        "typos": args.typos,
+        "semantic_ratio": args.semantic_ratio,
+    }
     request = SearchRequest.from_params(values.get, lambda name: [])
+    index = _opened(args.index)
+    if args.embedder:
+        index = open_index(index.path, load_embedder(args.embedder))
     page = search(
-        _opened(args.index),
+        index,
         " ".join(args.query),
         page=request.page,
         per_page=request.per_page,
         sort=request.sort,
         synonyms=synonyms,
         typos=request.typos,
+        semantic_ratio=request.semantic_ratio,
     )
     if args.json:
         print(json.dumps(page.to_dict(), ensure_ascii=False, indent=2))

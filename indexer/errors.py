@@ -90,3 +90,13 @@ class CommitFailed(VietsearchError):
 
 class AnalyticsUnavailable(VietsearchError):
     """The search analytics file cannot be opened or written; the message names it and why."""
+
+
+class EmbedderUnavailable(VietsearchError, OSError):
+    """The configured embedder's model folder is missing or cannot be loaded; the one-line
+    message names the folder."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"the embedder model folder {path} cannot be used: {reason}")

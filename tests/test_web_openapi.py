@@ -135,6 +135,7 @@ def test_search_parameters_are_documented(openapi):
     parameters = openapi["paths"]["/api/search"]["get"]["parameters"]
     names = [p["name"] for p in parameters]
     expected = ["q", "page", "per_page", "sort", "source", "category", "from", "to", "typos"]
+    expected.append("semantic_ratio")
     assert names == [*expected, "after_seq"]  # after_seq: web.consistency
     per_page = next(p for p in parameters if p["name"] == "per_page")
     assert per_page["schema"]["maximum"] == 100

@@ -23,7 +23,7 @@ from web.headers import register_headers
 from web.limits import DEFAULT_RATE_LIMIT, DEFAULT_WRITE_RATE_LIMIT, register_rate_limits
 from web.observability import register_observability
 from web.reload import load_settings, register_reload
-from web.searches import register_typos_setting
+from web.searches import register_semantic_ratio_setting, register_typos_setting
 from web.worker_index import init_index
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -35,7 +35,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     ``INDEX`` is the index folder; without one the embedded sample index is used (and built
     on first use). ``RATE_LIMIT`` and ``WRITE_RATE_LIMIT``: see web.limits; ``API_TOKEN``: see
     web.auth; ``WRITE_TIMEOUT``: see web.documents; ``TYPOS`` (default 1): 0 turns typo
-    tolerance off for every search (see web.searches). ``METRICS``, ``METRICS_TOKEN``: see
+    tolerance off for every search (see web.searches). ``EMBEDDER``: a sentence-transformers
+    model folder (web.worker_index); ``SEMANTIC_RATIO``: the default weight of meaning for an
+    index with vectors (web.searches). ``METRICS``, ``METRICS_TOKEN``: see
     web.metrics; ``REQUEST_LOG``, ``LOG_CLIENT_ADDRESS``: web.observability; ``ANALYTICS``,
     ``ANALYTICS_FILE``, ``ANALYTICS_DAYS``: web.analytics; ``SETTINGS``: web.settings.
     """
@@ -60,6 +62,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     # SYNONYMS: more abbreviations (like indexer/language/data/synonyms.txt); bad lines fail here.
     app.extensions["vietsearch_synonyms"] = load_synonyms(app.config.get("SYNONYMS"))
     register_typos_setting(app)
+    register_semantic_ratio_setting(app)
     register_rate_limits(app)
     register_auth(app)  # before register_headers: the token is checked before the body size
     register_error_handler(app)

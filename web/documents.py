@@ -26,6 +26,7 @@ from indexer import (
     Written,
     document_for_id,
     documents_from_json,
+    load_embedder,
 )
 from web.auth import writes_enabled
 from web.cluster import cluster_writer
@@ -95,7 +96,9 @@ def current_writer() -> LiveWriter:
         writer, pid = current_app.extensions.get("vietsearch_writer", (None, None))
         if writer is None or pid != os.getpid():
             timeout = current_app.config["WRITE_TIMEOUT"]
-            writer = LiveWriter(current_index().path, timeout_s=timeout)
+            holder = current_index()
+            embedder = load_embedder(holder.embedder) if holder.embedder else None
+            writer = LiveWriter(holder.path, timeout_s=timeout, embedder=embedder)
             current_app.extensions["vietsearch_writer"] = (writer, os.getpid())
     return writer
 

@@ -239,6 +239,14 @@ SEARCH_PARAMETERS = [
         "corrects.",
         {"type": "integer", "enum": [0, 1], "default": 1},
     ),
+    _query_param(
+        "semantic_ratio",
+        "How much meaning weighs against words, from 0 (words only: the ranking without "
+        "vectors) to 1 (the cosine of the query's and the documents' vectors only); each "
+        "side's scores are normalised and fused by weight. Default: the server's default for "
+        "an index with vectors, else 0. Above 0 on an index without vectors: 400.",
+        {"type": "number", "minimum": 0, "maximum": 1},
+    ),
 ]
 
 

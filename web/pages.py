@@ -7,9 +7,9 @@ import math
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from indexer import MAX_RESULT_WINDOW, SearchPage, SearchRequest
+from indexer import MAX_RESULT_WINDOW, SearchPage, SearchRequest, recorded_embedder
 from web.searches import parse_search_args, run_search
 
 FACET_TITLES = {"source": "Nguồn", "category": "Chuyên mục", "year": "Năm"}
@@ -159,9 +159,27 @@ def http_url(url: str) -> str | None:
     return url if scheme in ("http", "https") else None
 
 
+SEMANTIC_CHOICES = (
+    (0.0, "0 · chỉ theo từ"),
+    (0.1, "0,1"),
+    (0.3, "0,3"),
+    (0.5, "0,5 · từ và nghĩa ngang nhau"),
+    (0.7, "0,7"),
+    (1.0, "1 · chỉ theo nghĩa"),
+)
+
+
+def semantic_choices() -> tuple[tuple[float, str], ...]:
+    """The search form's ``semantic_ratio`` choices: none for an index without vectors (the
+    bundled sample has none: nothing is built or opened for an error page's form)."""
+    holder = current_app.extensions.get("vietsearch_index")
+    return SEMANTIC_CHOICES if holder is not None and recorded_embedder(holder.path) else ()
+
+
 def register_template_helpers(app) -> None:
     """Filters and globals the templates use."""
     app.add_template_filter(vn_date)
     app.add_template_filter(vn_number)
     app.add_template_filter(http_url)
     app.add_template_global(search_url)
+    app.add_template_global(semantic_choices)

@@ -4,7 +4,9 @@ the related documents and the document page).
 Parameters are read and checked by the library (``indexer.SearchRequest``), exactly as the
 command line's are; a value out of bounds is a 400 ``invalid_parameter``, a query the engine
 refuses a 400 ``invalid_query``. The ``TYPOS`` setting (``VIETSEARCH_TYPOS=0``) turns typo
-tolerance off for every request; ``typos=0`` turns it off for one.
+tolerance off for every request; ``typos=0`` turns it off for one. ``semantic_ratio`` (0 to 1)
+weighs meaning against words on an index with vectors (the embedder: ``EMBEDDER``, see
+``web.worker_index``); the ``SEMANTIC_RATIO`` setting replaces the library's default.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from indexer import (
     DocumentNotFound,
+    EmbedderUnavailable,
     InvalidParameter,
     MarkedDocument,
     QueryError,
@@ -55,11 +58,34 @@ def _run_search(request: SearchRequest) -> SearchPage:
                 request.filters,
                 synonyms=current_app.extensions.get("vietsearch_synonyms"),
                 typos=request.typos and current_app.extensions.get("vietsearch_typos", True),
+                semantic_ratio=_ratio(request, index),
             )
+        except EmbedderUnavailable as exc:  # its model folder went away since the start
+            raise ApiError(503, "embedder_unavailable", str(exc)) from None
         except InvalidParameter as exc:
             raise ApiError(400, "invalid_parameter", str(exc)) from None
         except QueryError as exc:
             raise ApiError(400, "invalid_query", str(exc)) from None
+
+
+def _ratio(request: SearchRequest, index) -> float | None:
+    """The request's ratio, else the server's ``SEMANTIC_RATIO`` on an index with vectors,
+    else None (the library's default)."""
+    configured = current_app.extensions.get("vietsearch_semantic_ratio")
+    if request.semantic_ratio is not None or configured is None or not index.has_vectors():
+        return request.semantic_ratio
+    return configured
+
+
+def register_semantic_ratio_setting(app: Flask) -> None:
+    """Read ``SEMANTIC_RATIO`` (0 to 1: the default weight of meaning for an index with
+    vectors, in place of the library's); ``ValueError`` for anything else, at start-up."""
+    text = str(app.config.get("SEMANTIC_RATIO") or "").strip()
+    try:
+        request = SearchRequest.from_params({"semantic_ratio": text}.get, lambda name: [])
+    except InvalidParameter as exc:
+        raise ValueError(f"SEMANTIC_RATIO: {exc}") from None
+    app.extensions["vietsearch_semantic_ratio"] = request.semantic_ratio
 
 
 def run_similar(doc_id: str, request: SearchRequest) -> SearchPage:

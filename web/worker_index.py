@@ -22,6 +22,7 @@ from indexer import (
     SearchIndex,
     VietsearchError,
     ensure_embedded_index,
+    load_embedder,
     open_index,
 )
 from web.errors import ApiError
@@ -30,8 +31,9 @@ from web.errors import ApiError
 class WorkerIndex:
     """The index at ``path``, opened lazily once per process and shared by its threads."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, embedder: str | None = None):
         self.path = Path(path)
+        self.embedder = embedder  # a model folder, else VIETSEARCH_EMBEDDER's or the index's
         self._index: SearchIndex | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
@@ -50,7 +52,7 @@ class WorkerIndex:
         # A SearchIndex inherited through fork() would share file offsets with its parent.
         if self._index is None or self._pid != os.getpid():
             try:
-                self._index = open_index(self.path)
+                self._index = open_index(self.path, self.embedder)
             except VietsearchError as exc:  # missing, damaged, or written by another version
                 raise ApiError(503, "index_unavailable", str(exc)) from None
             self._pid = os.getpid()
@@ -58,16 +60,24 @@ class WorkerIndex:
 
 
 def init_index(app: Flask) -> None:
-    """Attach the app's ``WorkerIndex`` (nothing is opened yet)."""
+    """Attach the app's ``WorkerIndex`` (nothing is opened yet). ``EMBEDDER`` names the model
+    folder queries and written documents are embedded with (by default the index's own);
+    ``EmbedderUnavailable`` here if it cannot be loaded, so a bad one stops the server."""
     configured = app.config.get("INDEX")
+    embedder = app.config.get("EMBEDDER") or None
+    if embedder:
+        load_embedder(embedder)  # once per process: the workers forked later inherit it
     path = Path(str(configured)) if configured else None
-    app.extensions["vietsearch_index"] = WorkerIndex(path) if path else None
+    app.extensions["vietsearch_index"] = WorkerIndex(path, embedder) if path else None
+    app.extensions["vietsearch_embedder"] = embedder
 
 
 def current_index() -> WorkerIndex:
     """The current app's index; the embedded sample index (built if missing) by default."""
     holder = current_app.extensions.get("vietsearch_index")
     if holder is None:
-        holder = WorkerIndex(ensure_embedded_index())
+        holder = WorkerIndex(
+            ensure_embedded_index(), current_app.extensions.get("vietsearch_embedder")
+        )
         current_app.extensions["vietsearch_index"] = holder
     return holder

@@ -28,6 +28,7 @@ from indexer.codec.postings import (
     terms_reader,
     uses_array_codec,
 )
+from indexer.codec.vectors import SegmentVectors
 
 
 class _FieldPostings:
@@ -80,6 +81,7 @@ class BulkSegmentWriter(SegmentWriter):
         self._fields: dict[str, _FieldPostings] = {}
         self._merged: list[dict[str, FieldSource]] = []  # segments added, by add_reader
         self._segments_added: list = []
+        self._vectors = SegmentVectors()
 
     def add_segment(self, segment) -> None:
         """Have the commit's table of contents also name ``segment``, a finished segment whose
@@ -118,6 +120,8 @@ class BulkSegmentWriter(SegmentWriter):
             if column and stored is not None:
                 perdocwriter.add_column_value(name, column, field.to_column_value(stored))
         perdocwriter.finish_doc()
+        if "_vector" in fields:
+            self._vectors.add(docnum, fields["_vector"], fields["_embedder"])
         self._added = True
         self.docnum += 1
 
@@ -125,6 +129,12 @@ class BulkSegmentWriter(SegmentWriter):
         self.add_indexed(fields)
 
     def add_reader(self, reader):
+        """Add a segment's documents (and their vectors, ``indexer.codec.vectors``)."""
+        basedoc = self.docnum
+        self._add_reader(reader)
+        self._vectors.add_segment(reader, basedoc)
+
+    def _add_reader(self, reader):
         """Add a segment's documents; an ``ArrayCodec`` segment's postings join this writer's
         as arrays (``indexer.codec.merge``), others go through Whoosh's pool."""
         if not uses_array_codec(reader):
@@ -190,6 +200,7 @@ class BulkSegmentWriter(SegmentWriter):
             perdoc.close()
         self._fields.clear()
         self._merged.clear()
+        self._vectors.write(self.newsegment, self.storage, self.docnum)
         self.fieldwriter.close()
 
 

@@ -29,13 +29,15 @@ from indexer.errors import VietsearchError
 from indexer.replication.errors import SnapshotError
 from indexer.replication.node import APPLIER_LOCK
 from indexer.store.durability import fsync_path
+from indexer.store.embedder_record import RECORD_FILE
 from indexer.store.locks import live_writers_present
 from indexer.store.opening import open_whoosh
 from indexer.store.positions import POSITIONS_DIR, latest_generation, read_position
 
 MANIFEST = "SNAPSHOT.json"
 ATTEMPTS = 20
-_INDEX_FILE = re.compile(r"^_?MAIN_(?!WRITELOCK$)")
+# The index's files: its commits' and the record of the embedder that made its vectors.
+_INDEX_FILE = re.compile(r"^(_?MAIN_(?!WRITELOCK$)|embedder\.json$)")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ def _take(source: Path, partial: Path) -> dict:
     names = [f"_MAIN_{generation}.toc"] + [
         name for name in os.listdir(source) if name.split(".")[0] in segments
     ]
+    if (source / RECORD_FILE).is_file():
+        names.append(RECORD_FILE)
     (partial / POSITIONS_DIR).mkdir(parents=True)
     linked = all([_link_or_copy(source / name, partial / name) for name in names])
     seq = _copy_position(source, partial, generation)

@@ -10,7 +10,9 @@ paging, sorting and filters for every caller.
 """
 
 from indexer.searching.autocomplete import MAX_COMPLETIONS, complete
+from indexer.searching.hybrid import DEFAULT_SEMANTIC_RATIO
 from indexer.searching.marked import MarkedDocument, marked_document
+from indexer.searching.meaning import allowed_documents, nearest_documents
 from indexer.searching.params import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
@@ -31,6 +33,7 @@ __all__ = [
     "MAX_PER_PAGE",
     "MAX_QUERY_CHARS",
     "MAX_RESULT_WINDOW",
+    "DEFAULT_SEMANTIC_RATIO",
     "SORTS",
     "Filters",
     "Hit",
@@ -38,7 +41,9 @@ __all__ = [
     "SearchIndex",
     "SearchPage",
     "SearchRequest",
+    "allowed_documents",
     "complete",
+    "nearest_documents",
     "marked_document",
     "open_index",
     "search",

@@ -8,6 +8,7 @@ the same bounds, so no caller can pass what another would refuse.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -33,8 +34,10 @@ class Filters:
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """One search: the query, which page of how many hits, the order, the filters, and whether
-    mistyped syllables also match their corrections (``typos``)."""
+    """One search: the query, which page of how many hits, the order, the filters, whether
+    mistyped syllables also match their corrections (``typos``), and how much meaning weighs
+    against words (``semantic_ratio``: 0 words only, 1 vectors only; None: the index's
+    default, ``indexer.searching.hybrid``)."""
 
     query: str = ""
     page: int = 1
@@ -42,12 +45,14 @@ class SearchRequest:
     sort: str = "relevance"
     filters: Filters = field(default_factory=Filters)
     typos: bool = True
+    semantic_ratio: float | None = None
 
     @classmethod
     def from_params(
         cls, get: Callable[[str], str | None], get_all: Callable[[str], list[str]]
     ) -> SearchRequest:
-        """Read ``q, page, per_page, sort, source, category, from, to, typos`` from strings
+        """Read ``q, page, per_page, sort, source, category, from, to, typos, semantic_ratio``
+        from strings
         (``get`` one value, ``get_all`` every value of a name); raise ``InvalidParameter``."""
         filters = Filters(
             source=_values(get_all("source")),
@@ -62,6 +67,7 @@ class SearchRequest:
             sort=get("sort") or "relevance",
             filters=filters,
             typos=_whole_number("typos", get("typos"), 1, 0, 1) == 1,
+            semantic_ratio=_ratio(get("semantic_ratio")),
         )
         return request.check()
 
@@ -70,6 +76,7 @@ class SearchRequest:
         check_paging(self.page, self.per_page, self.sort)
         if not isinstance(self.typos, bool):
             raise InvalidParameter(f"typos must be true or false; got {self.typos!r}.")
+        check_semantic_ratio(self.semantic_ratio)
         start, end = self.filters.published_from, self.filters.published_to
         if start and end and start > end:
             raise InvalidParameter("from must not be later than to.")
@@ -95,6 +102,8 @@ class SearchRequest:
                 params[name] = str(getattr(self, name))
         if not self.typos:
             params["typos"] = "0"
+        if self.semantic_ratio is not None:
+            params["semantic_ratio"] = f"{self.semantic_ratio:g}"
         if self.filters.source:
             params["source"] = list(self.filters.source)
         if self.filters.category:
@@ -123,6 +132,31 @@ def check_paging(page: int, per_page: int, sort: str) -> None:
         )
     if sort not in SORTS:
         raise InvalidParameter(f"sort must be one of: {', '.join(SORTS)}.")
+
+
+def check_semantic_ratio(ratio: float | None) -> None:
+    """Raise ``InvalidParameter`` unless ``ratio`` is None (the default) or a number 0 to 1."""
+    if ratio is None:
+        return
+    if (
+        isinstance(ratio, bool)
+        or not isinstance(ratio, (int, float))
+        or not math.isfinite(ratio)
+        or not 0 <= ratio <= 1
+    ):
+        raise InvalidParameter(f"semantic_ratio must be a number from 0 to 1; got {ratio!r}.")
+
+
+def _ratio(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        ratio = float(value) if len(value) <= 40 else math.nan
+    except ValueError:
+        ratio = math.nan
+    if not math.isfinite(ratio) or not 0 <= ratio <= 1:
+        raise InvalidParameter(f"semantic_ratio must be a number from 0 to 1; got {value[:20]!r}.")
+    return ratio
 
 
 def _whole_number(name: str, value: str | None, default: int, low: int, high: int | None = None):

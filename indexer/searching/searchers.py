@@ -13,6 +13,8 @@ from whoosh.searching import Searcher
 from indexer.errors import DocumentNotFound, IndexMissing
 from indexer.searching.compile import weighting
 from indexer.searching.refresh import refreshed
+from indexer.semantic.embedder import Embedder
+from indexer.store.embedder_record import index_embedder, recorded_embedder
 from indexer.store.events import emit
 from indexer.store.opening import LOCK_FILES, last_commit_time, open_whoosh
 from indexer.store.progress import read_progress
@@ -31,8 +33,13 @@ class SearchIndex:
     within ``REFRESH_INTERVAL_S`` without a restart.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(
+        self, path: str | os.PathLike, embedder: Embedder | str | os.PathLike | None = None
+    ):
         self.path = Path(path)
+        self._embedder = embedder
+        self._embedder_resolved = isinstance(embedder, Embedder)
+        self._embedder_lock = threading.Lock()
         self._ix = open_whoosh(self.path)
         self._searcher: Searcher | None = None
         self._checked_at = 0.0
@@ -70,6 +77,20 @@ class SearchIndex:
         if stored is None:
             return None
         return public_fields(stored)
+
+    def embedder(self) -> Embedder | None:
+        """The embedder queries are embedded with: the one given when opening (an ``Embedder``
+        or a model folder), else ``VIETSEARCH_EMBEDDER``, else the one the index records; None
+        without any. Loaded on first use; ``EmbedderUnavailable`` if its folder cannot be."""
+        with self._embedder_lock:
+            if not self._embedder_resolved:
+                self._embedder = index_embedder(self.path, self._embedder)
+                self._embedder_resolved = True
+            return self._embedder
+
+    def has_vectors(self) -> bool:
+        """Whether the index records an embedder (its documents have vectors)."""
+        return recorded_embedder(self.path) is not None
 
     def generation(self) -> int:
         """The commit the current searcher reads (its table of contents' generation)."""
@@ -130,6 +151,10 @@ def live_docnum(searcher: Searcher, doc_id: str) -> int:
     return docnum
 
 
-def open_index(path: str | os.PathLike) -> SearchIndex:
-    """Open the index in ``path`` for searching; raise ``IndexMissing`` or ``IndexCorrupt``."""
-    return SearchIndex(path)
+def open_index(
+    path: str | os.PathLike, embedder: Embedder | str | os.PathLike | None = None
+) -> SearchIndex:
+    """Open the index in ``path`` for searching; raise ``IndexMissing`` or ``IndexCorrupt``.
+    ``embedder`` (an ``Embedder`` or a model folder) embeds queries for searches by meaning;
+    by default ``VIETSEARCH_EMBEDDER``'s, else the index's own (``SearchIndex.embedder``)."""
+    return SearchIndex(path, embedder)

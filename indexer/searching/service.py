@@ -7,6 +7,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 from whoosh import sorting
 
 from indexer.highlight.marks import Marks, hit_marks
@@ -16,12 +17,14 @@ from indexer.language.synonyms import Synonyms, builtin_synonyms
 from indexer.searching import rank as vectorised
 from indexer.searching.compile import CompiledQuery, QueryCompiler, filter_query, mask_query
 from indexer.searching.did_you_mean import did_you_mean
+from indexer.searching.hybrid import fused_ranking, resolved_ratio
 from indexer.searching.params import Filters, SearchRequest
 from indexer.searching.parse import DateRange, ParsedQuery, parse_query
 from indexer.searching.searchers import SearchIndex, open_index
 from indexer.store.schema import as_text, public_fields
 
 FACETS = ("source", "category", "year")
+_NO_TERMS = MatchTerms.from_syllables([])
 
 
 @dataclass
@@ -66,31 +69,50 @@ def search(
     filters: Filters | None = None,
     synonyms: Synonyms | None = None,
     typos: bool = True,
+    semantic_ratio: float | None = None,
 ) -> SearchPage:
     """Search ``index`` for ``query`` and return one page of ranked, highlighted hits.
 
     ``synonyms`` expands abbreviations (``UBND`` also finds ``Ủy ban nhân dân``): by default the
     dictionary vietsearch ships, ``Synonyms()`` for none, or ``load_synonyms(path)`` for more.
     ``typos=False`` matches only what was typed (a "did you mean" is still offered).
-    Raises ``QueryError`` (and nothing else) for a query or parameters it will not run: its
+    ``semantic_ratio`` weighs meaning against words (``indexer.searching.hybrid``): 0 ranks by
+    words alone, 1 by the cosine of the query's vector and the documents' alone; None takes the
+    default (``DEFAULT_SEMANTIC_RATIO`` for an index with vectors, else 0).
+    Raises ``QueryError`` for a query or parameters it will not run: its
     subclass ``InvalidParameter`` for paging, sorting and filters (``SearchRequest.check``).
     """
     started = time.perf_counter()
-    SearchRequest(query, page, per_page, sort, filters or Filters(), typos).check()
+    SearchRequest(query, page, per_page, sort, filters or Filters(), typos, semantic_ratio).check()
     parsed = parse_query(query)
     if not isinstance(index, SearchIndex):
         opened = open_index(index)
         try:
-            return search(opened, query, page, per_page, sort, filters, synonyms, typos)
+            return search(
+                opened, query, page, per_page, sort, filters, synonyms, typos, semantic_ratio
+            )
         finally:
             opened.close()
     searcher = index.searcher()
     filters = filters or Filters()
     synonyms = builtin_synonyms() if synonyms is None else synonyms
     limit = page * per_page
-    compiled, outcome = _run(searcher, parsed, filters, limit, sort, None, synonyms, typos)
+    ratio = resolved_ratio(index, semantic_ratio)
+    hybrid = ratio > 0
+    compiled, outcome = _run(
+        searcher, parsed, filters, limit, sort, None, synonyms, typos, everything=hybrid
+    )
     if compiled.strict and not outcome.total and len(compiled.free_text) > 1:
-        compiled, outcome = _run(searcher, parsed, filters, limit, sort, False, synonyms, typos)
+        compiled, outcome = _run(
+            searcher, parsed, filters, limit, sort, False, synonyms, typos, everything=hybrid
+        )
+    if hybrid:
+        allow, exclude = outcome.restrictions
+        outcome = _Outcome(
+            *fused_ranking(
+                index, searcher, query, outcome.matches, allow, exclude, ratio, limit, sort, FACETS
+            )
+        )
     total = outcome.total
     terms = MatchTerms.from_syllables(compiled.syllables)
     shown = outcome.ranked[(page - 1) * per_page : page * per_page]
@@ -98,7 +120,10 @@ def search(
     title_marks = hit_marks(searcher, docnums, terms, "title", "title_fold")
     body_marks = hit_marks(searcher, docnums, terms, "body", "body_fold")
     hits = [
-        stored_hit(
+        # A hit found by meaning alone matched no word: its snippet is its leading text, unmarked.
+        stored_hit(searcher, docnum, score, _NO_TERMS, None, None)
+        if docnum in outcome.meaning_only
+        else stored_hit(
             searcher,
             docnum,
             score,
@@ -128,6 +153,10 @@ class _Outcome:
     total: int
     ranked: list[tuple[int, float]]  # (docnum, score), best first
     facets: dict[str, dict] = field(default_factory=dict)
+    # With ``everything``: every match, and the filter and mask they were restricted by.
+    matches: vectorised.Matches | None = None
+    restrictions: tuple = (None, None)
+    meaning_only: frozenset[int] = frozenset()  # found by vectors, matching no word
 
 
 def _run(
@@ -140,6 +169,7 @@ def _run(
     synonyms: Synonyms,
     typos: bool = True,
     facets: bool = True,
+    everything: bool = False,
 ):
     compiled: CompiledQuery = QueryCompiler(searcher, strict, synonyms, typos).compile(parsed)
     options = dict(
@@ -162,14 +192,25 @@ def _run(
             ranked = matches.top(limit)
         else:
             ranked = vectorised.sorted_top(searcher, matches, "published", sort == "newest", limit)
-        return compiled, _Outcome(len(matches), ranked, counts)
+        restrictions = (options["filter"], options["mask"])
+        return compiled, _Outcome(len(matches), ranked, counts, matches, restrictions)
+    if everything:
+        options["limit"] = None  # the fused ranking reads every match's score
     if sort != "relevance":
         options["sortedby"] = "published"
         options["reverse"] = sort == "newest"
     results = searcher.search(compiled.query, **options)
     counts = {name: results.groups(name) for name in FACETS if facets}
     ranked = [(hit.docnum, hit.score) for hit in results]
-    return compiled, _Outcome(len(results), ranked, counts)
+    matches = None
+    if everything:
+        scored = sorted((hit.docnum, hit.score or 0.0) for hit in results)
+        matches = vectorised.Matches(
+            np.array([d for d, _ in scored], dtype=np.int64),
+            np.array([s for _, s in scored], dtype=np.float32),
+        )
+    restrictions = (options["filter"], options["mask"])
+    return compiled, _Outcome(len(results), ranked, counts, matches, restrictions)
 
 
 def restriction(parsed: ParsedQuery, filters: Filters):

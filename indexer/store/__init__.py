@@ -8,6 +8,7 @@ both take the one writer in turn (``locks``).
 
 from indexer.store.build import BuildSummary, build_index, write_documents
 from indexer.store.commits import delete_documents, optimize
+from indexer.store.embedder_record import index_embedder, recorded_embedder
 from indexer.store.events import add_listener, remove_listener
 from indexer.store.live import WRITE_TIMEOUT_S, LiveWriter, Written
 from indexer.store.opening import discard_damaged_index, open_whoosh
@@ -26,10 +27,12 @@ __all__ = [
     "delete_documents",
     "discard_damaged_index",
     "ensure_embedded_index",
+    "index_embedder",
     "index_stats",
     "open_whoosh",
     "optimize",
     "read_progress",
+    "recorded_embedder",
     "remove_listener",
     "write_documents",
 ]

@@ -29,6 +29,7 @@ from indexer.documents.files import read_documents
 from indexer.documents.model import Document, InvalidDocument, Problem, check_length
 from indexer.errors import IndexMissing
 from indexer.language.segmentation import segment
+from indexer.semantic.embedder import Embedder, load_embedder
 from indexer.store.commits import (
     POOL_LIMIT_MB,
     WRITER_TIMEOUT_S,
@@ -37,7 +38,8 @@ from indexer.store.commits import (
     delete_documents,
     open_or_create,
 )
-from indexer.store.indexed_fields import analyse_document, content_hash
+from indexer.store.embedder_record import record_embedder, recorded_embedder
+from indexer.store.indexed_fields import analyse_documents, content_hash
 from indexer.store.locks import live_writers_present
 from indexer.store.merge_policy import bounded_merge, merge_policy, merge_small, small_segments
 from indexer.store.opening import discard_damaged_index, open_whoosh
@@ -101,6 +103,7 @@ def write_documents(
     progress: Callable[[int], None] = lambda done: None,
     merge: bool = True,
     phase: Callable[[str], None] = lambda name: None,
+    embedder: Embedder | None = None,
 ) -> tuple[BuildSummary, set[str]]:
     """Index ``documents`` into ``index_dir``, replacing documents with the same id.
 
@@ -108,9 +111,20 @@ def write_documents(
     batch is committed as a segment; with ``merge``, the segments of a batch or less are merged
     into one at the end (``merge_batches``; ``phase("merging")`` is called first). Returns the
     summary and the ids seen, so a build can prune what its sources no longer hold.
+
+    With an ``embedder``, each document's vector is computed in the workers and stored with its
+    segment, and the index records the embedder; if the index recorded another one, every
+    document is indexed again (its vectors would not compare with the new ones).
     """
     started = time.perf_counter()
     ix = open_or_create(index_dir)
+    if embedder is not None:
+        recorded = recorded_embedder(index_dir)
+        if recorded is not None and recorded.get("fingerprint") != embedder.fingerprint:
+            skip_unchanged = False
+        elif recorded is None and ix.doc_count_all():
+            skip_unchanged = False  # documents indexed without vectors get theirs
+        record_embedder(index_dir, embedder)
     summary = BuildSummary()
     known = existing_hashes(ix)
     seen: set[str] = set()
@@ -138,7 +152,8 @@ def write_documents(
     # server takes writes meanwhile (merge_batches): then commits merge a little at a time.
     merging = None if merge else bounded_merge
     try:
-        for staged in _staged_segments(_document_batches(todo(), batch_size), folder, workers):
+        batches = _document_batches(todo(), batch_size)
+        for staged in _staged_segments(batches, folder, workers, embedder):
             policy = merging or merge_policy(index_dir, otherwise=NO_MERGE)
             with committing(ix, WRITER_TIMEOUT_S, mergetype=policy) as (writer, committed):
                 for doc_id in staged.ids:
@@ -193,7 +208,10 @@ def _document_batches(documents: Iterable[Document], batch_size: int) -> Iterato
 
 
 def _staged_segments(
-    batches: Iterator[list[Document]], folder: Path, workers: int | None
+    batches: Iterator[list[Document]],
+    folder: Path,
+    workers: int | None,
+    embedder: Embedder | None = None,
 ) -> Iterator[StagedSegment]:
     """Each batch analysed and written as a segment in ``folder`` by a worker process, yielded
     in order. Batches go to the workers in turn, one each at a time (and one waiting), so a
@@ -203,9 +221,10 @@ def _staged_segments(
     if first is None:
         return  # nothing changed: no worker processes to start
     batches = itertools.chain([first], batches)
+    model = embedder.path if embedder else None
     if workers == 1:
         for batch in batches:
-            yield _stage(batch, folder)
+            yield _stage(batch, folder, model)
         return
     in_flight = threading.BoundedSemaphore(workers + 1)
 
@@ -215,23 +234,31 @@ def _staged_segments(
             yield batch
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_warm_up) as pool:
-        tasks = ((batch, folder) for batch in throttled())
+    with context.Pool(workers, initializer=_warm_up, initargs=(model,)) as pool:
+        tasks = ((batch, folder, model) for batch in throttled())
         for staged in pool.imap(_stage_task, tasks):
             in_flight.release()
             yield staged
 
 
-def _stage_task(task: tuple[list[Document], Path]) -> StagedSegment:
+def _stage_task(task: tuple[list[Document], Path, str | None]) -> StagedSegment:
     return _stage(*task)
 
 
-def _stage(batch: list[Document], folder: Path) -> StagedSegment:
-    return build_segment(map(analyse_document, batch), folder, POOL_LIMIT_MB)
+def _stage(batch: list[Document], folder: Path, model: str | None) -> StagedSegment:
+    embedder = load_embedder(model) if model else None
+    return build_segment(analyse_documents(batch, embedder), folder, POOL_LIMIT_MB)
 
 
-def _warm_up() -> None:
+def _warm_up(model: str | None = None) -> None:
     segment("Khởi động")  # load pyvi's model before the first real document arrives
+    if model:
+        import torch
+
+        # One thread a worker, as load_embedder sets where it loads the model (a worker forked
+        # after that inherits both; this covers a worker that loads it itself).
+        torch.set_num_threads(1)
+        load_embedder(model)
 
 
 def prune(index_dir: str | os.PathLike, keep: set[str], keep_origins: set[str]) -> int:

@@ -8,6 +8,7 @@ from indexer.codec.spans import encode_spans
 from indexer.documents.model import Document
 from indexer.language.analysis import index_terms
 from indexer.language.segmentation import segment
+from indexer.semantic.embedder import Embedder
 from indexer.store.schema import ANALYSIS_VERSION, TEXT_FIELDS
 
 
@@ -62,6 +63,19 @@ def analyse_document(doc: Document) -> dict:
     fields = {k: v for k, v in fields.items() if v != ""}
     fields["_indexed"] = indexed
     return fields
+
+
+def analyse_documents(docs: list[Document], embedder: Embedder | None = None) -> list[dict]:
+    """``analyse_document`` of each, with its vector (``_vector``, and the embedder's
+    fingerprint as ``_embedder``) when an ``embedder`` is given: one call to the model for
+    the whole batch."""
+    analysed = [analyse_document(doc) for doc in docs]
+    if embedder is not None and docs:
+        vectors = embedder.embed_documents([d.title for d in docs], [d.body for d in docs])
+        for fields, vector in zip(analysed, vectors, strict=True):
+            fields["_vector"] = vector
+            fields["_embedder"] = embedder.fingerprint
+    return analysed
 
 
 def term_count(fields: dict) -> int:

@@ -23,9 +23,11 @@ from whoosh import index as whoosh_index
 
 from indexer.documents.model import Document
 from indexer.errors import CommitFailed
+from indexer.semantic.embedder import Embedder
 from indexer.store.commits import committing, delete_document, open_or_create, replace_document
+from indexer.store.embedder_record import index_embedder, record_embedder
 from indexer.store.events import emit
-from indexer.store.indexed_fields import analyse_document, term_count
+from indexer.store.indexed_fields import analyse_documents, term_count
 from indexer.store.locks import WriterBusy, announce_live_writer
 from indexer.store.merge_policy import bounded_merge
 from indexer.store.positions import prune_records, write_record
@@ -92,11 +94,19 @@ class LiveWriter:
     """Durable writes to the index in ``index_dir`` from many threads, committed in groups.
 
     ``WriterBusy`` when the writer cannot be had within ``timeout_s`` of a batch's arrival.
+    Documents get vectors from ``embedder``, by default the index's (``index_embedder``:
+    ``VIETSEARCH_EMBEDDER``, else the one the index records; none for an index without).
     """
 
-    def __init__(self, index_dir: str | os.PathLike, timeout_s: float = WRITE_TIMEOUT_S):
+    def __init__(
+        self,
+        index_dir: str | os.PathLike,
+        timeout_s: float = WRITE_TIMEOUT_S,
+        embedder: Embedder | None = None,
+    ):
         self.index_dir = Path(index_dir)
         self.timeout_s = timeout_s
+        self._embedder = embedder
         self._queue: deque[_Ticket] = deque()
         self._queued = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -105,7 +115,7 @@ class LiveWriter:
 
     def replace(self, documents: list[Document]) -> Written:
         """Index ``documents``, replacing those with the same ids; return once it is on disk."""
-        return self._submit([analyse_document(doc) for doc in documents], [])
+        return self._submit(self._analyse(documents), [])
 
     def delete(self, doc_id: str) -> Written:
         """Delete the document with this id (``deleted`` is 0 if there was none)."""
@@ -116,7 +126,7 @@ class LiveWriter:
         return what each did (None for a discarded batch). On an error, the index's recorded
         position says how far it got (``indexer.store.positions.read_position``)."""
         analysed = [
-            (c.seq, [analyse_document(d) for d in c.documents], list(c.deletions))
+            (c.seq, self._analyse(list(c.documents)), list(c.deletions))
             if c.valid
             else (c.seq, [], [])
             for c in changes
@@ -126,6 +136,14 @@ class LiveWriter:
             documents = [fields for _, fields, _ in log for fields in fields]
             results += self._enqueue(documents, [i for _, _, ids in log for i in ids], log)
         return results
+
+    def _analyse(self, documents: list[Document]) -> list[dict]:
+        """The documents analysed, with their vectors when the index has an embedder."""
+        if self._embedder is None:
+            self._embedder = index_embedder(self.index_dir) or False
+        if self._embedder and documents:
+            record_embedder(self.index_dir, self._embedder)
+        return analyse_documents(documents, self._embedder or None)
 
     def announce(self) -> None:
         """Tell builds of the index, for as long as this process lives, that it takes writes:

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from indexer.store.embedder_record import recorded_embedder
 from indexer.store.opening import last_commit_time, open_whoosh
 from indexer.store.progress import read_progress
 
@@ -15,7 +16,8 @@ def index_stats(path: str | os.PathLike) -> dict:
     """Describe the index in ``path`` as a JSON-ready dict.
 
     ``in_progress`` is the build or optimize running on it (``indexer.store.progress``: pid,
-    command, phase, started, updated, done, total), or None.
+    command, phase, started, updated, done, total), or None. ``embedder`` is the record of the
+    embedder that made its vectors (``indexer.store.embedder_record``), or None.
     """
     folder = Path(path)
     ix = open_whoosh(folder)
@@ -31,6 +33,7 @@ def index_stats(path: str | os.PathLike) -> dict:
         "fields": sorted(ix.schema.names()),
         "last_commit": dt.datetime.fromtimestamp(committed, dt.timezone.utc).isoformat(),
         "in_progress": read_progress(folder),
+        "embedder": recorded_embedder(folder),
     }
 
 

@@ -18,9 +18,11 @@ from gunicorn.app.base import BaseApplication
 
 from indexer import (
     DEFAULT_INDEX,
+    EmbedderUnavailable,
     IndexMissing,
     VietsearchError,
     ensure_embedded_index,
+    index_embedder,
     open_index,
     warm_up_index,
 )
@@ -145,6 +147,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     parser.add_argument("--workers", type=positive_number, default=2, help="processes (default 2)")
+    parser.add_argument(
+        "--embedder",
+        default=os.environ.get("VIETSEARCH_EMBEDDER"),
+        metavar="MODEL_FOLDER",
+        help="sentence-transformers model folder for searches by meaning and for the vectors "
+        "of written documents (default: $VIETSEARCH_EMBEDDER, else the one the index records)",
+    )
     add_cluster_arguments(parser)
 
 
@@ -180,6 +189,14 @@ def serve(args: argparse.Namespace) -> int:
     except VietsearchError as exc:
         print(f"vietsearch: error: {exc}", file=sys.stderr)
         return 1
+    try:
+        # The embedder named, or the index's own: a missing model folder stops the start here.
+        embedder = index_embedder(index, getattr(args, "embedder", None))
+    except EmbedderUnavailable as exc:
+        print(f"vietsearch: error: {exc}", file=sys.stderr)
+        return 1
+    if embedder is not None:
+        os.environ["VIETSEARCH_EMBEDDER"] = embedder.path  # for every worker's app
     run_dir = make_run_folder()  # before any app: where every worker's metrics go
     try:
         return _serve(args, index, run_dir)
