@@ -454,3 +454,26 @@ def test_the_build_workers_compute_the_same_vectors(tmp_path, vector_index, embe
     assert forked.keys() == single.keys()
     for doc_id, vector in forked.items():
         assert np.allclose(vector, single[doc_id], atol=1e-5), doc_id
+
+
+def test_related_documents_rank_by_vectors_when_the_index_has_them(vector_index, corpus_index):
+    from indexer import Filters, similar_documents
+
+    index = open_index(vector_index)
+    doc_id = "c01-ha-noi-ba-dinh"
+    nearest = nearest_documents(index, doc_id, 5)
+    page = similar_documents(index, doc_id, per_page=5)
+    searcher = index.searcher()
+    assert [hit.id for hit in page.hits] == [searcher.stored_fields(d)["id"] for d, _ in nearest]
+    assert [hit.score for hit in page.hits] == [round(score, 4) for _, score in nearest]
+    assert doc_id not in [hit.id for hit in page.hits]
+    assert page.total == searcher.doc_count() - 1  # every other document, ranked
+    filtered = similar_documents(index, doc_id, filters=Filters(source=("tuoitre",)))
+    assert filtered.total == 3  # the corpus's three from tuoitre, by their vectors
+    assert all(hit.source == "tuoitre" for hit in filtered.hits)
+    index.close()
+    # The same document without vectors: by its significant terms, another ranking.
+    plain = open_index(corpus_index)
+    by_terms = similar_documents(plain, doc_id, per_page=5)
+    assert [hit.score for hit in by_terms.hits] != [hit.score for hit in page.hits]
+    plain.close()

@@ -9,8 +9,8 @@ each kind make one disjunctive query, each term boosted by its share of the best
 ranked like a search (``indexer.searching.rank``: BM25F over the array postings), filtered like
 one, without the document itself, and paged into the same ``SearchPage``.
 
-Ranking by vectors, when an index has them, plugs in at ``_similar_matches``: everything around
-it (the document's lookup, filters, paging, hits) stays the same.
+An index with vectors ranks by them instead (``_similar_matches``): everything around it (the
+document's lookup, filters, paging, hits) stays the same.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from indexer.language.segmentation import segment
 from indexer.searching import rank as vectorised
 from indexer.searching.compile import TITLE_WEIGHT
 from indexer.searching.match_sets import EMPTY
+from indexer.searching.meaning import similar_by_vectors
 from indexer.searching.params import DEFAULT_PER_PAGE, Filters, SearchRequest
 from indexer.searching.parse import ParsedQuery
 from indexer.searching.searchers import SearchIndex, live_docnum, open_index
@@ -97,10 +98,12 @@ def similar_documents(
 def _similar_matches(index: SearchIndex, searcher, docnum: int) -> vectorised.Matches:
     """Every document like ``docnum``, scored: the one place that chooses how.
 
-    Today by the document's significant terms. The seam for vectors: when ``index`` holds
-    vectors of an embedder, rank by the document's vector here instead (or fuse both, as
-    hybrid search does) and return the same ``Matches``; the caller filters, pages and renders.
+    By the cosine of the documents' vectors when ``index`` holds vectors of an embedder (every
+    document with one is ranked, as Meilisearch's similar documents are), else by the
+    document's significant terms; the caller filters, pages and renders.
     """
+    if index.has_vectors():
+        return similar_by_vectors(index, searcher, docnum)
     query = significant_terms_query(searcher, searcher.stored_fields(docnum))
     if query is None:
         return vectorised.Matches(*EMPTY)
