@@ -20,7 +20,17 @@ from indexer.store.sample import SAMPLE_CORPUS
 from tests.conftest import ROOT
 
 VIETSEARCH = Path(sys.executable).with_name("vietsearch")
-COMMANDS = ["build", "add", "delete", "stats", "search", "optimize", "snapshot", "restore"]
+COMMANDS = [
+    "build",
+    "add",
+    "delete",
+    "stats",
+    "search",
+    "similar",
+    "optimize",
+    "snapshot",
+    "restore",
+]
 MARKUP = re.compile(r"==|'''|''|\[\[|\]\]|\{\{|\}\}|<ref|</ref|\\displaystyle")
 
 
