@@ -183,9 +183,11 @@ defaults
     timeout check 3s
     # Connections that failed are tried again on another node; so are searches (GET) whose node
     # died under them. A write that was sent is never sent again: its client decides, with
-    # its Idempotency-Key (see backend rules below).
-    retries 2
-    option redispatch
+    # its Idempotency-Key (see backend rules below). "redispatch 1": every retry goes to
+    # another node (plain "redispatch" moves only the last one, so a node killed a moment ago,
+    # not yet marked down, took the first retry too).
+    retries 3
+    option redispatch 1
     retry-on conn-failure empty-response response-timeout 502 504
 
 frontend vietsearch
