@@ -40,6 +40,7 @@ class SearchIndex:
         self._embedder = embedder
         self._embedder_resolved = isinstance(embedder, Embedder)
         self._embedder_lock = threading.Lock()
+        self._vectors_known: tuple[int, bool] | None = None  # (generation, has vectors)
         self._ix = open_whoosh(self.path)
         self._searcher: Searcher | None = None
         self._checked_at = 0.0
@@ -89,8 +90,14 @@ class SearchIndex:
             return self._embedder
 
     def has_vectors(self) -> bool:
-        """Whether the index records an embedder (its documents have vectors)."""
-        return recorded_embedder(self.path) is not None
+        """Whether the index records an embedder (its documents have vectors). Read once per
+        commit the searcher reads, not once per search: a build or write records its embedder
+        before the commit that first holds vectors, so a new record comes with a new commit."""
+        generation = self.generation()
+        with self._embedder_lock:
+            if self._vectors_known is None or self._vectors_known[0] != generation:
+                self._vectors_known = (generation, recorded_embedder(self.path) is not None)
+            return self._vectors_known[1]
 
     def generation(self) -> int:
         """The commit the current searcher reads (its table of contents' generation)."""
