@@ -243,3 +243,30 @@ def test_opening_the_index_while_commits_replace_its_table_of_contents(index_dir
         stop.set()
         writer.join(WAIT_S)
     assert failures == []
+
+
+def test_opening_for_writing_while_another_writer_commits_never_fails(index_dir):
+    """A build started beside live writes lists the tables of contents, then reads the latest:
+    a commit in between removes it (seen as a FileNotFoundError from ``vietsearch build``)."""
+    live = LiveWriter(index_dir)
+    stop = threading.Event()
+    committed = []
+
+    def write() -> None:
+        for n in itertools.count():
+            if stop.is_set():
+                return
+            committed.append(live.replace([doc(f"luot-{n % 3}")]))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        opened = []
+        deadline = time.monotonic() + WAIT_S
+        while len(committed) < 30 and time.monotonic() < deadline:
+            opened.append(open_or_create(index_dir).latest_generation())
+    finally:
+        stop.set()
+        writer.join()
+    assert len(committed) >= 30  # the opens overlapped that many commits
+    assert opened == sorted(opened)

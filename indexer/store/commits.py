@@ -26,6 +26,7 @@ from indexer.store.schema import build_schema
 from indexer.store.stale import remove_stale_files
 
 WRITER_TIMEOUT_S = 60.0
+OPEN_ATTEMPTS = 20
 # Whoosh's pool of merged segments' postings stays in memory up to this size (BulkSegmentWriter
 # keeps a commit's own postings in memory whatever their size).
 POOL_LIMIT_MB = 1024
@@ -42,8 +43,15 @@ def open_or_create(index_dir: str | os.PathLike) -> whoosh_index.Index:
     register_old_class_paths()
     path = Path(index_dir)
     storage = DurableStorage(path, supports_mmap=False)
-    if whoosh_index.exists_in(path):
-        return storage.open_index()
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            if whoosh_index.exists_in(path):
+                return storage.open_index()
+            break
+        except FileNotFoundError:
+            # A commit by another process replaced the table of contents after it was listed.
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
     path.mkdir(parents=True, exist_ok=True)
     forget_positions(path)  # a replicated index's old records do not describe a new index
     return storage.create_index(build_schema())
