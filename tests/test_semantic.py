@@ -477,3 +477,119 @@ def test_related_documents_rank_by_vectors_when_the_index_has_them(vector_index,
     by_terms = similar_documents(plain, doc_id, per_page=5)
     assert [hit.score for hit in by_terms.hits] != [hit.score for hit in page.hits]
     plain.close()
+
+
+# Three topics, two sentences each: about a passage's width apiece, so each is one passage.
+BAKERY = (
+    "The bakery on the corner sells fresh bread every morning before sunrise. "
+    "Its queue starts early, and the rye loaves are gone by eight o'clock. "
+)
+FOOTBALL = (
+    "Last night the football match ended with a late goal from the visiting striker. "
+    "The home team's coach said his defenders lost their shape after the break. "
+)
+GARDEN = (
+    "Gardeners in the city planted tulips along the river banks this spring. "
+    "Volunteers watered the new beds while children painted small wooden signs. "
+)
+
+
+@pytest.fixture(scope="module")
+def passages_index(tmp_path_factory, embedder):
+    path = tmp_path_factory.mktemp("passages") / "index"
+    LiveWriter(path, embedder=embedder).replace(
+        [
+            Document(id="mixed", title="Around town", body=BAKERY + FOOTBALL + GARDEN),
+            Document(id="stocks", title="Markets", body="Share prices fell on Monday."),
+        ]
+    )
+    return path
+
+
+def test_a_first_write_with_an_embedder_makes_the_index_and_its_record(passages_index, embedder):
+    assert recorded_embedder(passages_index) == embedder.record()
+    assert open_index(passages_index).doc_count() == 2
+
+
+def snippet_of(path, query: str, doc_id: str) -> str:
+    page = search(path, query, semantic_ratio=1)
+    return next(hit.snippet_html for hit in page.hits if hit.id == doc_id)
+
+
+@pytest.mark.parametrize(
+    "query, passage",
+    [("soccer game score", FOOTBALL), ("blooming flowers gardening", GARDEN)],
+)
+def test_a_hit_found_by_meaning_alone_shows_its_best_passage_unmarked(
+    passages_index, query, passage
+):
+    shown = snippet_of(passages_index, query, "mixed")
+    assert "<mark>" not in shown  # no word of the query is in the document
+    assert shown.startswith("…" + passage.split(".")[0])
+
+
+def test_a_hit_the_words_found_keeps_its_marked_snippet(passages_index):
+    shown = snippet_of(passages_index, "football striker", "mixed")
+    assert "<mark>football</mark>" in shown and "<mark>striker</mark>" in shown
+    assert snippet_of(passages_index, "soccer game score", "stocks") == (
+        "Share prices fell on Monday."
+    )
+
+
+def passages_by_id(path) -> dict[str, tuple[list, np.ndarray]]:
+    """Every live document's passages (ranges, vectors), by id, from the segments' files."""
+    from indexer.semantic.vector_file import read_passages
+
+    index = open_index(path)
+    searcher = index.searcher()
+    found = {}
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        passages = read_passages(reader._segment, reader._storage)
+        for docnum in reader.all_doc_ids():
+            spans, vectors = passages.of(docnum)
+            found[searcher.stored_fields(offset + docnum)["id"]] = (spans.tolist(), vectors.copy())
+    index.close()
+    return found
+
+
+def test_passages_survive_merges_deletes_and_reopening(tmp_path, embedder):
+    path = tmp_path / "index"
+    build_index(SOURCES, path, workers=1, batch_size=4, merge=False, embedder=embedder)
+    before = passages_by_id(path)
+    assert all(spans for spans, _ in before.values())
+    assert delete_documents(path, ["c07-bau-cu-da-nang"]) == 1
+    optimize(path)
+    after = passages_by_id(path)
+    assert set(after) == set(before) - {"c07-bau-cu-da-nang"}
+    for doc_id, (spans, vectors) in after.items():
+        assert spans == before[doc_id][0], doc_id
+        assert np.array_equal(vectors, before[doc_id][1]), doc_id
+
+
+def test_passage_vectors_are_the_mean_of_the_tokens_the_model_read(embedder):
+    body = BAKERY + FOOTBALL + "Word " * 2000  # the model reads about 256 tokens of it
+    vectors, [(spans, passages)] = embedder.embed_with_passages(["Around town"], [body])
+    assert np.allclose(vectors, embedder.embed_documents(["Around town"], [body]))
+    assert spans.tolist()[:2] == [[0, len(BAKERY) - 1], [len(BAKERY), len(BAKERY + FOOTBALL) - 1]]
+    assert 2 < len(spans) < 12  # the passages beyond what the model read get none
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1, atol=1e-5)
+    alone = embedder.embed_query(FOOTBALL)
+    assert int(np.argmax(passages @ alone)) == 1
+
+
+def test_a_segment_written_before_passages_gives_the_leading_text(tmp_path, embedder):
+    from indexer.store.commits import committing, open_or_create, replace_document
+    from indexer.store.embedder_record import record_embedder
+    from indexer.store.indexed_fields import analyse_documents
+
+    path = tmp_path / "index"
+    ix = open_or_create(path)
+    record_embedder(path, embedder)
+    [fields] = analyse_documents(
+        [Document(id="mixed", title="Around town", body=BAKERY + FOOTBALL)], embedder
+    )
+    del fields["_passages"]  # what a version before passages wrote
+    with committing(ix, timeout=10) as (writer, committed):
+        replace_document(writer, committed, fields)
+    assert snippet_of(path, "soccer game score", "mixed").startswith("The bakery on the corner")

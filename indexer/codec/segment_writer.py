@@ -121,7 +121,8 @@ class BulkSegmentWriter(SegmentWriter):
                 perdocwriter.add_column_value(name, column, field.to_column_value(stored))
         perdocwriter.finish_doc()
         if "_vector" in fields:
-            self._vectors.add(docnum, fields["_vector"], fields["_embedder"])
+            passages = fields.get("_passages")
+            self._vectors.add(docnum, fields["_vector"], fields["_embedder"], passages)
         self._added = True
         self.docnum += 1
 

@@ -97,19 +97,22 @@ def snippet(
     terms: MatchTerms,
     width: int = 200,
     marks: dict[int, str] | None = None,
+    start: int = 0,
 ) -> str:
     """The best passage of about ``width`` characters of ``text``, HTML-escaped, with ``<mark>``.
 
     The passage covers the most distinct matched query syllables (then the most marks, then the
     earliest); two fragments of about ``width / 2`` joined by `` … `` when they cover more. It is
-    prefixed or suffixed by ``…`` where text was left out. Without matches: the text's start.
-    ``marks`` as for ``highlight_all``.
+    prefixed or suffixed by ``…`` where text was left out. Without matches: the passage from the
+    word at character ``start`` on (the text's start by default: a hit found by meaning alone
+    starts at its best passage). ``marks`` as for ``highlight_all``.
     """
     if not text or not spans:
         return ""
     doc = _analyse(text, spans, terms, marks)
     if not doc.matched:
-        return _join(doc, [expand(doc, 0, 0, width, 0, doc.last)])
+        first = min(bisect_left(doc.starts, start), doc.last) if start else 0
+        return _join(doc, [expand(doc, first, first, width, first, doc.last)])
     return _join(doc, plan(doc, width))
 
 

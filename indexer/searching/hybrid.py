@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from indexer.searching import rank as vectorised
-from indexer.searching.meaning import allowed_documents, vectors_for_search
+from indexer.searching.meaning import allowed_documents, best_passages, vectors_for_search
 from indexer.semantic.fusion import CANDIDATES, fuse, nearest
 
 _FILTER = re.compile(r"^-?[A-Za-z]+:")
@@ -73,3 +73,13 @@ def fused_ranking(
         ranked = vectorised.sorted_top(searcher, found, "published", sort == "newest", limit)
     meaning_only = frozenset(np.setdiff1d(rows, words.docnums).tolist())
     return len(members), ranked[:limit], counts, None, (None, None), meaning_only
+
+
+def meaning_passages(index, searcher, query: str, docnums: list[int]) -> dict[int, tuple[int, int]]:
+    """The character range of the best passage of each of ``docnums`` (hits found by meaning
+    alone) for ``query``; documents indexed without passages are left out."""
+    embedder = index.embedder() if docnums else None
+    if embedder is None:
+        return {}
+    query_vector = embedder.embed_query(meaning_text(query))  # fused_ranking's, kept
+    return best_passages(searcher, docnums, query_vector, embedder.fingerprint)

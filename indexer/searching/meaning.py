@@ -21,7 +21,7 @@ from indexer.searching.params import Filters
 from indexer.searching.parse import DateRange, ParsedQuery
 from indexer.searching.rank import Matches, _deleted, _leaf_readers, _segment_cache
 from indexer.semantic.fusion import nearest
-from indexer.semantic.vector_file import read_vectors
+from indexer.semantic.vector_file import read_passages, read_vectors
 from indexer.store.embedder_record import recorded_embedder
 
 NO_VECTORS = (
@@ -69,6 +69,33 @@ def _segment_vectors(reader, fingerprint: str) -> np.ndarray | None:
     if found is None or found[0] != fingerprint:
         return None
     return found[1]
+
+
+def best_passages(
+    searcher, docnums: list[int], query_vector: np.ndarray, fingerprint: str
+) -> dict[int, tuple[int, int]]:
+    """For each of ``docnums`` with passages made by the embedder ``fingerprint``, the character
+    range ``(start, end)`` in its body of the passage nearest ``query_vector``: where the snippet
+    of a hit found by meaning alone comes from. Documents without passages are left out."""
+    wanted = set(docnums)
+    found: dict[int, tuple[int, int]] = {}
+    for reader, offset in _leaf_readers(searcher):
+        size = reader.doc_count_all()
+        mine = [docnum for docnum in wanted if offset <= docnum < offset + size]
+        if not mine:
+            continue
+        cache = _segment_cache(reader)
+        if "passages" not in cache:
+            cache["passages"] = read_passages(reader._segment, reader._storage)
+        passages = cache["passages"]
+        if passages is None or passages.fingerprint != fingerprint:
+            continue
+        for docnum in mine:
+            spans, vectors = passages.of(docnum - offset)
+            if len(spans):
+                best = int(np.argmax(vectors.astype(np.float32) @ query_vector))
+                found[docnum] = (int(spans[best][0]), int(spans[best][1]))
+    return found
 
 
 def live_documents(searcher) -> np.ndarray:

@@ -17,7 +17,7 @@ from indexer.language.synonyms import Synonyms, builtin_synonyms
 from indexer.searching import rank as vectorised
 from indexer.searching.compile import CompiledQuery, QueryCompiler, filter_query, mask_query
 from indexer.searching.did_you_mean import did_you_mean
-from indexer.searching.hybrid import fused_ranking, resolved_ratio
+from indexer.searching.hybrid import fused_ranking, meaning_passages, resolved_ratio
 from indexer.searching.params import Filters, SearchRequest
 from indexer.searching.parse import DateRange, ParsedQuery, parse_query
 from indexer.searching.searchers import SearchIndex, open_index
@@ -119,9 +119,11 @@ def search(
     docnums = [docnum for docnum, _ in shown]
     title_marks = hit_marks(searcher, docnums, terms, "title", "title_fold")
     body_marks = hit_marks(searcher, docnums, terms, "body", "body_fold")
+    by_meaning = [docnum for docnum in docnums if docnum in outcome.meaning_only]
+    passages = meaning_passages(index, searcher, query, by_meaning)
     hits = [
-        # A hit found by meaning alone matched no word: its snippet is its leading text, unmarked.
-        stored_hit(searcher, docnum, score, _NO_TERMS, None, None)
+        # A hit found by meaning alone matched no word: its snippet is its best passage, unmarked.
+        stored_hit(searcher, docnum, score, _NO_TERMS, None, None, passages.get(docnum))
         if docnum in outcome.meaning_only
         else stored_hit(
             searcher,
@@ -238,9 +240,10 @@ def stored_hit(
     terms: MatchTerms,
     title_marks: Marks | None,
     body_marks: Marks | None,
+    passage: tuple[int, int] | None = None,
 ) -> Hit:
     """The hit for ``docnum``: its stored fields, the title marked and a snippet of the body
-    (marked where ``terms`` match; without marks, the body's start)."""
+    (marked where ``terms`` match; without marks, from ``passage``'s start, else the body's)."""
     stored = searcher.stored_fields(docnum)
     document = public_fields(stored)
     return Hit(
@@ -255,7 +258,11 @@ def stored_hit(
             document["title"], stored.get("title_spans", ""), terms, title_marks
         ),
         snippet_html=snippet(
-            document["body"], stored.get("body_spans", ""), terms, marks=body_marks
+            document["body"],
+            stored.get("body_spans", ""),
+            terms,
+            marks=body_marks,
+            start=passage[0] if passage else 0,
         ),
     )
 

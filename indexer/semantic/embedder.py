@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.errors import EmbedderUnavailable
+from indexer.semantic.passages import passage_spans
 
 ENVIRONMENT_VARIABLE = "VIETSEARCH_EMBEDDER"
 # Characters kept of a document before the model's tokenizer cuts it to max_seq_length tokens:
@@ -50,11 +51,39 @@ class Embedder:
     def embed_documents(self, titles: list[str], bodies: list[str]) -> np.ndarray:
         """Unit vectors (float32, one row each) of documents: the title and the leading
         passages of the body, as far as the model reads (longer texts are cut, never refused)."""
+        return self.embed_with_passages(titles, bodies)[0]
+
+    def embed_with_passages(
+        self, titles: list[str], bodies: list[str]
+    ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """``embed_documents``'s vectors, and for each document the passages of its body the
+        model read (``indexer.semantic.passages``): their character ranges (int32 ``[start,
+        end)`` rows) and unit vectors (float32 rows), from the same pass of the model: a
+        passage's vector is the mean of the model's token vectors over it. Embedding each
+        passage on its own doubled a build's model time (200 news articles: 11.1 s, +11.4 s)."""
         head = self.max_seq_length * CHARACTERS_PER_TOKEN
-        texts = [
-            f"{title}\n{body[:head]}".strip() for title, body in zip(titles, bodies, strict=True)
+        texts, shifts = [], []
+        for title, body in zip(titles, bodies, strict=True):
+            raw = f"{title}\n{body[:head]}"
+            texts.append(raw.strip())
+            shifts.append(len(title) + 1 - (len(raw) - len(raw.lstrip())))  # body -> text
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        with self._lock:  # a torch module is not meant to run on several threads at once
+            outputs = self.model.encode(
+                texts, batch_size=32, output_value=None, show_progress_bar=False
+            )
+            tokens = _token_offsets(self.model.tokenizer, texts, self.max_seq_length)
+        vectors = _sentence_vectors(outputs)
+        if tokens is None:
+            return np.ascontiguousarray(vectors, dtype=np.float32), [_NO_PASSAGES] * len(texts)
+        passages = [
+            _read_passages(body[:head], shift, output, ids, offsets)
+            for body, shift, output, ids, offsets in zip(
+                bodies, shifts, outputs, tokens["input_ids"], tokens["offset_mapping"], strict=True
+            )
         ]
-        return self._encode(texts)
+        return np.ascontiguousarray(vectors, dtype=np.float32), passages
 
     def embed_query(self, text: str) -> np.ndarray:
         """The unit vector of a query (the last ``QUERY_CACHE_SIZE`` are kept)."""
@@ -92,6 +121,55 @@ class Embedder:
             "fingerprint": self.fingerprint,
             "dimension": self.dimension,
         }
+
+
+_NO_PASSAGES = (np.zeros((0, 2), dtype=np.int32), np.zeros((0, 0), dtype=np.float32))
+
+
+def _sentence_vectors(outputs: list[dict]) -> np.ndarray:
+    """The documents' unit vectors, normalised as ``encode(normalize_embeddings=True)`` does
+    (torch's ``normalize``): the same bits as the query side and sentence-transformers give."""
+    import torch
+
+    stacked = torch.stack([output["sentence_embedding"] for output in outputs])
+    return torch.nn.functional.normalize(stacked, p=2, dim=1).float().numpy()
+
+
+def _token_offsets(tokenizer, texts: list[str], max_length: int):
+    """The tokenizer's ids and character offsets of each text, or None if it gives no offsets
+    (only Hugging Face's fast tokenizers do): the documents then get no passages."""
+    try:
+        return tokenizer(texts, return_offsets_mapping=True, truncation=True, max_length=max_length)
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+
+
+def _read_passages(
+    body: str, shift: int, output: dict, ids: list[int], offsets: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The passages of ``body`` some token of which the model read, with the mean of their
+    tokens' vectors; ``shift``: where the body starts in the text the model read."""
+    # The model's tokens come padded to its batch's longest text: keep those it attended to.
+    attended = output["attention_mask"].bool()
+    token_vectors = output["token_embeddings"][attended].float().numpy()
+    if output["input_ids"][attended].tolist() != list(ids):  # another view of the text
+        return _NO_PASSAGES
+    bounds = np.array(offsets, dtype=np.int64).reshape(len(offsets), 2) - shift
+    real = bounds[:, 1] > bounds[:, 0]  # special tokens have (0, 0)
+    spans, rows = [], []
+    for start, end in passage_spans(body):
+        inside = real & (bounds[:, 0] >= start) & (bounds[:, 1] <= end)
+        if inside.any():
+            spans.append((start, end))
+            rows.append(token_vectors[inside].mean(axis=0))
+    if not spans:
+        return _NO_PASSAGES
+    return np.array(spans, dtype=np.int32), _unit_rows(np.stack(rows)).astype(np.float32)
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
 
 
 def load_embedder(path: str | os.PathLike) -> Embedder:

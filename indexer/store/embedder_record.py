@@ -30,6 +30,7 @@ def record_embedder(index_dir: str | os.PathLike, embedder: Embedder) -> None:
     """Record ``embedder`` as the one that made the index's vectors (replaced atomically)."""
     if recorded_embedder(index_dir) == embedder.record():
         return
+    Path(index_dir).mkdir(parents=True, exist_ok=True)  # a first write makes a new index
     path = Path(index_dir) / RECORD_FILE
     temporary = path.with_name(f"{RECORD_FILE}.{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.write_text(json.dumps(embedder.record(), indent=2) + "\n", "utf-8")

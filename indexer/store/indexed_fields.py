@@ -67,13 +67,15 @@ def analyse_document(doc: Document) -> dict:
 
 def analyse_documents(docs: list[Document], embedder: Embedder | None = None) -> list[dict]:
     """``analyse_document`` of each, with its vector (``_vector``, and the embedder's
-    fingerprint as ``_embedder``) when an ``embedder`` is given: one call to the model for
-    the whole batch."""
+    fingerprint as ``_embedder``) and its leading passages' (``_passages``: their ranges and
+    vectors) when an ``embedder`` is given: one call to the model for the whole batch."""
     analysed = [analyse_document(doc) for doc in docs]
     if embedder is not None and docs:
-        vectors = embedder.embed_documents([d.title for d in docs], [d.body for d in docs])
-        for fields, vector in zip(analysed, vectors, strict=True):
+        titles, bodies = [d.title for d in docs], [d.body for d in docs]
+        vectors, passages = embedder.embed_with_passages(titles, bodies)
+        for fields, vector, own in zip(analysed, vectors, passages, strict=True):
             fields["_vector"] = vector
+            fields["_passages"] = own
             fields["_embedder"] = embedder.fingerprint
     return analysed
 
