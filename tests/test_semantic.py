@@ -447,13 +447,18 @@ def test_stats_name_the_embedder(vector_index, corpus_index):
 
 def test_the_build_workers_compute_the_same_vectors(tmp_path, vector_index, embedder):
     """Two forked worker processes (the model loaded in the parent first) give the vectors
-    one process gives."""
+    and passages one process gives."""
     path = tmp_path / "index"
     build_index(SOURCES, path, workers=2, batch_size=3, embedder=embedder)
     forked, single = vectors_by_id(path, embedder), vectors_by_id(vector_index, embedder)
     assert forked.keys() == single.keys()
     for doc_id, vector in forked.items():
         assert np.allclose(vector, single[doc_id], atol=1e-5), doc_id
+    forked, single = passages_by_id(path), passages_by_id(vector_index)
+    assert forked.keys() == single.keys()
+    for doc_id, (spans, vectors) in forked.items():
+        assert spans == single[doc_id][0] and spans, doc_id
+        assert np.allclose(vectors, single[doc_id][1], atol=1e-3), doc_id  # float16
 
 
 def test_related_documents_rank_by_vectors_when_the_index_has_them(vector_index, corpus_index):

@@ -96,7 +96,10 @@ SCHEMAS = {
             },
             "snippet_html": {
                 "type": "string",
-                "description": "A passage of the body, HTML-escaped, matched words in <mark>.",
+                "description": (
+                    "A passage of the body, HTML-escaped, matched words in <mark>; for a hit "
+                    "found by meaning alone, its passage nearest the query, unmarked."
+                ),
             },
         }
     ),
