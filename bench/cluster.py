@@ -10,7 +10,9 @@ one single node (``python -m web``, two workers, no NATS) on an index of its own
    node's write path, the cluster's through HAProxy, and the cluster's with two of its nodes
    paused (SIGSTOP, out of HAProxy: on one machine three nodes index every write on the same
    two cores, which a real cluster of three machines does not), interleaved twice so all see
-   the same machine; the ratios to the single node;
+   the same machine; the ratios to the single node; and the CPU each part used (the single
+   server's processes; each node's applier and other processes, the NATS servers, HAProxy,
+   this process), in cores and CPU ms a write;
 2. replication lag at 20 writes/s through HAProxy: from the acknowledgement to the moment every
    node's index has committed the write (its recorded log position, read from each node's
    folder every 2 ms), p50 / p99 / max;
@@ -107,6 +109,78 @@ def write_load(port: int, seconds: float, prefix: str) -> dict:
         "p99_ms": round(percentile(latencies, 99) * 1000, 1),
         "errors": errors[0],
     }
+
+
+def cpu_times(cluster: ClusterUnderTest) -> dict[str, float]:
+    """CPU seconds used so far by each part of the cluster: every node's busiest process (its
+    applier: it commits every batch) and its other processes, the NATS servers, HAProxy, and
+    this process (the clients, and the cuttable TCP links between the nodes and NATS)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    groups = {node.process.pid: node.name for node in cluster.nodes if node.process}
+    per_node: dict[str, list[float]] = {name: [] for name in groups.values()}
+    out = {"nats": 0.0, "haproxy": 0.0, "bench": time.process_time()}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        pid, group = int(entry), int(fields[2])
+        if group in groups:
+            per_node[groups[group]].append(used)
+        elif b"nats-server" in command:
+            out["nats"] += used
+        elif cluster.haproxy and cluster.haproxy.process and pid == cluster.haproxy.process.pid:
+            out["haproxy"] += used
+    for name, times in per_node.items():
+        out[f"{name} applier"] = max(times, default=0.0)
+        out[f"{name} others"] = sum(times) - max(times, default=0.0)
+    return out
+
+
+def family_cpu(pid: int) -> float:
+    """CPU seconds used so far by process ``pid`` and its children (a server and its workers)."""
+    tick, used = os.sysconf("SC_CLK_TCK"), 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry) == pid or int(fields[1]) == pid:
+                used += (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def single_write_load(single: LiveServer, seconds: float, r: int) -> dict:
+    """``write_load`` on the single node, with the CPU its processes and this one used."""
+    before = {"server": family_cpu(single.process.pid), "bench": time.process_time()}
+    figures = write_load(single.port, seconds, f"write-single-{r}")
+    after = {"server": family_cpu(single.process.pid), "bench": time.process_time()}
+    writes = round(figures["writes_per_s"] * seconds)
+    return figures | {"cpu": cpu_split(before, after, seconds, writes)}
+
+
+def cpu_split(before: dict[str, float], after: dict[str, float], seconds: float, writes: int):
+    """Cores each part used over ``seconds``, and CPU ms a write in all."""
+    cores = {k: round((after.get(k, 0.0) - before.get(k, 0.0)) / seconds, 2) for k in after}
+    total = sum(cores.values())
+    return {
+        "cores": cores,
+        "total_cores": round(total, 2),
+        "cpu_ms_a_write": round(total * seconds / max(writes, 1) * 1000, 1),
+    }
+
+
+def cluster_write_load(cluster: ClusterUnderTest, seconds: float, r: int) -> dict:
+    """``write_load`` through HAProxy, with the CPU each part of the cluster used."""
+    before = cpu_times(cluster)
+    figures = write_load(cluster.haproxy.port, seconds, f"write-cluster-{r}")
+    writes = round(figures["writes_per_s"] * seconds)
+    return figures | {"cpu": cpu_split(before, cpu_times(cluster), seconds, writes)}
 
 
 def writes_one_node_applying(cluster: ClusterUnderTest, seconds: float, prefix: str) -> dict:
@@ -307,10 +381,8 @@ def main(argv: list[str] | None = None) -> int:
             for r in range(2):
                 rounds.append(
                     {
-                        "single": write_load(single.port, args.seconds, f"write-single-{r}"),
-                        "cluster": write_load(
-                            cluster.haproxy.port, args.seconds, f"write-cluster-{r}"
-                        ),
+                        "single": single_write_load(single, args.seconds, r),
+                        "cluster": cluster_write_load(cluster, args.seconds, r),
                         "cluster_one_node_applying": writes_one_node_applying(
                             cluster, args.seconds, f"write-one-{r}"
                         ),
