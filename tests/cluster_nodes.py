@@ -260,6 +260,7 @@ class ClusterUnderTest:
     root: Path
     nodes_count: int = 3
     tls: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)  # more settings for every node
     nats: NatsCluster | None = None
     nodes: list[Node] = field(default_factory=list)
     haproxy: Haproxy | None = None
@@ -299,7 +300,7 @@ class ClusterUnderTest:
         }
         if self.nats.tls:
             env["VIETSEARCH_NATS_CA"] = str(self.nats.tls.ca)
-        return env
+        return env | self.extra_env
 
     def new_node(self, name: str, index: Path | None = None) -> Node:
         """A node (not started) with its own index folder and links to every NATS server."""
