@@ -274,7 +274,7 @@ def haproxy_command(cluster: ClusterUnderTest, command: str) -> None:
     import socket
 
     with socket.socket(socket.AF_UNIX) as s:
-        s.connect(str(cluster.haproxy.root / "haproxy.sock"))
+        s.connect(str(cluster.haproxy.socket_path))
         s.sendall(command.encode() + b"\n")
         s.recv(65536)
 

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -201,6 +202,11 @@ class Haproxy:
     backends: list[tuple[str, str]]
     port: int = field(default_factory=lambda: free_ports(1)[0])
     process: subprocess.Popen | None = None
+    # HAProxy refuses a stats socket path of more than 97 characters, which a test's own
+    # folder under CI's temporary folder can exceed: the socket gets a short folder of its own.
+    socket_path: Path = field(
+        default_factory=lambda: Path(tempfile.mkdtemp(prefix="haproxy-")) / "stats.sock"
+    )
 
     @property
     def url(self) -> str:
@@ -214,7 +220,7 @@ class Haproxy:
                 bind=f"127.0.0.1:{self.port}",
                 backends=self.backends,
                 timings=FAST,
-                stats_socket=str(self.root / "haproxy.sock"),
+                stats_socket=str(self.socket_path),
             )
         )
         with open(self.root / "haproxy.log", "ab") as log:
@@ -222,18 +228,20 @@ class Haproxy:
                 [binary, "-db", "-f", str(conf)], stdout=log, stderr=log, start_new_session=True
             )
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return self
             except OSError:
                 time.sleep(0.05)
-        raise TimeoutError("haproxy did not open its port")
+        self.stop()
+        said = (self.root / "haproxy.log").read_text(errors="replace").strip().splitlines()
+        raise RuntimeError(f"haproxy did not open its port: {said[-3:]}")
 
     def states(self, backend: str = "nodes") -> dict[str, str]:
         """{server: UP/DOWN/...} from the stats socket."""
         with socket.socket(socket.AF_UNIX) as s:
-            s.connect(str(self.root / "haproxy.sock"))
+            s.connect(str(self.socket_path))
             s.sendall(b"show stat\n")
             data = b""
             while chunk := s.recv(65536):
@@ -248,9 +256,11 @@ class Haproxy:
         }
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.terminate()
             self.process.wait(timeout=10)
+        shutil.rmtree(self.socket_path.parent, ignore_errors=True)
 
 
 @dataclass
