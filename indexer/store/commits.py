@@ -20,13 +20,13 @@ from indexer.store.durability import DurableStorage, commit_durably
 from indexer.store.legacy import register_old_class_paths
 from indexer.store.locks import abandon, open_writer
 from indexer.store.merge_policy import merge_policy
+from indexer.store.opening import OPEN_ATTEMPTS
 from indexer.store.positions import forget_positions, remove_unfinished
 from indexer.store.progress import reporting
 from indexer.store.schema import build_schema
 from indexer.store.stale import remove_stale_files
 
 WRITER_TIMEOUT_S = 60.0
-OPEN_ATTEMPTS = 20
 # Whoosh's pool of merged segments' postings stays in memory up to this size (BulkSegmentWriter
 # keeps a commit's own postings in memory whatever their size).
 POOL_LIMIT_MB = 1024

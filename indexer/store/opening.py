@@ -23,7 +23,7 @@ _INDEX_FILE = re.compile(r"^_?MAIN_(?!WRITELOCK$)")
 LOCK_FILES = ("MAIN_WRITELOCK", "TURNSTILE")
 
 
-_OPEN_ATTEMPTS = 20
+OPEN_ATTEMPTS = 20
 
 
 def open_whoosh(path: str | os.PathLike) -> whoosh_index.Index:
@@ -38,7 +38,7 @@ def open_whoosh(path: str | os.PathLike) -> whoosh_index.Index:
     """
     register_old_class_paths()
     path = Path(path)
-    for attempt in range(_OPEN_ATTEMPTS):
+    for attempt in range(OPEN_ATTEMPTS):
         files = path.iterdir() if path.is_dir() else ()
         generations = [int(m[1]) for file in files if (m := _TOC.match(file.name))]
         if not generations:
@@ -51,7 +51,7 @@ def open_whoosh(path: str | os.PathLike) -> whoosh_index.Index:
             return _ReadStorage(path).open_index()
         except FileNotFoundError:
             # A commit (over HTTP, say) replaced the table of contents after it was listed.
-            if attempt == _OPEN_ATTEMPTS - 1:
+            if attempt == OPEN_ATTEMPTS - 1:
                 raise
 
 
