@@ -62,13 +62,18 @@ def index_vectors(searcher, fingerprint: str) -> tuple[np.ndarray, np.ndarray] |
 
 
 def _segment_vectors(reader, fingerprint: str) -> np.ndarray | None:
-    cache = _segment_cache(reader)
-    if "vectors" not in cache:
-        cache["vectors"] = read_vectors(reader._segment, reader._storage)
-    found = cache["vectors"]
+    found = _read_once(reader, "vectors", read_vectors)
     if found is None or found[0] != fingerprint:
         return None
     return found[1]
+
+
+def _read_once(reader, key: str, read):
+    """``read(segment, storage)`` of a segment, kept with its reader (segments never change)."""
+    cache = _segment_cache(reader)
+    if key not in cache:
+        cache[key] = read(reader._segment, reader._storage)
+    return cache[key]
 
 
 def best_passages(
@@ -84,10 +89,7 @@ def best_passages(
         mine = [docnum for docnum in wanted if offset <= docnum < offset + size]
         if not mine:
             continue
-        cache = _segment_cache(reader)
-        if "passages" not in cache:
-            cache["passages"] = read_passages(reader._segment, reader._storage)
-        passages = cache["passages"]
+        passages = _read_once(reader, "passages", read_passages)
         if passages is None or passages.fingerprint != fingerprint:
             continue
         for docnum in mine:
