@@ -7,12 +7,14 @@ passwords, three ``python -m web --cluster`` nodes of two workers each, HAProxy 
 one single node (``python -m web``, two workers, no NATS) on an index of its own, then measures:
 
 1. acknowledged writes/s from 8 clients (keep-alive, one short new document per PUT): the single
-   node's write path, the cluster's through HAProxy, and the cluster's with two of its nodes
-   paused (SIGSTOP, out of HAProxy: on one machine three nodes index every write on the same
-   two cores, which a real cluster of three machines does not), interleaved twice so all see
-   the same machine; the ratios to the single node; and the CPU each part used (the single
-   server's processes; each node's applier and other processes, the NATS servers, HAProxy,
-   this process), in cores and CPU ms a write;
+   node's write path, the cluster's through HAProxy (answered once the node applied the write,
+   the default), the cluster's answered once the log has the write (``Prefer: respond-async``,
+   202; with the time every node took after the clients stopped to apply all of it), and the
+   cluster's with two of its nodes paused (SIGSTOP, out of HAProxy: on one machine three nodes
+   index every write on the same two cores, which a real cluster of three machines does not),
+   interleaved twice so all see the same machine; the ratios to the single node; and the CPU
+   each part used (the single server's processes; each node's applier and other processes,
+   the NATS servers, HAProxy, this process), in cores and CPU ms a write;
 2. replication lag at 20 writes/s through HAProxy: from the acknowledgement to the moment every
    node's index has committed the write (its recorded log position, read from each node's
    folder every 2 ms), p50 / p99 / max;
@@ -73,10 +75,13 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def write_load(port: int, seconds: float, prefix: str) -> dict:
+def write_load(port: int, seconds: float, prefix: str, answered_by_the_log: bool = False) -> dict:
     """8 clients PUT new short documents for ``seconds``: acknowledged writes/s, latency.
     ``prefix`` must not look like the nemesis' ids (``c<client>-<n>-<k>``), which its checks
-    read as its own."""
+    read as its own. ``answered_by_the_log``: every PUT says ``Prefer: respond-async`` (202
+    once the log has it)."""
+    headers = {"Prefer": "respond-async"} if answered_by_the_log else {}
+    acknowledged = (202,) if answered_by_the_log else (200, 201)
     latencies: list[float] = []
     errors = [0]
     stop = time.monotonic() + seconds
@@ -89,11 +94,11 @@ def write_load(port: int, seconds: float, prefix: str) -> dict:
                 doc_id = f"{prefix}-{i}-{n}"
                 started = time.monotonic()
                 try:
-                    reply = c.send("PUT", f"/api/documents/{doc_id}", record(doc_id))
+                    reply = c.send("PUT", f"/api/documents/{doc_id}", record(doc_id), **headers)
                 except OSError:
                     errors[0] += 1
                     continue
-                if reply.status in (200, 201):
+                if reply.status in acknowledged:
                     latencies.append(time.monotonic() - started)
                 else:
                     errors[0] += 1
@@ -181,6 +186,21 @@ def cluster_write_load(cluster: ClusterUnderTest, seconds: float, r: int) -> dic
     figures = write_load(cluster.haproxy.port, seconds, f"write-cluster-{r}")
     writes = round(figures["writes_per_s"] * seconds)
     return figures | {"cpu": cpu_split(before, cpu_times(cluster), seconds, writes)}
+
+
+def cluster_write_load_answered_by_the_log(
+    cluster: ClusterUnderTest, seconds: float, r: int
+) -> dict:
+    """``cluster_write_load`` with ``Prefer: respond-async``, and how long after the clients
+    stopped every node had applied every write (the CPU is counted until then)."""
+    before = cpu_times(cluster)
+    figures = write_load(cluster.haproxy.port, seconds, f"write-async-{r}", True)
+    stopped = time.monotonic()
+    jepsen.wait_converged(cluster, timeout=300)
+    took = time.monotonic() - stopped
+    writes = round(figures["writes_per_s"] * seconds)
+    cpu = cpu_split(before, cpu_times(cluster), seconds + took, writes)
+    return figures | {"all_applied_s_after_the_clients_stopped": round(took, 2), "cpu": cpu}
 
 
 def writes_one_node_applying(cluster: ClusterUnderTest, seconds: float, prefix: str) -> dict:
@@ -383,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
                     {
                         "single": single_write_load(single, args.seconds, r),
                         "cluster": cluster_write_load(cluster, args.seconds, r),
+                        "cluster_answered_by_the_log": cluster_write_load_answered_by_the_log(
+                            cluster, args.seconds, r
+                        ),
                         "cluster_one_node_applying": writes_one_node_applying(
                             cluster, args.seconds, f"write-one-{r}"
                         ),
@@ -393,11 +416,14 @@ def main(argv: list[str] | None = None) -> int:
         single_rate = statistics.mean(x["single"]["writes_per_s"] for x in rounds)
         cluster_rate = statistics.mean(x["cluster"]["writes_per_s"] for x in rounds)
         one_rate = statistics.mean(x["cluster_one_node_applying"]["writes_per_s"] for x in rounds)
+        log_rate = statistics.mean(x["cluster_answered_by_the_log"]["writes_per_s"] for x in rounds)
         figures["writes_8_clients"] = {
             "rounds": rounds,
             "single_per_s": round(single_rate, 1),
             "cluster_per_s": round(cluster_rate, 1),
             "ratio": round(cluster_rate / single_rate, 2),
+            "cluster_answered_by_the_log_per_s": round(log_rate, 1),
+            "ratio_answered_by_the_log": round(log_rate / single_rate, 2),
             "cluster_one_node_applying_per_s": round(one_rate, 1),
             "ratio_one_node_applying": round(one_rate / single_rate, 2),
         }

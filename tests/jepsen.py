@@ -69,13 +69,17 @@ def body(op: Op) -> bytes:
 
 
 def client_loop(port: int, name: str, history: History, stop: threading.Event, rng) -> None:
-    """Write until ``stop``: a PUT of one new document or a POST of a batch of 2-3 new ones."""
+    """Write until ``stop``: a PUT of one new document or a POST of a batch of 2-3 new ones;
+    half of them answered once the log has them (``Prefer: respond-async``)."""
     with Client(port) as client:
         n = 0
         while not stop.is_set():
             n += 1
             key = f"{name}-{n}"
             size = rng.choice((1, 1, 2, 3))
+            headers = {"Idempotency-Key": key}
+            if rng.random() < 0.5:
+                headers["Prefer"] = "respond-async"
             op = Op(key, [f"{key}-{k}" for k in range(size)])
             with history.lock:
                 history.ops.append(op)
@@ -83,7 +87,7 @@ def client_loop(port: int, name: str, history: History, stop: threading.Event, r
                 ("PUT", f"/api/documents/{op.ids[0]}") if size == 1 else ("POST", "/api/documents")
             )
             try:
-                reply = client.send(method, path, body(op), **{"Idempotency-Key": key})
+                reply = client.send(method, path, body(op), **headers)
             except (OSError, http.client.HTTPException):
                 continue  # no answer: unknown
             op.status = reply.status

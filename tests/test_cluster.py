@@ -10,22 +10,28 @@ tests/test_cluster_jepsen.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from whoosh import index as whoosh_index
 
 from indexer import ClusterConfig, ClusterError, ClusterNode, Document, LogUnavailable
 from indexer.replication.log import Log, LogConfig
+from indexer.store.commits import open_or_create
+from indexer.store.locks import abandon, open_writer
 from tests.cluster_nodes import MAX_LAG_S, ClusterUnderTest, Node
 from tests.conftest import ROOT
+from tests.test_web_openapi import validate
 from tests.write_client import Client
 
 WAIT_S = 60  # a bound on waits, not a timing assertion
+PREFER = {"Prefer": "respond-async"}
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +124,73 @@ def test_a_get_by_id_sees_the_write_its_node_just_acknowledged(cluster, node_ind
             doc_id = f"ryw-{node_index}-{n}"
             assert client.send("PUT", f"/api/documents/{doc_id}", record(doc_id)).status == 201
             assert client.send("GET", f"/api/documents/{doc_id}").status == 200
+
+
+@contextlib.contextmanager
+def applying_held(node: Node):
+    """The node's index writer held by this process: the node cannot apply the log meanwhile."""
+    writer = open_writer(open_or_create(node.index), WAIT_S)
+    try:
+        yield
+    finally:
+        abandon(writer)
+
+
+@pytest.mark.parametrize("node_index", [0, 1, 2])
+def test_a_write_preferring_async_is_answered_once_the_log_has_it(cluster, node_index):
+    """202 with its seq while the node cannot apply it; a GET by id on that node (either
+    worker: a new connection each time) waits until it has applied it, and sees it."""
+    node = cluster.nodes[node_index]
+    doc_id = f"async-{node_index}"
+    answers: list = []
+    with applying_held(node):
+        with Client(node.port) as client:
+            reply = client.send("PUT", f"/api/documents/{doc_id}", record(doc_id), **PREFER)
+        assert reply.status == 202
+        assert header(reply, "Preference-Applied") == "respond-async"
+        assert reply.json() == {"seq": reply.json()["seq"], "applied": False}
+        assert node.get("/healthz").json()["applied_seq"] < reply.json()["seq"]
+        readers = [
+            threading.Thread(target=lambda: answers.append(node.get(f"/api/documents/{doc_id}")))
+            for _ in range(4)
+        ]
+        for reader in readers:
+            reader.start()
+        time.sleep(0.5)  # the GETs are waiting now; the writer is released below
+    for reader in readers:
+        reader.join(WAIT_S)
+    assert [(a.status, a.json().get("title")) for a in answers] == [(200, "Tin thử nghiệm")] * 4
+
+
+def test_a_get_by_id_answers_503_when_its_node_cannot_apply_its_own_writes_in_time(cluster):
+    node = cluster.nodes[1]
+    with applying_held(node):
+        with Client(node.port) as client:
+            reply = client.send("DELETE", "/api/documents/async-1", **PREFER)
+        assert reply.status == 202
+        started = time.monotonic()
+        late = node.get("/api/documents/async-1")
+        assert time.monotonic() - started >= 2.0  # it waited its bound first
+    assert (late.status, late.json()["error"]["code"]) == (503, "not_caught_up")
+    assert node.get("/api/documents/async-1").status == 404  # applied once the writer is free
+
+
+def test_a_batch_preferring_async_is_seen_with_its_seq_on_every_node(cluster):
+    body = b"[" + record("async-b1", "macacxanh") + b"," + record("async-b2", "macacxanh") + b"]"
+    with Client(cluster.haproxy.port) as client:
+        reply = client.send("POST", "/api/documents", body, Prefer="wait=1, respond-async")
+    assert reply.status == 202
+    openapi = cluster.nodes[0].get("/api/openapi.json").json()
+    as_flask = SimpleNamespace(
+        status_code=reply.status, mimetype="application/json", get_json=lambda force: reply.json()
+    )
+    validate(openapi, "/api/documents", "post", as_flask)
+    parameters = openapi["paths"]["/api/documents"]["post"]["parameters"]
+    assert "Prefer" in [parameter["name"] for parameter in parameters]
+    seq = reply.json()["seq"]
+    for node in cluster.nodes:
+        found = node.get(f"/api/search?q=macacxanh&after_seq={seq}").json()
+        assert sorted(hit["id"] for hit in found["hits"]) == ["async-b1", "async-b2"]
 
 
 def test_a_search_with_after_seq_finds_the_write_on_every_node(cluster):

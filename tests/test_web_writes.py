@@ -275,3 +275,12 @@ def test_auth_answers_validate_against_the_openapi_document(client, openapi, aut
     validate(openapi, "/api/documents", "post", reply)
     disabled = make_client(client.application.config["INDEX"], API_TOKEN=None)
     validate(openapi, "/api/documents", "post", disabled.post("/api/documents", data=NEW))
+
+
+def test_a_single_node_answers_a_write_preferring_async_when_it_is_on_disk(client, index_dir):
+    """Prefer: respond-async is for cluster mode; a single node's commit is its acknowledgement."""
+    prefer = AUTH | {"Prefer": "respond-async"}
+    reply = client.put("/api/documents/tin/ba", data=b'{"title": "Tin ba"}', headers=prefer)
+    assert reply.status_code == 201 and "Preference-Applied" not in reply.headers
+    assert reply.get_json()["seq"] == latest_generation(index_dir)
+    assert stored(index_dir)["tin/ba"] == 1

@@ -4,8 +4,10 @@ With ``CLUSTER`` set (``python -m web --cluster nats://...``), each worker has a
 ``ClusterNode``: writes are validated as on a single node, then published to the log; the
 answer waits until this node has applied the batch, so it is the single node's answer (201
 or 200, 404 for an unknown id) plus the batch's ``seq``; if this node does not apply it within
-the write timeout, 202 ``{"seq", "applied": false}``. Every worker takes part in electing the
-one that applies the log (``indexer.ClusterNode``).
+the write timeout, 202 ``{"seq", "applied": false}``. A write sent with ``Prefer:
+respond-async`` (RFC 7240) is answered that way as soon as the log has it, without waiting
+for this node; a GET by id on this node still sees it (``web.consistency``). Every worker
+takes part in electing the one that applies the log (``indexer.ClusterNode``).
 """
 
 from __future__ import annotations
@@ -36,11 +38,12 @@ _nodes_lock = threading.Lock()
 
 class Accepted(Exception):
     """The log acknowledged a write whose outcome this node cannot give: not applied here
-    within the write timeout (or applied, but its outcome no longer kept)."""
+    within the write timeout (or applied, but its outcome no longer kept), or not waited for
+    (``asked``: the request preferred it)."""
 
-    def __init__(self, seq: int, applied: bool = False):
+    def __init__(self, seq: int, applied: bool = False, asked: bool = False):
         super().__init__(f"accepted as seq {seq}")
-        self.seq, self.applied = seq, applied
+        self.seq, self.applied, self.asked = seq, applied, asked
 
 
 def init_cluster(app: Flask) -> None:
@@ -140,8 +143,9 @@ class ClusterWrites:
         return self._write((), (doc_id,))
 
     def _write(self, documents, deletions) -> Written:
+        key, asked = idempotency_key(), prefers_async()
         try:
-            result = self.node.write(list(documents), list(deletions), idempotency_key())
+            result = self.node.write(list(documents), list(deletions), key, wait=not asked)
         except LogUnavailable as exc:
             raise _log_unavailable(exc) from None
         except ClusterError as exc:
@@ -149,8 +153,19 @@ class ClusterWrites:
                 503, "log_unavailable", f"Nothing was written: {exc}.", _retry_later()
             ) from None
         if result.written is None:
-            raise Accepted(result.seq, result.applied)
+            raise Accepted(result.seq, result.applied, asked)
         return result.written
+
+
+def prefers_async() -> bool:
+    """Whether the request says ``Prefer: respond-async`` (RFC 7240; other preferences in
+    the header are ignored): answer once the write log has the write."""
+    for header in request.headers.getlist("Prefer"):
+        for preference in header.split(","):
+            token = preference.split(";", 1)[0].split("=", 1)[0]
+            if token.strip().lower() == "respond-async":
+                return True
+    return False
 
 
 def _log_unavailable(exc: LogUnavailable) -> ApiError:
@@ -171,7 +186,8 @@ def _retry_later() -> dict[str, str]:
 
 
 def _accepted(exc: Accepted):
-    return jsonify(seq=exc.seq, applied=exc.applied), 202
+    headers = {"Preference-Applied": "respond-async"} if exc.asked else {}
+    return jsonify(seq=exc.seq, applied=exc.applied), 202, headers
 
 
 def _refuse_while_out_of_the_log():

@@ -7,7 +7,9 @@ for that up to the node's ``AFTER_SEQ_TIMEOUT`` (default 2 s), then answers 503
 ``not_caught_up``. A single node has every commit it answered for on disk already, so it never
 waits: a generation it has not made is a seq it never gave, a 400 ``invalid_parameter``. A GET
 by id is always read from the latest commit (real time, like Elasticsearch's GET): it sees every
-write acknowledged before it on this node.
+write acknowledged before it on this node; in a cluster, that includes the writes answered
+202 before this node applied them (``Prefer: respond-async``), which it waits for as for an
+``after_seq``.
 """
 
 from __future__ import annotations
@@ -23,12 +25,17 @@ MAX_SEQ_DIGITS = 18
 RETRY_AFTER_S = 1
 
 
-def catch_up() -> None:
-    """Honour this request's ``after_seq``: 400 if malformed, 503 if not reached in time."""
+def catch_up(own_writes: bool = False) -> None:
+    """Honour this request's ``after_seq``: 400 if malformed, 503 if not reached in time.
+    With ``own_writes`` (a GET by id), also every write this node acknowledged."""
     seq = after_seq()
+    node = cluster_node()
+    if own_writes and node is not None:
+        timeout = node.config.after_seq_timeout
+        if not node.wait_acknowledged(timeout):
+            _not_caught_up(f"this node has not applied its own writes within {timeout:g} s")
     if seq is None:
         return
-    node = cluster_node()
     if node is not None:
         timeout = node.config.after_seq_timeout
         if not node.wait_applied(seq, timeout):

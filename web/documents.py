@@ -49,7 +49,7 @@ def register_documents(app: Flask) -> None:
 @bp.get("/api/documents/<path:doc_id>")
 def get_document(doc_id: str):
     """The stored document with this id (ids may contain slashes), from the latest commit."""
-    catch_up()  # after_seq
+    catch_up(own_writes=True)  # after_seq, and writes answered before they were applied
     with current_index().use() as index:
         stored = index.document(doc_id)
     if stored is None:

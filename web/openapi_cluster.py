@@ -2,7 +2,8 @@
 
 Kept apart so the description of the base API stays as it is: every write answer gains
 ``seq``; searches and GET by id take ``after_seq``; writes take ``Idempotency-Key`` and may
-answer 202 (acknowledged by the write log, not yet applied on this node); errors may say a
+answer 202 (acknowledged by the write log, not yet applied on this node), at once when they
+say ``Prefer: respond-async``; errors may say a
 write's ``outcome``; /healthz gains the node's place in the log.
 """
 
@@ -31,6 +32,14 @@ IDEMPOTENCY_KEY = {
     "1-128 printable ASCII characters, no spaces. A single node ignores it.",
     "schema": {"type": "string", "pattern": "^[!-~]{1,128}$"},
 }
+PREFER = {
+    "name": "Prefer",
+    "in": "header",
+    "description": "Cluster mode: respond-async (RFC 7240) answers 202 as soon as the write log "
+    "has the write, without waiting for this node to apply it (a GET by id on this node still "
+    "sees it; a search sees it with after_seq=seq). A single node ignores it.",
+    "schema": {"type": "string"},
+}
 CLUSTER_HEALTH = {
     "node": {"type": "string"},
     "applied_seq": {"type": "integer", "minimum": 0},
@@ -43,9 +52,10 @@ HEALTH_STATUSES = ["lagging", "log_unavailable", "out_of_retention", "index_ahea
 ACCEPTED = {
     "type": "object",
     "description": "Cluster mode: the write log acknowledged the write (it will be applied on "
-    "every node), but this node had not applied it within the write timeout (applied: false; "
-    "search with after_seq=seq to see it), or no longer knows what it did (applied: true, "
-    "a write sent again with the Idempotency-Key of one minutes old).",
+    "every node), but this node had not applied it within the write timeout or was asked not to "
+    "wait (Prefer: respond-async, answered with Preference-Applied: respond-async) (applied: "
+    "false; search with after_seq=seq to see it), or no longer knows what it did (applied: "
+    "true, a write sent again with the Idempotency-Key of one minutes old).",
     "properties": {"seq": _SEQ, "applied": {"type": "boolean"}},
     "required": ["seq", "applied"],
     "additionalProperties": False,
@@ -98,7 +108,7 @@ def _add_cluster_writes(paths: dict) -> None:
     ):
         operation = paths[path][method]
         operation.setdefault("parameters", [])
-        operation["parameters"] = [*operation["parameters"], IDEMPOTENCY_KEY]
+        operation["parameters"] = [*operation["parameters"], IDEMPOTENCY_KEY, PREFER]
         operation["responses"]["202"] = accepted
         operation["responses"]["503"]["description"] += (
             " Cluster mode: log_unavailable, the write log did not acknowledge the write in "

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from indexer.documents.model import Document
+from indexer.replication.acknowledged import AcknowledgedMark
 from indexer.replication.applier import Applier, Entry, check_position, lag_seconds
 from indexer.replication.batches import decode_batch, encode_batch
 from indexer.replication.config import ClusterConfig
@@ -84,6 +85,7 @@ class ClusterNode:
         self._applied_changed = threading.Condition()
         self._waiting = 0
         self._poller: threading.Thread | None = None
+        self._mark = AcknowledgedMark(config.index)
 
     @property
     def log(self) -> Log:
@@ -112,16 +114,25 @@ class ClusterNode:
 
     # -- writes ---------------------------------------------------------------------------------
     def write(
-        self, documents: list[Document] = (), deletions: list[str] = (), key: str | None = None
+        self,
+        documents: list[Document] = (),
+        deletions: list[str] = (),
+        key: str | None = None,
+        wait: bool = True,
     ) -> WriteResult:
         """Publish one write and wait (within the write timeout) until this node applied it.
 
         ``key`` (the client's ``Idempotency-Key``) makes a repeated write land once;
-        ``LogUnavailable`` when the log did not acknowledge it in time.
+        ``LogUnavailable`` when the log did not acknowledge it in time. Without ``wait``,
+        return once the log has it: this node's GETs by id still see it
+        (``wait_acknowledged``).
         """
         started = time.monotonic()
         batch = encode_batch(documents, deletions)
         seq = self.log.publish(batch, key or uuid.uuid4().hex, self.config.write_timeout)
+        if not wait:
+            self._mark.raise_to(seq)
+            return WriteResult(seq, applied=False)
         left = self.config.write_timeout - (time.monotonic() - started)
         if not self.wait_applied(seq, max(left, 1.0)):
             return WriteResult(seq, applied=False)
@@ -131,6 +142,12 @@ class ClusterNode:
     def applied_seq(self) -> int:
         """The last log sequence this node's index has committed."""
         return read_position(self.config.index).seq
+
+    def wait_acknowledged(self, timeout: float) -> bool:
+        """Whether this node has applied every write it answered before applying it
+        (``write(wait=False)``, in any of its processes), waiting up to ``timeout`` s."""
+        mark = self._mark.read()
+        return mark <= self._applied or self.wait_applied(mark, timeout)
 
     def wait_applied(self, seq: int, timeout: float) -> bool:
         """Whether this node's index has committed ``seq``, waiting up to ``timeout`` s.
@@ -194,6 +211,7 @@ class ClusterNode:
             self._thread.join(timeout=10)
         if self._log:
             self._log.close()
+        self._mark.close()
 
     def _elect(self) -> None:
         lock = None
