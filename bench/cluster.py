@@ -17,7 +17,7 @@ one single node (``python -m web``, two workers, no NATS) on an index of its own
    the NATS servers, HAProxy, this process), in cores and CPU ms a write;
 2. replication lag at 20 writes/s through HAProxy: from the acknowledgement to the moment every
    node's index has committed the write (its recorded log position, read from each node's
-   folder every 2 ms), p50 / p99 / max;
+   folder every 2 ms), p50 / p99 / max; for both answers;
 3. searches/s through HAProxy with 3 nodes and with 1 (the other two disabled on HAProxy's
    admin socket), 8 client threads, 1-2 word queries. Everything runs on one machine: with 2
    cores this measures the overhead of the cluster's path, not scaling;
@@ -56,13 +56,14 @@ from indexer.replication.log import Log, LogConfig  # noqa: E402
 from indexer.store.positions import read_position  # noqa: E402
 from tests import jepsen  # noqa: E402
 from tests.cluster_nodes import ClusterUnderTest  # noqa: E402
-from tests.web_live import LiveServer  # noqa: E402
+from tests.web_live import LiveServer, fetch  # noqa: E402
 from tests.write_client import WRITE_ENV, Client  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 CLIENTS = 8
 LAG_RATE = 20
 LAG_WRITES = 200
+SLOW_COMMIT_S = ("0.5", "1.0", "2.5")  # bounds of /metrics' commit duration histogram
 QUERIES = ["hà nội", "tin", "bài số", "thử nghiệm", "đợt", "số"]
 
 
@@ -220,40 +221,84 @@ def writes_one_node_applying(cluster: ClusterUnderTest, seconds: float, prefix: 
         jepsen.wait_converged(cluster, timeout=300)
 
 
-def replication_lag(cluster: ClusterUnderTest) -> dict:
-    """Writes at LAG_RATE/s; seconds from each acknowledgement until every node committed it."""
+def replication_lag(cluster: ClusterUnderTest, answered_by_the_log: bool = False) -> dict:
+    """Writes at LAG_RATE/s; seconds from each acknowledgement until every node committed it
+    (``answered_by_the_log``: each PUT says ``Prefer: respond-async``)."""
+    headers = {"Prefer": "respond-async"} if answered_by_the_log else {}
+    prefix = "lag-async" if answered_by_the_log else "lag"
     acked: dict[int, float] = {}
-    visible: dict[int, float] = {}
+    visible: dict[str, dict[int, float]] = {node.name: {} for node in cluster.nodes}
     done = threading.Event()
 
     def watch() -> None:
-        while not done.is_set() or len(visible) < len(acked):
-            lowest = min(read_position(n.index).seq for n in cluster.nodes)
-            now = time.monotonic()
-            for seq in list(acked):
-                if seq <= lowest and seq not in visible:
-                    visible[seq] = now
+        while not done.is_set() or any(len(v) < len(acked) for v in visible.values()):
+            for node in cluster.nodes:
+                applied, now = read_position(node.index).seq, time.monotonic()
+                for seq in list(acked):
+                    if seq <= applied and seq not in visible[node.name]:
+                        visible[node.name][seq] = now
             time.sleep(0.002)
 
+    commits_before = {node.name: commit_durations(node) for node in cluster.nodes}
     watcher = threading.Thread(target=watch)
     watcher.start()
     with Client(cluster.haproxy.port) as client:
         start = time.monotonic()
         for n in range(LAG_WRITES):
             time.sleep(max(0.0, start + n / LAG_RATE - time.monotonic()))
-            reply = client.send("PUT", f"/api/documents/lag-{n}", record(f"lag-{n}"))
+            doc_id = f"{prefix}-{n}"
+            reply = client.send("PUT", f"/api/documents/{doc_id}", record(doc_id), **headers)
             if reply.status in (200, 201, 202):
                 acked[reply.json()["seq"]] = time.monotonic()
     done.set()
     watcher.join(timeout=60)
-    lags = [visible[s] - acked[s] for s in acked if s in visible]
+    everywhere = {
+        seq: max(v[seq] for v in visible.values())
+        for seq in acked
+        if all(seq in v for v in visible.values())
+    }
+    lags = [everywhere[seq] - acked[seq] for seq in everywhere]
+    # Where a long lag came from: each node's own, its slow commits, its applier's last trouble.
+    nodes = {}
+    for node in cluster.nodes:
+        own = [visible[node.name][seq] - acked[seq] for seq in visible[node.name]]
+        after, before = commit_durations(node), commits_before[node.name]
+        nodes[node.name] = {
+            "max_ms": round(max(own, default=0.0) * 1000, 1),
+            "commits_longer_than_s": {b: after[b] - before.get(b, 0) for b in SLOW_COMMIT_S},
+            "applier_problem": applier_report(node).get("problem"),
+        }
     return {
         "rate": LAG_RATE,
         "writes": len(acked),
         "p50_ms": round(percentile(lags, 50) * 1000, 1),
         "p99_ms": round(percentile(lags, 99) * 1000, 1),
         "max_ms": round(max(lags) * 1000, 1),
+        "nodes": nodes,
     }
+
+
+def applier_report(node) -> dict:
+    """What the node's applier last reported (``applied/applier.json``)."""
+    try:
+        return json.loads((node.index / "applied" / "applier.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def commit_durations(node) -> dict[str, float]:
+    """The node's commits so far that took longer than each of ``SLOW_COMMIT_S`` seconds
+    (its /metrics histogram of group commits, all processes)."""
+    total, at_most = 0.0, dict.fromkeys(SLOW_COMMIT_S, 0.0)
+    reply = fetch(node.url + "/metrics")
+    for line in reply.body.decode().splitlines():
+        if line.startswith("vietsearch_group_commit_duration_seconds_bucket"):
+            bound, count = line.split('le="')[1].split('"')[0], float(line.rsplit(" ", 1)[1])
+            if bound == "+Inf":
+                total += count
+            elif bound in at_most:
+                at_most[bound] += count
+    return {bound: total - count for bound, count in at_most.items()}
 
 
 def search_load(port: int, seconds: float) -> dict:
@@ -430,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures["writes_8_clients"], indent=1), flush=True)
         figures["replication_lag"] = replication_lag(cluster)
         print(json.dumps(figures["replication_lag"]), flush=True)
+        figures["replication_lag_answered_by_the_log"] = replication_lag(cluster, True)
+        print(json.dumps(figures["replication_lag_answered_by_the_log"]), flush=True)
         figures["searches"] = searches_1_and_3_nodes(cluster, args.seconds)
         print(json.dumps(figures["searches"]), flush=True)
         figures["quorum_window"] = quorum_window(cluster)
