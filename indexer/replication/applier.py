@@ -200,7 +200,9 @@ class Applier:
         self._left = self.batch
 
     async def _fetch(self) -> list[Entry]:
-        """The entries there now, or the first to come within three heartbeats."""
+        """The entries there now, or the first to come; none when the server says there is
+        nothing new (a heartbeat, or the pull request's end), so that an idle applier keeps
+        its consumer instead of timing out in ``step`` and making a new one every few s."""
         if self._left <= 0:
             await self._pull()
         out: list[Entry] = []
@@ -212,16 +214,17 @@ class Applier:
             if status is None:
                 out.append(parse_delivery(msg))
                 self._left -= 1
+                if self._left <= 0:
+                    return out  # the request is spent: the next fetch makes another
             elif status in ("404", "408"):  # nothing more / the request expired: ask again
                 self.caught_up_at, self._left = time.time(), 0
-                if out:
-                    return out
+                return out
             elif status == "100":  # idle heartbeat: the server is there, nothing is new
                 self.caught_up_at = time.time()
+                if not out:
+                    return out
             else:  # 409 and others: the consumer is gone or moved
                 raise ConsumerLost(f"{status} {(msg.headers or {}).get('Description')}")
-            if self._left <= 0 and not out:
-                await self._pull()
 
     async def _next(self, wait: bool):
         """The next delivery: waiting up to three heartbeats if ``wait``, else only if queued."""

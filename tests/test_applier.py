@@ -1,0 +1,70 @@
+"""The applier against real NATS: three nats-server processes, no vietsearch node."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from indexer.replication.applier import Applier
+from indexer.replication.log import Log, LogConfig
+from tests.conftest import debian_program
+from tests.nats_servers import NatsCluster
+
+HEARTBEAT_S = 0.2  # a step times out after 4 heartbeats + 5 s (applier.step)
+WAIT_S = 30  # a bound on waits, not a timing assertion
+
+
+@pytest.fixture(scope="module")
+def nats(tmp_path_factory):
+    binary = debian_program("nats-server", "nats-server")
+    with NatsCluster(tmp_path_factory.mktemp("nats"), binary) as cluster:
+        yield cluster
+
+
+def connect(nats: NatsCluster, name: str) -> Log:
+    config = LogConfig(
+        servers=tuple(nats.urls), user=nats.auth.user, password=nats.auth.password, name=name
+    )
+    return Log(config).connect()
+
+
+def test_an_idle_applier_keeps_its_consumer_and_applies_what_comes_after(nats):
+    """Idle longer than a step's timeout: before, each idle step timed out and the applier
+    made a new consumer (a request to the stream's leaders) every 5.8 s, and said so."""
+    publisher, reader = connect(nats, "publisher"), connect(nats, "reader")
+    publisher.ensure_stream(3)
+    applied: list[int] = []
+    applier = Applier(
+        reader, lambda: max(applied, default=0), lambda es: applied.extend(e.seq for e in es),
+        "test-index", heartbeat=HEARTBEAT_S,
+    )  # fmt: skip
+    consumers: list[str] = []
+    make_consumer = applier._open
+
+    def counted_open() -> None:
+        make_consumer()
+        consumers.append(applier._consumer)
+
+    applier._open = counted_open
+    thread = threading.Thread(target=applier.run, daemon=True)
+    thread.start()
+    try:
+        first = publisher.publish(b"{}", "idle-1", timeout=5)
+        deadline = time.monotonic() + WAIT_S
+        while first not in applied:
+            assert time.monotonic() < deadline, "the first batch was not applied"
+            time.sleep(0.05)
+        time.sleep(4 * HEARTBEAT_S + 5 + 2)  # idle past a step's timeout
+        second = publisher.publish(b"{}", "idle-2", timeout=5)
+        while second not in applied:
+            assert time.monotonic() < deadline, "the second batch was not applied"
+            time.sleep(0.05)
+    finally:
+        applier.stop()
+        thread.join(timeout=WAIT_S)
+        publisher.close()
+        reader.close()
+    assert applied == [first, second]
+    assert (len(consumers), applier.problem) == (1, None)
