@@ -9,6 +9,7 @@ import pytest
 from indexer.codec import terms_reader
 from indexer.documents.files import read_documents
 from indexer.searching.searchers import open_index
+from indexer.searching import vocabulary as vocabulary_module
 from indexer.searching.vocabulary import Vocabulary
 from indexer.store.build import write_documents
 from tests.conftest import TEST_DATA
@@ -67,3 +68,18 @@ def test_eight_byte_terms_and_longer_ones_sharing_their_bytes(reader):
 def test_a_field_the_segment_lacks_holds_nothing(reader):
     leaf = reader.leaf_readers()[0][0]
     assert terms_reader(leaf).doc_frequencies("no_such_field", [b"ha", b"noi"]).tolist() == [0, 0]
+
+
+def test_a_batch_that_makes_the_memory_forget_still_answers_whole(reader, monkeypatch):
+    # Forgetting used to happen between reading the remembered terms and answering, so the
+    # terms of a batch that were remembered came back as held by no document.
+    monkeypatch.setattr(vocabulary_module, "MAX_REMEMBERED", 5)
+    fields = ("title", "body")  # a group no other test asks, so nothing of it is remembered
+    held = [t.decode("utf-8") for t in reader.lexicon("title")][:20]
+    vocabulary = Vocabulary(reader)
+    vocabulary.frequencies(fields, held[:10])
+    found = vocabulary.frequencies(fields, held)
+    assert found == {
+        t: max(reader.doc_frequency("title", t), reader.doc_frequency("body", t)) for t in held
+    }
+    assert all(found.values())

@@ -39,16 +39,19 @@ class Vocabulary:
         in the most (0 for a term none holds)."""
         terms = list(dict.fromkeys(terms))
         key = fields
-        missing = [t for t in terms if (key, t) not in self._known]
+        answer = {t: self._known.get((key, t)) for t in terms}
+        missing = [t for t, known in answer.items() if known is None]
         if missing:
             found = np.zeros(len(missing), dtype=np.int64)
             for name in fields:
                 found = np.maximum(found, self._field_frequencies(name, missing))
+            answer.update(zip(missing, found.tolist(), strict=True))
             with _LOCK:
+                # Forgetting makes room; this answer was read before, so it stays whole.
                 if len(self._known) > MAX_REMEMBERED:
                     self._known.clear()
-                self._known.update(zip(((key, t) for t in missing), found.tolist(), strict=True))
-        return {t: self._known.get((key, t), 0) for t in terms}
+                self._known.update(((key, t), answer[t]) for t in missing)
+        return answer
 
     def folded(self, terms: Iterable[str]) -> dict[str, int]:
         """Documents holding each folded syllable in title or body, with any accents."""
