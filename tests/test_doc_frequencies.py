@@ -8,8 +8,8 @@ import pytest
 
 from indexer.codec import terms_reader
 from indexer.documents.files import read_documents
-from indexer.searching.searchers import open_index
 from indexer.searching import vocabulary as vocabulary_module
+from indexer.searching.searchers import open_index
 from indexer.searching.vocabulary import Vocabulary
 from indexer.store.build import write_documents
 from tests.conftest import TEST_DATA

@@ -112,16 +112,23 @@ def test_no_correction_for_the_most_frequent_syllables_typed_right(index):
     assert {s: found for s, found in corrected.items() if found} == {}
 
 
+def small_index(folder, rows: list[dict]):
+    """An index of ``rows`` (id, title, body) built in ``folder``, opened."""
+    import json
+
+    from indexer import build_index
+
+    source = folder / "docs.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    build_index([source], folder / "index", workers=1)
+    return open_index(folder / "index")
+
+
 @pytest.fixture(scope="module")
 def abbreviations_index(tmp_path_factory):
     """A small index where ``hn`` (letters that are no syllable) is held by 5 documents and
     ``hơn`` by 60, and ``vs`` by 5 documents against 6 of ``và``, among 600 others (so that 5
     documents are not a common word's share)."""
-    import json
-
-    from indexer import build_index
-
-    folder = tmp_path_factory.mktemp("abbreviations")
     rows = [
         {"id": f"hon-{n}", "title": f"Giá cao hơn năm trước {n}", "body": ""} for n in range(60)
     ]
@@ -129,27 +136,108 @@ def abbreviations_index(tmp_path_factory):
     rows += [{"id": f"vs-{n}", "title": f"Hàn Quốc vs Nhật Bản {n}", "body": ""} for n in range(5)]
     rows += [{"id": f"va-{n}", "title": f"Sông và núi {n}", "body": ""} for n in range(6)]
     rows += [{"id": f"tin-{n}", "title": f"Tin vắn {n}", "body": ""} for n in range(600)]
-    source = folder / "docs.jsonl"
-    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    build_index([source], folder / "index", workers=1)
-    opened = open_index(folder / "index")
+    opened = small_index(tmp_path_factory.mktemp("abbreviations"), rows)
     yield opened
     opened.close()
 
 
 @pytest.mark.parametrize(
-    ("typed", "meant", "sure"),
+    ("typed", "meant", "kind", "sure"),
     [
         # Letters that are no syllable, held, but never beside "cao" and "nam", and hơn is
-        # twelve times commoner: a slip, suggested.
-        (["cao", "hn", "nam"], "hon", True),
+        # twelve times commoner: a slip, suggested; by the pairs (two syllables) or by the whole
+        # query (three).
+        (["cao", "hn"], "hon", "context", True),
+        (["cao", "hn", "nam"], "hon", "phrase", True),
         # vs is hardly rarer than và: an abbreviation, at most matched as a reading.
-        (["song", "vs", "nui"], "va", False),
+        (["song", "vs"], "va", "context", False),
+        (["song", "vs", "nui"], "va", "phrase", False),
     ],
 )
 def test_letters_that_are_no_syllable_are_suggested_away_only_for_a_far_commoner_reading(
-    abbreviations_index, typed, meant, sure
+    abbreviations_index, typed, meant, kind, sure
 ):
     found = corrector(abbreviations_index.searcher()).correct_text(typed)
     (best, *_) = found[typed[1]]
-    assert (best.text, best.kind, best.sure) == (meant, "context", sure)
+    assert (best.text, best.kind, best.sure) == (meant, kind, sure)
+
+
+@pytest.mark.parametrize(
+    ("typed", "at", "meant"),
+    [
+        # One letter dropped makes another syllable the index holds; no document holds the
+        # query as typed, many hold it as meant ("một trong những", "là một trong").
+        (["mot", "rong", "nhung"], 1, "trong"),
+        (["la", "mot", "tron"], 2, "trong"),
+        (["vào", "than", "năm"], 1, "thang"),
+        (["được", "gọ", "là"], 1, "gọi"),  # accented: the reading keeps the accents typed
+    ],
+)
+def test_a_slip_that_makes_a_held_syllable_is_read_from_the_whole_query(index, typed, at, meant):
+    found = corrector(index.searcher()).correct_text(typed)
+    (best, *_) = found[typed[at]]
+    # Matched at half weight, not suggested: each typed syllable is held by more than 1% of
+    # the sample's documents, and a common syllable is never suggested away.
+    assert (best.text, best.kind, best.weight, best.sure) == (meant, "phrase", 0.5, False)
+
+
+@pytest.mark.parametrize(
+    "typed", [["mot", "trong", "nhung"], ["là", "một", "trong"], ["được", "gọi", "là"]]
+)
+def test_a_query_some_document_holds_is_taken_as_typed(index, typed):
+    assert corrector(index.searcher()).correct_text(typed) == {}
+
+
+def test_long_questions_are_not_read_again_whole(index):
+    assert corrector(index.searcher()).correct_text(["mot", "rong", "nhung"], context=False) == {}
+
+
+@pytest.fixture(scope="module")
+def phrases_index(tmp_path_factory):
+    """A small index where ``công bố thông`` is held by 60 documents, ``con`` by 3 (not a
+    common syllable among 690), ``họp khẩn vệ`` by 5 and ``vụ`` by 3."""
+    rows = [{"id": f"cb-{n}", "title": f"Công bố thông tin {n}", "body": ""} for n in range(60)]
+    rows += [{"id": f"con-{n}", "title": f"Con bò sữa {n}", "body": ""} for n in range(3)]
+    rows += [{"id": f"ve-{n}", "title": f"Họp khẩn vệ sinh {n}", "body": ""} for n in range(5)]
+    rows += [{"id": f"vu-{n}", "title": f"Vụ án lớn {n}", "body": ""} for n in range(3)]
+    rows += [{"id": f"tin-{n}", "title": f"Tin vắn {n}", "body": ""} for n in range(620)]
+    opened = small_index(tmp_path_factory.mktemp("phrases"), rows)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "at", "meant", "sure"),
+    [
+        # "con bo thong" is held by no document, "cong bo thong" by 60, con is not common:
+        # suggested.
+        (["con", "bo", "thong"], 0, "cong", True),
+        # "vụ" read as "vệ" changes its accents as well as nothing of its letters: matched,
+        # not suggested (a slip of the letters keeps the accents typed).
+        (["họp", "khẩn", "vụ"], 2, "vệ", False),
+    ],
+)
+def test_a_whole_query_reading_is_suggested_only_on_strong_evidence(
+    phrases_index, typed, at, meant, sure
+):
+    found = corrector(phrases_index.searcher()).correct_text(typed)
+    (best, *_) = found[typed[at]]
+    assert (best.text, best.kind, best.sure) == (meant, "phrase", sure)
+
+
+def test_a_whole_query_reading_follows_the_spellings_of_a_syllable_the_index_lacks(phrases_index):
+    # "côn" is held by no document: its own candidates (other accents, one letter more) keep
+    # their order and their suggestion; the whole query's reading, công, is among them.
+    found = corrector(phrases_index.searcher()).correct_text(["côn", "bố", "thông"])["côn"]
+    assert [(c.text, c.kind, c.sure) for c in found] == [
+        ("con", "accents", True),
+        ("công", "edit", True),
+    ]
+
+
+def test_search_suggests_the_whole_query_reading_and_finds_it(phrases_index):
+    from indexer import search
+
+    page = search(phrases_index, "con bo thong")
+    assert page.suggestion == "công bố thông"
+    assert [hit.id[:3] for hit in page.hits] == ["cb-"] * 10

@@ -57,6 +57,16 @@ def test_a_held_syllable_mistyped_also_finds_what_was_meant(index):
     )
 
 
+def test_a_slip_read_from_the_whole_query_finds_the_text_meant(index):
+    # "rong" is a syllable the index holds, but no document holds "mot rong nhung"; many hold
+    # "một trong những". They are found too, and nothing is suggested (rong is common).
+    off, on = every_hit(index, "mot rong nhung", typos=False), every_hit(index, "mot rong nhung")
+    meant = every_hit(index, '"một trong những"')
+    assert meant and not meant <= off
+    assert meant <= on
+    assert search(index, "mot rong nhung").suggestion is None
+
+
 def every_hit(index, query: str, typos: bool = True) -> set[str]:
     first = search(index, query, per_page=100, typos=typos)
     pages = [first] + [

@@ -6,8 +6,11 @@ Three cases, cheapest first:
   its neighbours, or holds with other accents far more often (``đuợc``) gets the candidates of
   ``indexer.searching.candidates``; beside neighbours they are ranked by how likely their pairs
   with them are;
-- in a short keyword query, a syllable the index holds but rarely beside its neighbours may be
-  a slip for another (``hình nập``: nhập): ``indexer.searching.real_words``;
+- in a short keyword query, a syllable the index holds may be a slip for another: of three
+  syllables or more, the whole query is read again one slip away when no document holds it
+  (``con bo thong``: cong; ``indexer.searching.window_readings``); of two, or when the query
+  is held, by each syllable's pairs with its neighbours (``hình nập``: nhập;
+  ``indexer.searching.real_words``);
 - anything else is taken as typed, after a look-up or two: the cost for almost every query.
 
 Each ``Correction`` says how much of the typed syllable's weight it gets (all of it for a
@@ -30,8 +33,15 @@ from indexer.language import input_methods
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import is_folded_syllable
 from indexer.searching.candidates import Scored, scored_candidates
-from indexer.searching.real_words import RealWordFix, pair_support, real_word_fix
+from indexer.searching.real_words import (
+    NON_SYLLABLE_RARER_BY,
+    RealWordFix,
+    pair_support,
+    real_word_fix,
+    with_accents,
+)
 from indexer.searching.vocabulary import Vocabulary
+from indexer.searching.window_readings import WindowReading, window_readings
 
 # A syllable held by more documents than this is taken as typed (besides its share of all).
 RARE_DOCUMENTS = 3
@@ -48,17 +58,16 @@ MAX_LETTERS = 16
 CORRECTION_WEIGHT = 0.5
 # A neighbour pair the index holds adds CONTEXT_SCALE * log(1 + documents) to a candidate.
 CONTEXT_SCALE = 0.5
-# Letters that are no syllable are suggested away only for a reading this many times commoner.
-NON_SYLLABLE_RARER_BY = 10
 MAX_REAL_WORDS = 4  # syllables of one stretch of text that may match likelier readings
 MAX_CACHED = 20_000  # corrections remembered per index reader
+MERGED_SHARE = 0.5  # of the other corrections of a syllable the whole query reads otherwise
 
 
 @dataclass(frozen=True)
 class Correction:
     """One likely meaning of a query syllable: ``text`` (accented where the accents are known,
     two syllables for a split), how likely against the best (``share``, 1 for the best), where
-    it came from (``kind``: ime, accents, edit, split, context), the share of the typed
+    it came from (``kind``: ime, accents, edit, split, context, phrase), the share of the typed
     syllable's weight its terms get at share 1 (``weight``), and whether it is ``sure`` enough
     to be suggested."""
 
@@ -100,9 +109,36 @@ class Corrector:
         found = self._each(syllables, unknown, lowered)
         best = [found[s][0].text if s in found else s.lower() for s in syllables]
         found.update(self._each(syllables, set(syllables) - unknown, best))
-        if context and not found:  # a short query holds one typo far more often than two
-            found.update(self._real_word(syllables, set(syllables), best))
+        if context and len(found) <= 1:  # a short query holds one typo far more often than two
+            found = self._whole_query(syllables, lowered, known, found, best)
         return found
+
+    def _whole_query(self, syllables, lowered, known, found: dict, best: list[str]) -> dict:
+        """``found`` with the readings of the whole query one slip away
+        (``indexer.searching.window_readings``) first among the corrections of the syllable
+        they change, when the typed query is held by no document or the one syllable corrected
+        so far is held rarely; else, when nothing was corrected, likelier readings of each
+        syllable beside its neighbours (``real_words``)."""
+        only = None
+        if found:
+            (typed,) = found
+            if found[typed][0].kind == "ime":  # decoded exactly
+                return found
+            only = syllables.index(typed)
+        readings = self._cached(("window", only, *lowered), self._window_readings)
+        if not readings:
+            return found or self._real_word(syllables, set(syllables), best)
+        by_pairs = self._real_word(syllables, set(syllables), best) if not found else {}
+        merged = dict(found)
+        for typed, fixes in _window_corrections(syllables, readings, self.vocabulary).items():
+            if known[typed.lower()]:
+                merged[typed] = _merged(fixes, found.get(typed) or by_pairs.get(typed, ()))
+            else:  # the spellings of a syllable the index lacks stay first
+                merged[typed] = _appended(found[typed], fixes)
+        return merged
+
+    def _window_readings(self, key: tuple) -> tuple[WindowReading, ...]:
+        return window_readings(self.vocabulary, list(key[2:]), key[1])
 
     def _each(self, syllables, which: set, neighbours: list[str]) -> dict:
         found = {}
@@ -259,6 +295,48 @@ def _readings(fix: RealWordFix, sure: bool) -> tuple[Correction, ...]:
         )
         for n, (text, gain) in enumerate(zip(fix.texts, fix.gains, strict=True))
         if gain >= max(fix.gains) - KEEP_WITHIN
+    )
+
+
+def _window_corrections(syllables, readings, vocabulary) -> dict:
+    """Whole-query readings as corrections of the syllables they change, each sharing by how
+    much less it scores than the best; only the best reading may be sure."""
+    top = readings[0].score
+    found: dict[str, list[Correction]] = {}
+    for reading in readings:
+        typed = syllables[reading.at]
+        text = reading.folded
+        if has_diacritics(typed):
+            text = with_accents(vocabulary, typed.lower(), [text])[0]
+        share = round(math.exp(reading.score - top), 3)
+        found.setdefault(typed, []).append(
+            Correction(text, share, "phrase", CORRECTION_WEIGHT, reading.sure)
+        )
+    return {s: tuple(sorted(c, key=lambda c: -c.share)) for s, c in found.items()}
+
+
+def _merged(window: tuple, others: tuple) -> tuple:
+    """Whole-query readings first, then the other corrections of the same syllable at half
+    their share; the first is sure when either source was sure of it."""
+    seen = {fold(c.text) for c in window}
+    rest = [
+        Correction(c.text, round(c.share * MERGED_SHARE, 3), c.kind, c.weight, False)
+        for c in others
+        if fold(c.text) not in seen
+    ]
+    first = window[0]
+    sure = first.sure or any(c.sure and fold(c.text) == fold(first.text) for c in others[:1])
+    head = Correction(first.text, first.share, first.kind, first.weight, sure)
+    return (head, *window[1:], *rest)
+
+
+def _appended(first: tuple, more: tuple) -> tuple:
+    """``first``, then those of ``more`` it lacks at ``MERGED_SHARE`` of their share, unsure."""
+    seen = {fold(c.text) for c in first}
+    return first + tuple(
+        Correction(c.text, round(c.share * MERGED_SHARE, 3), c.kind, c.weight, False)
+        for c in more
+        if fold(c.text) not in seen
     )
 
 

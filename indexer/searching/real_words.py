@@ -40,6 +40,8 @@ COMMON_SHARE = 0.01  # a syllable in more than this share of documents is never 
 COMMONER_BY = 1.0  # a suggested syllable is held at least this many times as often as typed
 MIN_PAIR_DOCUMENTS = 1  # every pair a candidate makes with the neighbours is held this often
 MAX_MATCHED = 8
+# Letters that are no syllable are suggested away only for a reading this many times commoner.
+NON_SYLLABLE_RARER_BY = 10
 # A syllable the index holds beside each neighbour in this share of its documents (at least 5)
 # is taken as typed without looking further.
 FITS_SHARE = 0.002
@@ -89,7 +91,7 @@ def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -
     best = max(ranked, key=lambda c: suggested.get(c, -math.inf))
     ranked = [best] + [c for c in ranked[:MAX_MATCHED] if c != best]
     sure = suggested.get(best, -math.inf) >= SURE_GAIN
-    texts = _with_accents(vocabulary, typed, ranked) if has_diacritics(typed) else ranked
+    texts = with_accents(vocabulary, typed, ranked) if has_diacritics(typed) else ranked
     return RealWordFix(tuple(texts), tuple(matched[c] for c in ranked), sure)
 
 
@@ -133,7 +135,7 @@ def pair_support(
     }
 
 
-def _with_accents(vocabulary: Vocabulary, typed: str, folded: list[str]) -> list[str]:
+def with_accents(vocabulary: Vocabulary, typed: str, folded: list[str]) -> list[str]:
     """Each folded candidate as the accented form the index holds that is nearest to the
     accents typed (then the most frequent): ``nập`` → ``nhập``."""
     forms = {c: accented_forms(c) or (c,) for c in folded}

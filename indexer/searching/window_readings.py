@@ -1,0 +1,137 @@
+"""Typos that make real words, told by the whole query: ``san ham nay`` is held by no document,
+``san pham nay`` by 74.
+
+A short query of three or more syllables is most often a piece of some text, and a slip that
+makes another real syllable (``cong bo`` typed ``con bo``) leaves a text nobody wrote. Syllable
+pairs (``real_words``) judge a slip by one neighbour at a time; here every reading one slip away
+from the typed query is judged whole, by how many documents hold all of its neighbouring pairs
+(folded, ``fold_bigrams``: a document holding ``san pham`` and ``pham nay`` nearly always holds
+``san pham nay``):
+
+    score(reading) = log(documents holding all its pairs) - COST_SCALE * cost(typed | reading)
+
+Readings are looked for when the typed query's pairs are held together by fewer than
+``ATTESTED`` documents, or at one syllable the index holds rarely with the accents typed (then a
+reading must be held more often than the letters as typed, which other accents may fix). The
+best reading is sure enough for a "did you mean" only with strong evidence: the typed query held
+by no document, the reading by ``SURE_DOCUMENTS``, no other reading within ``SURE_MARGIN``, the
+syllable it replaces not common, and the accents typed kept.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.language.misspellings import mark_distance
+from indexer.language.normalize import fold, has_diacritics
+from indexer.language.syllables import is_folded_syllable
+from indexer.searching.real_words import (
+    COMMON_SHARE,
+    NON_SYLLABLE_RARER_BY,
+    syllable_slips,
+    with_accents,
+)
+from indexer.searching.vocabulary import Vocabulary
+
+MIN_SYLLABLES, MAX_SYLLABLES = 3, 6  # two syllables are one pair: real_words judges those
+ATTESTED = 2  # documents holding the typed pairs together, for the query to be taken as typed
+COST_SCALE = 1.0
+CHECKED = 12  # readings (the likeliest by their pairs one at a time) looked up whole
+KEEP_WITHIN = 3.0  # readings scoring within this much of the best also match
+MAX_READINGS = 4
+SURE_DOCUMENTS = 3
+SURE_MARGIN = math.log(3)
+
+
+@dataclass(frozen=True)
+class WindowReading:
+    """One reading of the query: the syllable at ``at`` read as ``folded``, its score, the
+    documents holding all of its pairs, and whether it is sure enough to be suggested."""
+
+    at: int
+    folded: str
+    score: float
+    documents: int
+    sure: bool = False
+
+
+def window_readings(
+    vocabulary: Vocabulary, syllables: list[str], only: int | None = None
+) -> tuple[WindowReading, ...]:
+    """The likelier readings of ``syllables`` (one stretch of free text, lowercase) one slip
+    away, best first; none when the query is held as typed, or is too short or too long.
+    ``only``: the position of a syllable held rarely with its accents; only it is read again."""
+    folded = [fold(s) for s in syllables]
+    if not MIN_SYLLABLES <= len(folded) <= MAX_SYLLABLES or not all(map(str.isalpha, folded)):
+        return ()
+    typed_pairs = list(itertools.pairwise(folded))
+    typed_documents = documents_holding(vocabulary, typed_pairs)
+    if only is None and typed_documents >= ATTESTED:
+        return ()
+    floor = math.log(typed_documents) if only is not None and typed_documents else -math.inf
+    options = []  # (at, candidate, cost, the pairs it makes)
+    for at, syllable in enumerate(folded):
+        if only is None or at == only:
+            for candidate, cost in syllable_slips(syllable):
+                window = folded[:at] + [candidate] + folded[at + 1 :]
+                options.append((at, candidate, cost, list(itertools.pairwise(window))))
+    held = vocabulary.pairs(p for *_, pairs in options for p in pairs)
+    alive = [o for o in options if all(held[p] for p in o[3])]
+    alive.sort(key=lambda o: -(sum(math.log(held[p]) for p in o[3]) - COST_SCALE * o[2]))
+    readings = []
+    for at, candidate, cost, pairs in alive[:CHECKED]:
+        documents = documents_holding(vocabulary, pairs)
+        score = math.log(documents) - COST_SCALE * cost if documents else -math.inf
+        if score > floor:
+            readings.append(WindowReading(at, candidate, score, documents))
+    if not readings:
+        return ()
+    readings.sort(key=lambda r: -r.score)
+    best = readings[0]
+    kept = [r for r in readings[1:MAX_READINGS] if r.score >= best.score - KEEP_WITHIN]
+    runner_up = readings[1].score if len(readings) > 1 else -math.inf
+    sure = (
+        typed_documents == 0
+        and best.documents >= SURE_DOCUMENTS
+        and best.score - runner_up >= SURE_MARGIN
+        and _replaceable(vocabulary, syllables[best.at], best.folded)
+    )
+    return (WindowReading(best.at, best.folded, best.score, best.documents, sure), *kept)
+
+
+def _replaceable(vocabulary: Vocabulary, typed: str, folded: str) -> bool:
+    """Whether a suggestion may replace ``typed`` by ``folded``: never a common syllable (a
+    query of real words nobody wrote together is more often typed right than not), and an
+    accented one only by a reading that keeps its accents (``vụ`` is no slip of ``vệ``), and
+    letters that are no syllable only by a far commoner reading."""
+    documents = max(vocabulary.reader.doc_count_all(), 1)
+    held = vocabulary.folded([fold(typed), folded])
+    if held[fold(typed)] > COMMON_SHARE * documents:
+        return False
+    if (
+        not is_folded_syllable(fold(typed))
+        and held[folded] < NON_SYLLABLE_RARER_BY * held[fold(typed)]
+    ):
+        return False  # letters that are no syllable (vs, big): abbreviations and loan words
+    if has_diacritics(typed):
+        return mark_distance(typed, with_accents(vocabulary, typed, [folded])[0]) == 0
+    return True
+
+
+def documents_holding(vocabulary: Vocabulary, pairs: list[tuple[str, str]]) -> int:
+    """How many documents hold every one of the folded ``pairs`` (each next to each other)."""
+    counts = vocabulary.pairs(pairs)
+    if not pairs or not all(counts.values()):
+        return 0
+    together = None
+    for pair in sorted(set(pairs), key=counts.get):  # the rarest first: the smallest sets
+        postings = vocabulary.reader.postings("fold_bigrams", f"{pair[0]} {pair[1]}")
+        ids = np.fromiter(postings.all_ids(), dtype=np.int64)
+        together = ids if together is None else np.intersect1d(together, ids, assume_unique=True)
+        if not len(together):
+            return 0
+    return int(len(together))
