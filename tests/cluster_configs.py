@@ -189,6 +189,10 @@ defaults
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response response-timeout 502 504
+    # One request per connection to a node (clients keep theirs alive): a node closes a
+    # connection idle for 5 s, and a write sent on it at that moment got no answer (it was
+    # never retried, as writes are not), its client told only that the connection dropped.
+    option http-server-close
 
 frontend vietsearch
     bind {bind}

@@ -240,6 +240,18 @@ class Haproxy:
 
     def states(self, backend: str = "nodes") -> dict[str, str]:
         """{server: UP/DOWN/...} from the stats socket."""
+        return {name: row["status"].split()[0] for name, row in self._servers(backend).items()}
+
+    def idle_connections(self, backend: str = "nodes") -> dict[str, int]:
+        """{server: connections to it that HAProxy keeps open, idle, for later requests (its
+        "idle" and "safe" lists: a connection goes to the latter after an idempotent request)}."""
+        return {
+            name: int(row["idle_conn_cur"]) + int(row["safe_conn_cur"])
+            for name, row in self._servers(backend).items()
+        }
+
+    def _servers(self, backend: str) -> dict[str, dict[str, str]]:
+        """Each server's row of ``show stat`` from the stats socket."""
         with socket.socket(socket.AF_UNIX) as s:
             s.connect(str(self.socket_path))
             s.sendall(b"show stat\n")
@@ -250,7 +262,7 @@ class Haproxy:
         head = lines[0].lstrip("# ").split(",")
         rows = [dict(zip(head, line.split(","), strict=False)) for line in lines[1:] if line]
         return {
-            r["svname"]: r["status"].split()[0]
+            r["svname"]: r
             for r in rows
             if r.get("pxname") == backend and r["svname"] not in ("BACKEND", "FRONTEND")
         }

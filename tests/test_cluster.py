@@ -111,6 +111,20 @@ def test_writes_answer_as_a_single_node_does_plus_their_seq(cluster):
         assert node.get(f"/api/documents/c-2?after_seq={seqs[-1]}").status == 404
 
 
+def test_no_request_is_sent_on_a_connection_a_node_may_be_closing(cluster):
+    # A node closes a connection idle for 5 s; HAProxy used to keep each one open for the next
+    # request, and a write sent on it as the node closed it got no answer (a CI run: the
+    # client's connection dropped). Each connection to a node now carries one request.
+    with Client(cluster.haproxy.port) as client:
+        for n in range(2 * len(cluster.nodes)):  # round robin: every node answers
+            assert client.send("GET", f"/api/search?q=tin+{n}").status == 200
+    idle = {name: 0 for name, _ in cluster.haproxy.backends}
+    deadline = time.monotonic() + 1  # less than the nodes' 5 s: kept connections still show
+    while cluster.haproxy.idle_connections() != idle:
+        assert time.monotonic() < deadline, cluster.haproxy.idle_connections()
+        time.sleep(0.05)
+
+
 def test_writes_need_the_token_as_on_a_single_node(cluster):
     with Client(cluster.haproxy.port, token="sai") as client:
         assert client.send("PUT", "/api/documents/t-1", record("t-1")).status == 401
