@@ -241,3 +241,23 @@ def test_search_suggests_the_whole_query_reading_and_finds_it(phrases_index):
     page = search(phrases_index, "con bo thong")
     assert page.suggestion == "công bố thông"
     assert [hit.id[:3] for hit in page.hits] == ["cb-"] * 10
+
+
+@pytest.fixture(scope="module")
+def decodes_index(tmp_path_factory):
+    """A small index where ``công bố thông`` is held by 60 documents and the letters ``thon``
+    by 61, once as ``thòn``."""
+    rows = [{"id": f"cb-{n}", "title": f"Công bố thông tin {n}", "body": ""} for n in range(60)]
+    rows += [{"id": f"thon-{n}", "title": f"Thôn Đông {n}", "body": ""} for n in range(60)]
+    rows += [{"id": "thon-x", "title": "Thòn", "body": ""}]
+    opened = small_index(tmp_path_factory.mktemp("decodes"), rows)
+    yield opened
+    opened.close()
+
+
+def test_a_neighbouring_key_that_is_an_input_method_key_is_read_as_a_slip(decodes_index):
+    # f is next to g, and Telex's key for the falling tone: "thonf" decodes to "thòn", held by
+    # one document of the 61 holding its letters and never after "bo"; "cong bo thong" is held
+    # by 60. The decode no longer borrows the pairs of its letters nor starts ahead of a slip.
+    found = corrector(decodes_index.searcher()).correct_text(["cong", "bo", "thonf"])["thonf"]
+    assert (found[0].text, found[0].kind) == ("thong", "edit")

@@ -30,9 +30,11 @@ from indexer.searching.vocabulary import Vocabulary
 COST_SCALE = 4.5
 # Two syllables typed as one are split only when the index holds the pair this often.
 SPLIT_DOCUMENTS = 3
-# A decode by an input method starts ahead of an edit; one that lacks only the tone, a little
-# less (the tone key may have been forgotten: tuyeen, tuyến).
-DECODE_COST, TONELESS_DECODE_COST = -0.5, -0.3
+# A decode by an input method costs no slip; one that lacks only the tone, a little (the tone
+# key may have been forgotten: tuyeen, tuyến). It used to start ahead of every edit, and then a
+# neighbouring key that happens to be an input method's key (caj for cau, thonf for thong)
+# decoded to a syllable nobody meant there (cạ, thòn): bench/typos.py, neighbouring keys.
+DECODE_COST, TONELESS_DECODE_COST = 0.0, 0.2
 LOAN_WORD_COST = 0.5  # letters that are no syllable kept as typed in an accented query
 SPLIT_COST = 0.5
 UNFINISHED_DISCOUNT = 0.5  # off a letter put back after a final ă or â (vă -> văn)

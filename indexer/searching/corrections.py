@@ -60,6 +60,10 @@ CORRECTION_WEIGHT = 0.5
 CONTEXT_SCALE = 0.5
 MAX_REAL_WORDS = 4  # syllables of one stretch of text that may match likelier readings
 MAX_CACHED = 20_000  # corrections remembered per index reader
+# A decode held by less than this share of its letters' documents counts only that share of
+# their pairs (tren caj nhat: cạ); a commoner one keeps them (hồ bowi: bơi, though bởi is
+# commoner, because the pair ho boi is mostly hồ bơi).
+RARE_DECODE_SHARE = 0.02
 MERGED_SHARE = 0.5  # of the other corrections of a syllable the whole query reads otherwise
 
 
@@ -256,12 +260,23 @@ class Corrector:
             return ()  # a rare word is not replaced by one merely common
         if before or after:
             own = {text: df for text, (_, _, df) in scored.items()}
-            support = pair_support(self.vocabulary, list(scored), before, after, own)
+            shares = self._decode_shares(scored)
+            support = pair_support(self.vocabulary, list(scored), before, after, own, shares)
             scored = {
                 text: (score - math.log(1 + df) + CONTEXT_SCALE * support[text][0], kind, df)
                 for text, (score, kind, df) in scored.items()
             }
         return _ranked(scored, 1.0 if not seen else CORRECTION_WEIGHT)
+
+    def _decode_shares(self, scored: Scored) -> dict[str, float]:
+        """For each decode by an input method that its letters rarely mean
+        (``RARE_DECODE_SHARE``): the share of its letters' documents that hold it with its
+        accents. Pairs are folded, and such a decode should not borrow its letters' pairs:
+        ``tren caj nhat`` decodes to ``cạ``, which ``trên cả nhà`` does not make likely."""
+        decoded = [text for text, (_, kind, _) in scored.items() if kind == "ime"]
+        letters = self.vocabulary.folded(fold(t) for t in decoded)
+        shares = {t: scored[t][2] / max(letters[fold(t)], 1) for t in decoded}
+        return {t: share for t, share in shares.items() if share < RARE_DECODE_SHARE}
 
     def _fits(self, typed: str, before: str, after: str) -> bool:
         """Whether the index holds ``typed`` next to one of its neighbours, folded."""

@@ -109,11 +109,13 @@ def pair_support(
     before: str,
     after: str,
     own: dict[str, int] | None = None,
+    shares: dict[str, float] | None = None,
 ) -> dict[str, tuple[float, int]]:
     """For each syllable (folded or not): the log of how likely its pairs with the syllables
     ``before`` and ``after`` make it (each pair's documents, smoothed by the syllable's own
     frequency, ``own``: by default its folded form's documents), and the documents holding its
-    rarest pair."""
+    rarest pair. Pairs are folded: ``shares`` gives, for an accented syllable, the share of its
+    letters' documents that hold it with its accents, to count only that share of each pair."""
     before, after = fold(before), fold(after)
     pairs = {}
     for text in syllables:
@@ -126,9 +128,13 @@ def pair_support(
         folded = vocabulary.folded(keys.values())
         own = {s: folded[keys[s]] for s in syllables}
     documents = max(vocabulary.reader.doc_count_all(), 1)
+    shares = shares or {}
     return {
         s: (
-            sum(math.log(found[p] + SMOOTHING * own[s] / documents + 0.01) for p in made),
+            sum(
+                math.log(found[p] * shares.get(s, 1.0) + SMOOTHING * own[s] / documents + 0.01)
+                for p in made
+            ),
             min(found[p] for p in made),
         )
         for s, made in pairs.items()
