@@ -331,18 +331,12 @@ def _window_corrections(syllables, readings, vocabulary) -> dict:
 
 
 def _merged(window: tuple, others: tuple) -> tuple:
-    """Whole-query readings first, then the other corrections of the same syllable at half
-    their share; the first is sure when either source was sure of it."""
-    seen = {fold(c.text) for c in window}
-    rest = [
-        Correction(c.text, round(c.share * MERGED_SHARE, 3), c.kind, c.weight, False)
-        for c in others
-        if fold(c.text) not in seen
-    ]
+    """Whole-query readings first, then the other corrections of the same syllable
+    (``_appended``); the first is sure when either source was sure of it."""
     first = window[0]
     sure = first.sure or any(c.sure and fold(c.text) == fold(first.text) for c in others[:1])
     head = Correction(first.text, first.share, first.kind, first.weight, sure)
-    return (head, *window[1:], *rest)
+    return _appended((head, *window[1:]), others)
 
 
 def _appended(first: tuple, more: tuple) -> tuple:
