@@ -564,3 +564,36 @@ def test_the_node_library_refuses_nothing_it_was_not_asked(cluster, tmp_path):
         assert result.applied and result.written.created == 1  # applied by vs1's applier
     finally:
         node.stop()
+
+
+def test_a_write_sent_while_its_process_still_connects_waits_for_the_connection(cluster):
+    """Each worker connects on its own thread: a write that reaches one before its connection
+    is made (another worker already answers /healthz) waits within the write timeout, as the
+    PUT of test_cluster_semantic did under a loaded CI run (503 'not reached NATS yet')."""
+    settings = {
+        "CLUSTER": ",".join(cluster.nats.urls),
+        "NODE": "late",
+        "NATS_USER": "vietsearch",
+        "NATS_PASSWORD": cluster.nats.auth.password,
+        "NATS_CA": str(cluster.nats.tls.ca),
+    }
+    node = ClusterNode(ClusterConfig.from_settings(settings, cluster.nodes[0].index))
+    outcome: dict = {}
+
+    def write() -> None:
+        try:
+            outcome["result"] = node.write([Document(id="late-1", title="Tin kết nối muộn")])
+        except LogUnavailable as exc:
+            outcome["error"] = exc
+
+    writer = threading.Thread(target=write)
+    try:
+        writer.start()
+        time.sleep(0.5)  # the write is waiting: nothing has connected this process yet
+        assert writer.is_alive() and not outcome
+        node.start()  # its thread connects, then waits its turn to apply (vs1 holds the lock)
+        writer.join(WAIT_S)
+        assert "error" not in outcome, outcome
+        assert outcome["result"].applied and outcome["result"].written.created == 1
+    finally:
+        node.stop()

@@ -77,6 +77,7 @@ class ClusterNode:
         self.config = config
         self._log: Log | None = None
         self._log_lock = threading.Lock()
+        self._connected = threading.Event()
         self._stop = threading.Event()
         self._applier: Applier | None = None
         self._thread: threading.Thread | None = None
@@ -105,7 +106,17 @@ class ClusterNode:
                 except Exception:
                     log.close()
                     raise
+                self._connected.set()
             return self._log
+
+    def log_within(self, timeout: float) -> Log:
+        """This process's connection, waiting up to ``timeout`` s for ``start()``'s thread to
+        make it; ``LogUnavailable`` past that."""
+        # Each worker connects on its own: one may still be connecting (a model loading, a
+        # slow server) when another already answers /healthz with 200, and a write sent to
+        # it then deserves the write timeout, as one waiting for a quorum gets.
+        self._connected.wait(timeout)
+        return self.log
 
     def prepare_index(self) -> None:
         """Make an empty index if the folder has none: a new node starts empty and catches up
@@ -129,7 +140,9 @@ class ClusterNode:
         """
         started = time.monotonic()
         batch = encode_batch(documents, deletions)
-        seq = self.log.publish(batch, key or uuid.uuid4().hex, self.config.write_timeout)
+        log = self.log_within(self.config.write_timeout)
+        left = self.config.write_timeout - (time.monotonic() - started)
+        seq = log.publish(batch, key or uuid.uuid4().hex, max(left, 0.5))
         if not wait:
             self._mark.raise_to(seq)
             return WriteResult(seq, applied=False)
