@@ -34,7 +34,7 @@ def test_a_refreshed_searcher_sees_each_live_document_once(three_segments, optim
     if optimized:
         optimize(three_segments)
 
-    fresh = refreshed(searcher, index._ix)
+    fresh, _ = refreshed(searcher, index._ix)
     try:
         hits = fresh.search(Every(), limit=None)
         ids = [hit["id"] for hit in hits]
@@ -54,15 +54,17 @@ def test_only_segments_that_changed_are_reopened(three_segments):
     before = segment_readers(index.searcher())
     # adds a segment, deletes nothing
     write_documents(three_segments, [_doc(99, 1)], workers=1, merge=False)
-    added = refreshed(index.searcher(), index._ix)
+    added, unused = refreshed(index.searcher(), index._ix)
+    assert unused == []
     after = segment_readers(added)
     assert len(after) == len(before) + 1
     assert all(after[segment_id] is reader for segment_id, reader in before.items())
 
     assert delete_documents(three_segments, ["r05"]) == 1  # a deletion in the first segment
-    deleted = refreshed(added, index._ix)
+    deleted, unused = refreshed(added, index._ix)
     changed = {s for s, r in segment_readers(deleted).items() if r is not after.get(s)}
     assert len(changed) == 1
+    assert unused == [after[segment_id] for segment_id in changed]  # for the caller to close
     assert [hit["id"] for hit in deleted.search(Term("id", "r05"))] == []
     assert deleted.doc_count() == FIRST  # 30 + r99 - r05
     deleted.close()

@@ -84,7 +84,8 @@ class Load:
                     self._error(f"read: {exc!r}")
                     continue
                 if search.status != 200 or health.status != 200:
-                    self._error(f"read: {search.status} {health.status} {health.text[:200]}")
+                    answers = f"{search.text[:300]} {health.text[:200]}"
+                    self._error(f"read: {search.status} {health.status} {answers}")
                     continue
                 with self._lock:
                     seen_before = sum(
@@ -143,8 +144,8 @@ def test_writers_readers_and_a_build_at_once_make_no_errors_and_lose_nothing(
     finally:
         server.stop()
 
-    assert load.errors == []
     log = server.log()
+    assert load.errors == [], log[-6000:]
     assert "LockError" not in log and "Traceback" not in log, log
     assert len(load.built) >= BUILD_DOCUMENTS  # at least one build ran during the writes
     assert len(load.acknowledged) >= 100 and load.health_checks >= 20

@@ -43,7 +43,9 @@ class WorkerIndex:
         """Hold the index for one request; ``ApiError`` 503 if there is none or it is damaged."""
         with self._lock:
             try:
-                yield self._opened()
+                index = self._opened()
+                with index.held():  # what the request reads stays open until it is answered
+                    yield index
             except (IndexMissing, IndexCorrupt) as exc:  # removed or damaged while open
                 self._index = None  # the next request opens it again
                 raise ApiError(503, "index_unavailable", str(exc)) from None

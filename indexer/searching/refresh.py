@@ -18,12 +18,13 @@ from whoosh.searching import Searcher
 RETRIES = 10
 
 
-def refreshed(searcher: Searcher, ix: Index) -> Searcher:
-    """A searcher over ``ix``'s latest commit, with ``searcher``'s weighting.
+def refreshed(searcher: Searcher, ix: Index) -> tuple[Searcher, list[SegmentReader]]:
+    """A searcher over ``ix``'s latest commit, with ``searcher``'s weighting, and the readers
+    of ``searcher`` it does not use.
 
     It shares ``searcher``'s readers of segments whose deletions did not change since (a
-    segment's files never change; only its list of deleted documents grows), and closes the
-    others: ``searcher`` must not be used afterwards.
+    segment's files never change; only its list of deleted documents grows). The caller closes
+    the others once nothing reads through ``searcher`` any more.
     """
     for attempt in range(RETRIES):
         try:
@@ -35,7 +36,7 @@ def refreshed(searcher: Searcher, ix: Index) -> Searcher:
     raise AssertionError("unreachable")
 
 
-def _refreshed(searcher: Searcher, ix: Index) -> Searcher:
+def _refreshed(searcher: Searcher, ix: Index) -> tuple[Searcher, list[SegmentReader]]:
     toc = ix._read_toc()
     old = {
         reader.segment().segment_id(): reader
@@ -54,9 +55,8 @@ def _refreshed(searcher: Searcher, ix: Index) -> Searcher:
         for reader in opened:
             reader.close()
         raise
-    for reader in set(old.values()) - set(readers):
-        reader.close()
+    unused = [reader for reader in old.values() if reader not in readers]
     combined = (
         MultiReader(readers, generation=toc.generation) if readers else EmptyReader(toc.schema)
     )
-    return Searcher(combined, weighting=searcher.weighting, fromindex=ix)
+    return Searcher(combined, weighting=searcher.weighting, fromindex=ix), unused

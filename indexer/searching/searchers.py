@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh.index import EmptyIndexError
@@ -30,7 +32,8 @@ class SearchIndex:
 
     ``searcher()`` hands out one shared searcher (opening one costs ~150 ms on a big index) and
     swaps in a refreshed one when another process has committed, so new documents show up
-    within ``REFRESH_INTERVAL_S`` without a restart.
+    within ``REFRESH_INTERVAL_S`` without a restart. Inside ``held()`` every searcher handed
+    out stays readable, and the first one is handed out again, until the block ends.
     """
 
     def __init__(
@@ -45,6 +48,9 @@ class SearchIndex:
         self._searcher: Searcher | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._holds = 0
+        self._pinned = False  # a searcher was handed out within the current holds
+        self._retired: list = []  # readers a refresh replaced while held: closed after
 
     def __fspath__(self) -> str:
         """The index folder: every function that takes an index's path takes this index too."""
@@ -52,24 +58,55 @@ class SearchIndex:
 
     def searcher(self, fresh: bool = False) -> Searcher:
         """The current searcher, refreshed if the index changed since it was opened (checked
-        every ``REFRESH_INTERVAL_S``, or now when ``fresh``: to see every commit made so far)."""
+        every ``REFRESH_INTERVAL_S``, or now when ``fresh``: to see every commit made so far).
+        Within ``held()``, only the first call (or a ``fresh`` one) may refresh."""
         with self._lock:
             now = time.monotonic()
+            due = now - self._checked_at >= REFRESH_INTERVAL_S and not self._pinned
             if self._searcher is None:
                 self._searcher = self._ix.searcher(weighting=weighting())
                 self._checked_at = now
-            elif fresh or now - self._checked_at >= REFRESH_INTERVAL_S:
+            elif fresh or due:
                 self._checked_at = now
                 if not self._searcher.up_to_date():
-                    try:
-                        self._searcher = refreshed(self._searcher, self._ix)
-                    except EmptyIndexError:  # the folder was emptied or removed while open
-                        raise IndexMissing(
-                            f"no index in {self.path} any more; build one with: "
-                            f"python -m indexer build SOURCE... --index {self.path}"
-                        ) from None
-                    emit("searcher_refreshed", seconds=time.monotonic() - now)
+                    self._refresh(now)
+            self._pinned = self._holds > 0
             return self._searcher
+
+    def _refresh(self, started: float) -> None:
+        try:
+            self._searcher, unused = refreshed(self._searcher, self._ix)
+        except EmptyIndexError:  # the folder was emptied or removed while open
+            raise IndexMissing(
+                f"no index in {self.path} any more; build one with: "
+                f"python -m indexer build SOURCE... --index {self.path}"
+            ) from None
+        if self._holds:
+            self._retired += unused
+        else:
+            _close(unused)
+        emit("searcher_refreshed", seconds=time.monotonic() - started)
+
+    @contextmanager
+    def held(self) -> Iterator[SearchIndex]:
+        """A block in which every searcher handed out stays readable: a search that asks for
+        the searcher more than once (directly, or through ``generation()``,
+        ``has_vectors()``...) gets the same one, unless it asks for a ``fresh`` one, and the
+        readers a refresh replaces are closed only when the last block ends. Blocks nest and
+        may overlap across threads."""
+        # Without it a refresh between two such calls closed readers a search still read
+        # through: "seek of closed file", a 500 under writes (tests/test_searcher_holds.py).
+        with self._lock:
+            self._holds += 1
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._holds -= 1
+                retired = []
+                if not self._holds:
+                    retired, self._retired, self._pinned = self._retired, [], False
+            _close(retired)
 
     def document(self, doc_id: str, fresh: bool = True) -> dict | None:
         """The stored document with this id (its public fields), or None; by default from the
@@ -146,6 +183,13 @@ class SearchIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+            retired, self._retired = self._retired, []
+        _close(retired)
+
+
+def _close(readers: list) -> None:
+    for reader in readers:
+        reader.close()
 
 
 def live_docnum(searcher: Searcher, doc_id: str) -> int:

@@ -93,59 +93,70 @@ def search(
             )
         finally:
             opened.close()
-    searcher = index.searcher()
-    filters = filters or Filters()
-    synonyms = builtin_synonyms() if synonyms is None else synonyms
-    limit = page * per_page
-    ratio = resolved_ratio(index, semantic_ratio)
-    hybrid = ratio > 0
-    compiled, outcome = _run(
-        searcher, parsed, filters, limit, sort, None, synonyms, typos, everything=hybrid
-    )
-    if compiled.strict and not outcome.total and len(compiled.free_text) > 1:
+    with index.held():  # one searcher, readable until the page is made
+        searcher = index.searcher()
+        filters = filters or Filters()
+        synonyms = builtin_synonyms() if synonyms is None else synonyms
+        limit = page * per_page
+        ratio = resolved_ratio(index, semantic_ratio)
+        hybrid = ratio > 0
         compiled, outcome = _run(
-            searcher, parsed, filters, limit, sort, False, synonyms, typos, everything=hybrid
+            searcher, parsed, filters, limit, sort, None, synonyms, typos, everything=hybrid
         )
-    if hybrid:
-        allow, exclude = outcome.restrictions
-        outcome = _Outcome(
-            *fused_ranking(
-                index, searcher, query, outcome.matches, allow, exclude, ratio, limit, sort, FACETS
+        if compiled.strict and not outcome.total and len(compiled.free_text) > 1:
+            compiled, outcome = _run(
+                searcher, parsed, filters, limit, sort, False, synonyms, typos, everything=hybrid
             )
+        if hybrid:
+            allow, exclude = outcome.restrictions
+            outcome = _Outcome(
+                *fused_ranking(
+                    index,
+                    searcher,
+                    query,
+                    outcome.matches,
+                    allow,
+                    exclude,
+                    ratio,
+                    limit,
+                    sort,
+                    FACETS,
+                )
+            )
+        total = outcome.total
+        terms = MatchTerms.from_syllables(compiled.syllables)
+        shown = outcome.ranked[(page - 1) * per_page : page * per_page]
+        docnums = [docnum for docnum, _ in shown]
+        title_marks = hit_marks(searcher, docnums, terms, "title", "title_fold")
+        body_marks = hit_marks(searcher, docnums, terms, "body", "body_fold")
+        by_meaning = [docnum for docnum in docnums if docnum in outcome.meaning_only]
+        passages = meaning_passages(index, searcher, query, by_meaning)
+        hits = [
+            # A hit found by meaning alone matched no word: its snippet is its best passage,
+            # unmarked.
+            stored_hit(searcher, docnum, score, _NO_TERMS, None, None, passages.get(docnum))
+            if docnum in outcome.meaning_only
+            else stored_hit(
+                searcher,
+                docnum,
+                score,
+                terms,
+                title_marks[k] if title_marks else None,
+                body_marks[k] if body_marks else None,
+            )
+            for k, (docnum, score) in enumerate(shown)
+        ]
+        suggestion = did_you_mean(searcher, query, compiled.free_text, compiled.corrections)
+        return SearchPage(
+            query=query,
+            total=total,
+            page=page,
+            per_page=per_page,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            hits=hits,
+            suggestion=suggestion,
+            facets=facet_table(outcome.facets),
         )
-    total = outcome.total
-    terms = MatchTerms.from_syllables(compiled.syllables)
-    shown = outcome.ranked[(page - 1) * per_page : page * per_page]
-    docnums = [docnum for docnum, _ in shown]
-    title_marks = hit_marks(searcher, docnums, terms, "title", "title_fold")
-    body_marks = hit_marks(searcher, docnums, terms, "body", "body_fold")
-    by_meaning = [docnum for docnum in docnums if docnum in outcome.meaning_only]
-    passages = meaning_passages(index, searcher, query, by_meaning)
-    hits = [
-        # A hit found by meaning alone matched no word: its snippet is its best passage, unmarked.
-        stored_hit(searcher, docnum, score, _NO_TERMS, None, None, passages.get(docnum))
-        if docnum in outcome.meaning_only
-        else stored_hit(
-            searcher,
-            docnum,
-            score,
-            terms,
-            title_marks[k] if title_marks else None,
-            body_marks[k] if body_marks else None,
-        )
-        for k, (docnum, score) in enumerate(shown)
-    ]
-    suggestion = did_you_mean(searcher, query, compiled.free_text, compiled.corrections)
-    return SearchPage(
-        query=query,
-        total=total,
-        page=page,
-        per_page=per_page,
-        took_ms=round((time.perf_counter() - started) * 1000, 2),
-        hits=hits,
-        suggestion=suggestion,
-        facets=facet_table(outcome.facets),
-    )
 
 
 @dataclass

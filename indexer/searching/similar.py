@@ -76,23 +76,24 @@ def similar_documents(
             return similar_documents(opened, doc_id, page, per_page, filters)
         finally:
             opened.close()
-    searcher = index.searcher(fresh=True)  # the id is looked up as GET looks it up
-    docnum = live_docnum(searcher, doc_id)
-    matches = _similar_matches(index, searcher, docnum)
-    matches = vectorised.restrict(
-        searcher, matches, restriction(ParsedQuery(), filters), wq.Term("id", doc_id)
-    )
-    shown = matches.top(page * per_page)[(page - 1) * per_page :]
-    unmarked = MatchTerms.from_syllables(())
-    return SearchPage(
-        query="",
-        total=len(matches),
-        page=page,
-        per_page=per_page,
-        took_ms=round((time.perf_counter() - started) * 1000, 2),
-        hits=[stored_hit(searcher, d, score, unmarked, None, None) for d, score in shown],
-        facets=facet_table({name: matches.facet_counts(searcher, name) for name in FACETS}),
-    )
+    with index.held():  # one searcher, readable until the page is made
+        searcher = index.searcher(fresh=True)  # the id is looked up as GET looks it up
+        docnum = live_docnum(searcher, doc_id)
+        matches = _similar_matches(index, searcher, docnum)
+        matches = vectorised.restrict(
+            searcher, matches, restriction(ParsedQuery(), filters), wq.Term("id", doc_id)
+        )
+        shown = matches.top(page * per_page)[(page - 1) * per_page :]
+        unmarked = MatchTerms.from_syllables(())
+        return SearchPage(
+            query="",
+            total=len(matches),
+            page=page,
+            per_page=per_page,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            hits=[stored_hit(searcher, d, score, unmarked, None, None) for d, score in shown],
+            facets=facet_table({name: matches.facet_counts(searcher, name) for name in FACETS}),
+        )
 
 
 def _similar_matches(index: SearchIndex, searcher, docnum: int) -> vectorised.Matches:
