@@ -75,6 +75,14 @@ def wait_converged(cluster: ClusterUnderTest, nodes: list[Node] | None = None) -
         time.sleep(0.1)
 
 
+def quorum_now(log: Log) -> bool:
+    """What the stream says of its quorum now (no answer: none)."""
+    try:
+        return log.state(timeout=1.0).quorum
+    except LogUnavailable:
+        return False
+
+
 def wait_until(condition, what: str, timeout: float = WAIT_S):
     deadline = time.monotonic() + timeout
     while not (result := condition()):
@@ -310,6 +318,16 @@ def test_the_log_is_applied_by_one_process_per_node(cluster):
 
 def test_two_of_three_nats_servers_down_writes_503_searches_go_on(cluster):
     seq = wait_converged(cluster)
+    # A connection that would remember what it saw for a minute: a no must not be remembered.
+    watcher = Log(
+        LogConfig(
+            servers=tuple(cluster.nats.urls),
+            user="vietsearch",
+            password=cluster.nats.auth.password,
+            tls_ca=str(cluster.nats.tls.ca),
+            quorum_check_s=60.0,
+        )
+    ).connect()
     cluster.nats.kill(0)
     cluster.nats.kill(1)
     try:
@@ -331,8 +349,14 @@ def test_two_of_three_nats_servers_down_writes_503_searches_go_on(cluster):
         for node in cluster.nodes:
             status, body = health(node)
             assert (status, body["status"], body["applied_seq"]) == (200, "log_unavailable", seq)
+        assert not watcher.has_quorum()
     finally:
         cluster.nats.start_server(0)
+    try:
+        wait_until(lambda: quorum_now(watcher), "the quorum to be back")
+        assert watcher.has_quorum()  # at once: the no of the outage was not kept
+    finally:
+        watcher.close()
     attempts = iter(range(1000))
 
     def written() -> bool:

@@ -334,10 +334,13 @@ class Log:
 
     # -- publishing -------------------------------------------------------------------------
     def has_quorum(self) -> bool:
-        """Whether the stream had a leader hearing from a majority, as of at most
-        ``quorum_check_s`` ago (asked again past that)."""
+        """Whether the stream has a leader hearing from a majority: a yes is remembered for
+        ``quorum_check_s``, a no is asked again each time."""
+        # A remembered no refused writes for up to half a second after the quorum was back
+        # (test_a_node_cut_off_from_nats..., after the two-servers-down test): a refusal costs
+        # one question (at most a second) while the log has no quorum, and no write after.
         checked_at, quorum = self._quorum
-        if time.monotonic() - checked_at < self.cfg.quorum_check_s:
+        if quorum and time.monotonic() - checked_at < self.cfg.quorum_check_s:
             return quorum
         try:
             quorum = self.state(timeout=min(1.0, self.cfg.connect_timeout)).quorum
