@@ -181,19 +181,25 @@ def stored(node: Node) -> dict[str, str]:
 def wait_converged(cluster: ClusterUnderTest, timeout: float = 120) -> tuple[int, float]:
     """(stream seq, seconds it took) once every node is healthy and has applied it all."""
     started = time.monotonic()
+    seen = "nothing"
     while True:
         try:
             states = [n.get("/healthz") for n in cluster.nodes]
+            seen = "; ".join(
+                f"{n.name}: {s.status} {s.text[:300]}"
+                for n, s in zip(cluster.nodes, states, strict=True)
+            )
             answers = [s.json() for s in states]
             seqs = {(a["applied_seq"], a["stream_seq"]) for a in answers}
             if all(s.status == 200 for s in states) and len(seqs) == 1:
                 applied, last = seqs.pop()
                 if applied == last:
                     return last, time.monotonic() - started
-        except (OSError, ValueError, KeyError):
-            pass
+        except (OSError, ValueError, KeyError) as exc:
+            seen = repr(exc)
         if time.monotonic() - started > timeout:
-            raise TimeoutError(f"not converged in {timeout} s")
+            logs = "\n".join(f"--- {n.name}:\n{n.log()[-3000:]}" for n in cluster.nodes)
+            raise TimeoutError(f"not converged in {timeout} s; last /healthz: {seen}\n{logs}")
         time.sleep(0.1)
 
 
