@@ -168,6 +168,7 @@ def haproxy_config(
         f"fall {t.fall} rise {t.rise}"
     )
     servers = "\n".join(f"    server {n} {a} check" for n, a in backends)
+    fallbacks = "\n".join(f"    server {n}-stale {a} backup track stale/{n}" for n, a in backends)
     sock = f"    stats socket {stats_socket} mode 600 level admin\n" if stats_socket else ""
     return f"""# vietsearch: HAProxy in front of the nodes (rendered by tests/cluster_configs.py)
 global
@@ -196,9 +197,6 @@ defaults
 
 frontend vietsearch
     bind {bind}
-    # No node fresh enough (the write log unreachable for longer than their lag bound)?
-    # Answer from any node that is up rather than not at all.
-    use_backend stale if {{ nbsrv(nodes) eq 0 }}
     default_backend nodes
 
 backend nodes
@@ -209,12 +207,17 @@ backend nodes
     # init-addr: start even while a node's name does not resolve yet (it is DOWN until it does)
     default-server {checks} init-addr libc,none
 {servers}
+    # No node fresh enough (the write log unreachable for longer than their lag bound)? Any
+    # node that is up answers rather than none: the backups, up when "stale" finds them up.
+    # In this backend, not another one chosen per request, so that a search already sent
+    # here when the last fresh node failed is retried on them, not answered 503 "No server".
+    option allbackups
+{fallbacks}
 
+# Only checks: which nodes answer at all, whatever their lag.
 backend stale
-    balance roundrobin
     option httpchk GET /healthz?max_lag=86400
     http-check expect status 200
-    http-request disable-l7-retry unless METH_GET || METH_HEAD
     default-server {checks} init-addr libc,none
 {servers}
 """

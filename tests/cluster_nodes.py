@@ -264,7 +264,9 @@ class Haproxy:
         return {
             r["svname"]: r
             for r in rows
-            if r.get("pxname") == backend and r["svname"] not in ("BACKEND", "FRONTEND")
+            if r.get("pxname") == backend
+            and r["svname"] not in ("BACKEND", "FRONTEND")
+            and r.get("bck") != "1"  # the stale fallbacks: "nodes" is the fresh ones
         }
 
     def stop(self) -> None:

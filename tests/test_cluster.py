@@ -398,6 +398,53 @@ def test_a_node_cut_off_from_nats_serves_searches_reports_its_lag_and_leaves_rot
     assert cut.get(f"/api/search?q=okapivang&after_seq={seq}").json()["total"] == 1
 
 
+def test_with_every_nats_server_down_searches_go_on_from_the_nodes_past_their_bound(cluster):
+    """All three NATS servers killed: every node passes its lag bound and leaves rotation, and
+    HAProxy sends searches to the nodes that are up anyway (the "nodes" backend's backups,
+    which track the checks of "stale"); no search fails on the way out, while out, or back."""
+    wait_converged(cluster)
+    errors, searches = [], 0
+
+    def search_once(client: Client) -> None:
+        nonlocal searches
+        reply = client.send("GET", "/api/search?q=tin")
+        searches += 1
+        if reply.status != 200:
+            errors.append(f"{reply.status} {reply.text[:200]}")
+
+    with Client(cluster.haproxy.port) as client:
+        for i in range(len(cluster.nats.servers)):
+            cluster.nats.kill(i)
+        try:
+
+            def every_node_out() -> bool:
+                search_once(client)
+                return all(state != "UP" for state in cluster.haproxy.states().values())
+
+            wait_until(every_node_out, "every node out of rotation")
+            for _ in range(20):  # answered by the fallbacks
+                search_once(client)
+            assert cluster.haproxy.states("stale") == {n.name: "UP" for n in cluster.nodes}
+        finally:
+            cluster.nats.start()
+
+        def back_in_rotation() -> bool:
+            search_once(client)
+            return all(state == "UP" for state in cluster.haproxy.states().values())
+
+        wait_until(back_in_rotation, "the nodes back in rotation")
+    attempts = iter(range(1000))
+
+    def written() -> bool:
+        doc_id = f"all-down-{next(attempts)}"
+        with Client(cluster.haproxy.port) as client:
+            return client.send("PUT", f"/api/documents/{doc_id}", record(doc_id)).status == 201
+
+    wait_until(written, "writes to resume once the stream has a leader again")
+    wait_converged(cluster)
+    assert errors == [] and searches > 20
+
+
 def test_a_node_killed_with_9_during_writes_comes_back_with_every_acknowledged_write(cluster):
     victim = cluster.nodes[1]
     acknowledged, stop = [], threading.Event()
