@@ -83,6 +83,18 @@ def quorum_now(log: Log) -> bool:
         return False
 
 
+def wait_writes_resume(cluster: ClusterUnderTest, prefix: str, when: str) -> None:
+    """Until a PUT through HAProxy (ids ``prefix-0``, ``prefix-1``...) answers 201."""
+    attempts = iter(range(1000))
+
+    def written() -> bool:
+        doc_id = f"{prefix}-{next(attempts)}"
+        with Client(cluster.haproxy.port) as client:
+            return client.send("PUT", f"/api/documents/{doc_id}", record(doc_id)).status == 201
+
+    wait_until(written, f"writes to resume {when}")
+
+
 def wait_until(condition, what: str, timeout: float = WAIT_S):
     deadline = time.monotonic() + timeout
     while not (result := condition()):
@@ -357,14 +369,7 @@ def test_two_of_three_nats_servers_down_writes_503_searches_go_on(cluster):
         assert watcher.has_quorum()  # at once: the no of the outage was not kept
     finally:
         watcher.close()
-    attempts = iter(range(1000))
-
-    def written() -> bool:
-        doc_id = f"q-3-{next(attempts)}"
-        with Client(cluster.haproxy.port) as client:
-            return client.send("PUT", f"/api/documents/{doc_id}", record(doc_id)).status == 201
-
-    wait_until(written, "writes to resume with two servers")
+    wait_writes_resume(cluster, "q-3", "with two servers")
     cluster.nats.start_server(1)
     wait_converged(cluster)
     # A write whose outcome was unknown is on every node or on none.
@@ -433,14 +438,7 @@ def test_with_every_nats_server_down_searches_go_on_from_the_nodes_past_their_bo
             return all(state == "UP" for state in cluster.haproxy.states().values())
 
         wait_until(back_in_rotation, "the nodes back in rotation")
-    attempts = iter(range(1000))
-
-    def written() -> bool:
-        doc_id = f"all-down-{next(attempts)}"
-        with Client(cluster.haproxy.port) as client:
-            return client.send("PUT", f"/api/documents/{doc_id}", record(doc_id)).status == 201
-
-    wait_until(written, "writes to resume once the stream has a leader again")
+    wait_writes_resume(cluster, "all-down", "once the stream has a leader again")
     wait_converged(cluster)
     assert errors == [] and searches > 20
 
