@@ -72,3 +72,38 @@ def test_an_idle_applier_keeps_its_consumer_and_applies_what_comes_after(nats):
         reader.close()
     assert applied == [first, second]
     assert (len(consumers), applier.problem) == (1, None)  # the same consumer, no trouble
+
+
+def test_an_applier_that_applied_all_there_was_says_when_though_no_heartbeat_came(nats):
+    """``caught_up_at`` (how old a node's data can be while the stream cannot be asked) came
+    only from heartbeats and expired pulls, which steady writes never let come: a node that
+    had applied everything still said "never caught up", and /healthz took it out of rotation
+    as soon as it lost NATS, even for HAProxy's any-lag fallback check. Here no heartbeat can
+    come before the assertion (3 s idle), so only the deliveries' pending counts can tell."""
+    publisher, reader = connect(nats, "publisher-drained"), connect(nats, "reader-drained")
+    publisher.ensure_stream(3)
+    applied: list[int] = []
+    start = publisher.state().last_seq
+    applier = Applier(
+        reader, lambda: max(applied, default=start), lambda es: applied.extend(e.seq for e in es),
+        "test-index", batch=8, heartbeat=3.0,
+    )  # fmt: skip
+    thread = threading.Thread(target=applier.run, daemon=True)
+    thread.start()
+    try:
+        last = 0
+        for i in range(20):
+            last = publisher.publish(b"{}", f"drained-{i}", timeout=5)
+        sent_at = time.time()
+        deadline = time.monotonic() + WAIT_S
+        while last not in applied:
+            assert time.monotonic() < deadline, "the batches were not applied"
+            time.sleep(0.01)
+        caught_up_at = applier.caught_up_at
+    finally:
+        applier.stop()
+        thread.join(timeout=WAIT_S)
+        publisher.close()
+        reader.close()
+    assert applied == list(range(start + 1, last + 1))
+    assert caught_up_at >= sent_at - 1.0, (caught_up_at, sent_at)

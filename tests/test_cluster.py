@@ -385,6 +385,14 @@ def test_a_node_cut_off_from_nats_serves_searches_reports_its_lag_and_leaves_rot
     try:
         status, body = wait_until(lambda: (h := health(cut))[0] == 503 and h, "503 lagging")
         assert body["status"] == "lagging" and body["lag_seconds"] > MAX_LAG_S
+        # The request log says why the node left rotation (the answers HAProxy gets are not
+        # kept anywhere else).
+        assert '"route": "/healthz", "status": 503' in cut.log()
+        assert '"reason": "lagging: this node' in cut.log()
+        # HAProxy's fallback check (any lag) still finds it up: its lag is known, bounded by
+        # when it last had everything, and a node that answers is better than none.
+        stale = cut.get("/healthz?max_lag=86400")
+        assert (stale.status, stale.json()["status"]) == (200, "ok"), stale.text
         cluster.wait_in_rotation([n.name for n in cluster.nodes if n is not cut])
         with Client(cluster.haproxy.port) as client:
             assert (

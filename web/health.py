@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 
 from web.cluster import cluster_health
 from web.worker_index import current_index
@@ -38,5 +38,7 @@ def healthz():
     if (cluster := cluster_health()) is not None:
         health, serving = cluster
         status = health["status"] if health["status"] != "ok" or writable else "read_only"
+        if not serving:  # why this node left rotation, in its request log line
+            g.vietsearch_reason = f"{health['status']}: {health['message']}"
         answer = jsonify(answer.json | health | {"status": status}), 200 if serving else 503
     return answer

@@ -7,7 +7,8 @@ complaint can be found in the logs.
 
 The request log is one JSON object a line: ``time`` (UTC), ``request_id``, ``method``,
 ``route`` (the URL rule, ``/api/documents/<path:doc_id>``, never the path or query string, which
-hold what people search for), ``status``, ``duration_ms``, and ``results`` for searches. The
+hold what people search for), ``status``, ``duration_ms``, ``results`` for searches, and
+``reason`` for a ``/healthz`` that takes the node out of rotation (its status and message). The
 client's address only with ``LOG_CLIENT_ADDRESS`` on. ``REQUEST_LOG``: ``-`` (standard error,
 the default), ``off``, or a file (appended to; reopened when logrotate moves it). gunicorn's
 own messages stay in its error log.
@@ -103,6 +104,9 @@ def _log_line(request_id: str, status: int, route: str, seconds: float) -> str:
     seen = g.get("vietsearch_search")
     if seen is not None:
         line += f', "results": {seen.total}'
+    reason = g.get("vietsearch_reason")
+    if reason is not None:
+        line += f', "reason": {json.dumps(reason, ensure_ascii=False)}'
     if current_app.extensions["vietsearch_log_client"]:
         line += f', "client": {json.dumps(request.remote_addr)}'
     return line + "}"

@@ -42,6 +42,7 @@ class Entry:
     ts_ns: int
     data: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    pending: int = -1  # messages the consumer held after this one when it sent it (-1: unknown)
 
     @property
     def valid(self) -> bool:
@@ -61,7 +62,9 @@ def parse_delivery(msg) -> Entry:
     (nats-server 2.9; later servers add tokens in front, so count from the end).
     """
     tokens = msg.reply.split(".")
-    return Entry(int(tokens[-4]), int(tokens[-2]), msg.data, dict(msg.headers or {}))
+    return Entry(
+        int(tokens[-4]), int(tokens[-2]), msg.data, dict(msg.headers or {}), int(tokens[-1])
+    )
 
 
 def check_position(applied: int, first_seq: int, last_seq: int, stream: str, index: str) -> None:
@@ -96,9 +99,11 @@ class Applier:
         self.applied = -1
         self.error: Exception | None = None  # fatal: OutOfRetention / IndexAhead
         self.problem: str | None = None  # the latest passing trouble, for the logs
-        # When the consumer last said it had nothing more: how far behind we can be, at most,
-        # while the stream cannot be asked.
+        # When the consumer last said it had nothing more (a heartbeat, an empty pull, or a
+        # batch applied whose last entry left nothing pending): how far behind we can be, at
+        # most, while the stream cannot be asked.
         self.caught_up_at = 0.0
+        self._drained_at: float | None = None  # this fetch's last entry left nothing pending
         self._consumer: str | None = None
         self._sub = None
         self._left = 0  # messages the outstanding pull request still owes
@@ -129,20 +134,28 @@ class Applier:
         """Fetch what is there (waiting up to a few heartbeats) and apply it; how many."""
         if self._consumer is None:
             self._open()
+        self._drained_at = None
         entries = self.log.run(self._fetch(), timeout=self.heartbeat * 4 + 5)
         fresh = self._in_order(entries)
         if fresh:
             self.apply(fresh)
             self.applied = fresh[-1].seq
+            # Under steady writes no heartbeat or empty pull ever comes (a request is spent
+            # before it idles or expires): the deliveries' own count of what is pending tells.
+            if self._drained_at is not None and fresh[-1] is entries[-1]:
+                self.caught_up_at = max(self.caught_up_at, self._drained_at)
         return len(fresh)
 
     def _open(self) -> None:
         """Read the index's position, check it against the stream, make a consumer."""
         self.applied = self.position()
+        asked_at = time.time()
         state = self.log.state()
         check_position(
             self.applied, state.first_seq, state.last_seq, self.log.cfg.stream, self.index
         )
+        if self.applied == state.last_seq:  # nothing to fetch: caught up already
+            self.caught_up_at = max(self.caught_up_at, asked_at)
         self.log.run(self._create_consumer(self.applied + 1), timeout=15)
 
     def _in_order(self, entries: list[Entry]) -> list[Entry]:
@@ -213,6 +226,7 @@ class Applier:
             status = (msg.headers or {}).get("Status")
             if status is None:
                 out.append(parse_delivery(msg))
+                self._drained_at = time.time() if out[-1].pending == 0 else None
                 self._left -= 1
                 if self._left <= 0:
                     return out  # the request is spent: the next fetch makes another

@@ -87,6 +87,7 @@ class ClusterNode:
         self._waiting = 0
         self._poller: threading.Thread | None = None
         self._mark = AcknowledgedMark(config.index)
+        self._seen_caught_up = 0.0  # when this process last found the node had applied it all
 
     @property
     def log(self) -> Log:
@@ -287,11 +288,14 @@ class ClusterNode:
         report = self._read_report()
         out = {"node": self.config.node, "applied_seq": applied, "stream_seq": None}
         out |= {"lag_messages": None, "lag_seconds": None, "status": "ok", "message": None}
+        asked_at = time.time()
         try:
             state = self.log.state(timeout=0.5)
         except (LogUnavailable, ClusterError) as exc:
             return self._unreachable(out, report, bound, exc)
         lag = lag_seconds(self.log, applied, state.last_seq)
+        if lag == 0.0:
+            self._seen_caught_up = max(self._seen_caught_up, asked_at)
         out |= {"stream_seq": state.last_seq, "lag_messages": max(0, state.last_seq - applied)}
         out["lag_seconds"] = None if lag is None else round(lag, 3)
         try:
@@ -318,7 +322,9 @@ class ClusterNode:
         """Health while the stream cannot be asked: bounded by when the applier last had it all."""
         if report.get("error"):
             return out | {"status": _status_of(report["error"]), "message": report.get("message")}
-        caught_up = report.get("caught_up_at") or 0.0
+        # The applier's word, or this process's own last look, whichever is later: an applier
+        # only just started, or one under steady writes before it said so, had no word yet.
+        caught_up = max(report.get("caught_up_at") or 0.0, self._seen_caught_up)
         lag = time.time() - caught_up if caught_up else None
         out["lag_seconds"] = None if lag is None else round(lag, 3)
         connected = self._log is not None and self._log.connected
