@@ -154,6 +154,14 @@ class CheckTimings:
 FAST = CheckTimings(inter_ms=200, fall=2, rise=2, fastinter_ms=100)
 
 
+HAPROXY_RETRY_AFTER_S = 2
+HAPROXY_ERRORS = (
+    (502, "bad_gateway", "A vietsearch node failed to answer; try again."),
+    (503, "unavailable", "No vietsearch node can answer now; try again in a few seconds."),
+    (504, "gateway_timeout", "No vietsearch node answered in time; try again."),
+)
+
+
 def haproxy_config(
     *,
     bind: str,
@@ -170,6 +178,12 @@ def haproxy_config(
     servers = "\n".join(f"    server {n} {a} check" for n, a in backends)
     fallbacks = "\n".join(f"    server {n}-stale {a} backup track stale/{n}" for n, a in backends)
     sock = f"    stats socket {stats_socket} mode 600 level admin\n" if stats_socket else ""
+    errors = "\n".join(
+        f"    http-error status {status} content-type application/json string "
+        f"'{{\"error\": {{\"code\": \"{code}\", \"message\": \"{message}\"}}}}'"
+        f" hdr Retry-After {HAPROXY_RETRY_AFTER_S}"
+        for status, code, message in HAPROXY_ERRORS
+    )
     return f"""# vietsearch: HAProxy in front of the nodes (rendered by tests/cluster_configs.py)
 global
     maxconn 2000
@@ -194,6 +208,9 @@ defaults
     # connection idle for 5 s, and a write sent on it at that moment got no answer (it was
     # never retried, as writes are not), its client told only that the connection dropped.
     option http-server-close
+    # HAProxy's own answers (no node took the request, or none answered in time) in the API's
+    # JSON error shape, not its HTML pages: a client of the API reads every error the same way.
+{errors}
 
 frontend vietsearch
     bind {bind}

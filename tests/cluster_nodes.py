@@ -250,15 +250,19 @@ class Haproxy:
             for name, row in self._servers(backend).items()
         }
 
-    def _servers(self, backend: str) -> dict[str, dict[str, str]]:
-        """Each server's row of ``show stat`` from the stats socket."""
+    def command(self, line: str) -> str:
+        """One command to the stats socket (``disable server nodes/vs1``), its answer."""
         with socket.socket(socket.AF_UNIX) as s:
             s.connect(str(self.socket_path))
-            s.sendall(b"show stat\n")
+            s.sendall(line.encode() + b"\n")
             data = b""
             while chunk := s.recv(65536):
                 data += chunk
-        lines = data.decode().splitlines()
+        return data.decode()
+
+    def _servers(self, backend: str) -> dict[str, dict[str, str]]:
+        """Each server's row of ``show stat`` from the stats socket."""
+        lines = self.command("show stat").splitlines()
         head = lines[0].lstrip("# ").split(",")
         rows = [dict(zip(head, line.split(","), strict=False)) for line in lines[1:] if line]
         return {

@@ -411,6 +411,26 @@ def test_a_node_cut_off_from_nats_serves_searches_reports_its_lag_and_leaves_rot
     assert cut.get(f"/api/search?q=okapivang&after_seq={seq}").json()["total"] == 1
 
 
+def test_with_no_node_to_take_it_haproxy_answers_a_json_error_with_retry_after(cluster):
+    """HAProxy's own 503 ("No server is available") was an HTML page: an API client got a body
+    it could not read as every other error (the Jepsen runs' failed searches). Every server of
+    both backends put in maintenance through the stats socket, then back."""
+    servers = [f"{backend}/{n.name}" for backend in ("nodes", "stale") for n in cluster.nodes]
+    try:
+        for server in servers:
+            cluster.haproxy.command(f"disable server {server}")
+        with Client(cluster.haproxy.port) as client:
+            reply = client.send("GET", "/api/search?q=tin")
+        assert reply.status == 503, reply.text
+        assert header(reply, "Content-Type") == "application/json"
+        assert header(reply, "Retry-After") == "2"
+        assert reply.json()["error"]["code"] == "unavailable"
+    finally:
+        for server in servers:
+            cluster.haproxy.command(f"enable server {server}")
+    cluster.wait_in_rotation([n.name for n in cluster.nodes])
+
+
 def test_with_every_nats_server_down_searches_go_on_from_the_nodes_past_their_bound(cluster):
     """All three NATS servers killed: every node passes its lag bound and leaves rotation, and
     HAProxy sends searches to the nodes that are up anyway (the "nodes" backend's backups,
