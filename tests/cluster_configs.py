@@ -180,7 +180,7 @@ def haproxy_config(
     sock = f"    stats socket {stats_socket} mode 600 level admin\n" if stats_socket else ""
     errors = "\n".join(
         f"    http-error status {status} content-type application/json string "
-        f"'{{\"error\": {{\"code\": \"{code}\", \"message\": \"{message}\"}}}}'"
+        f'\'{{"error": {{"code": "{code}", "message": "{message}"}}}}\''
         f" hdr Retry-After {HAPROXY_RETRY_AFTER_S}"
         for status, code, message in HAPROXY_ERRORS
     )
