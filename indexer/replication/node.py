@@ -333,7 +333,12 @@ class ClusterNode:
             return out | {"status": "log_unavailable", "message": f"the write log: {exc}"}
         if lag is None or lag > bound:
             cut = "cannot reach any NATS server"
-            return out | {"status": "lagging", "message": f"this node {cut}: {exc}"}
+            known = (
+                "and has not known itself caught up since it started"
+                if lag is None
+                else f"and last knew itself caught up {lag:.1f} s ago (bound {bound:g} s)"
+            )
+            return out | {"status": "lagging", "message": f"this node {cut} ({exc}) {known}"}
         return out
 
     def _read_report(self) -> dict:
