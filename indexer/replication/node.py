@@ -294,7 +294,7 @@ class ClusterNode:
         except (LogUnavailable, ClusterError) as exc:
             return self._unreachable(out, report, bound, exc)
         lag = lag_seconds(self.log, applied, state.last_seq)
-        if lag == 0.0:
+        if applied >= state.last_seq:  # not lag == 0: a server's clock ahead of ours says 0 too
             self._seen_caught_up = max(self._seen_caught_up, asked_at)
         out |= {"stream_seq": state.last_seq, "lag_messages": max(0, state.last_seq - applied)}
         out["lag_seconds"] = None if lag is None else round(lag, 3)
