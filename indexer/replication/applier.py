@@ -103,7 +103,6 @@ class Applier:
         # batch applied whose last entry left nothing pending): how far behind we can be, at
         # most, while the stream cannot be asked.
         self.caught_up_at = 0.0
-        self._drained_at: float | None = None  # this fetch's last entry left nothing pending
         self._consumer: str | None = None
         self._sub = None
         self._left = 0  # messages the outstanding pull request still owes
@@ -134,16 +133,16 @@ class Applier:
         """Fetch what is there (waiting up to a few heartbeats) and apply it; how many."""
         if self._consumer is None:
             self._open()
-        self._drained_at = None
         entries = self.log.run(self._fetch(), timeout=self.heartbeat * 4 + 5)
+        fetched_at = time.time()
         fresh = self._in_order(entries)
         if fresh:
             self.apply(fresh)
             self.applied = fresh[-1].seq
             # Under steady writes no heartbeat or empty pull ever comes (a request is spent
             # before it idles or expires): the deliveries' own count of what is pending tells.
-            if self._drained_at is not None and fresh[-1] is entries[-1]:
-                self.caught_up_at = max(self.caught_up_at, self._drained_at)
+            if fresh[-1] is entries[-1] and entries[-1].pending == 0:
+                self.caught_up_at = max(self.caught_up_at, fetched_at)
         return len(fresh)
 
     def _open(self) -> None:
@@ -226,7 +225,6 @@ class Applier:
             status = (msg.headers or {}).get("Status")
             if status is None:
                 out.append(parse_delivery(msg))
-                self._drained_at = time.time() if out[-1].pending == 0 else None
                 self._left -= 1
                 if self._left <= 0:
                     return out  # the request is spent: the next fetch makes another
