@@ -225,14 +225,33 @@ def test_a_whole_query_reading_is_suggested_only_on_strong_evidence(
     assert (best.text, best.kind, best.sure) == (meant, "phrase", sure)
 
 
-def test_a_whole_query_reading_follows_the_spellings_of_a_syllable_the_index_lacks(phrases_index):
-    # "côn" is held by no document: its own candidates (other accents, one letter more) keep
-    # their order and their suggestion; the whole query's reading, công, is among them.
-    found = corrector(phrases_index.searcher()).correct_text(["côn", "bố", "thông"])["côn"]
-    assert [(c.text, c.kind, c.sure) for c in found] == [
+@pytest.fixture(scope="module")
+def own_first_index(tmp_path_factory):
+    """A small index where ``công bố thông`` is held by 60 documents and ``con bố`` by 100,
+    never before ``thông``."""
+    rows = [{"id": f"cb-{n}", "title": f"Công bố thông tin {n}", "body": ""} for n in range(60)]
+    rows += [{"id": f"con-{n}", "title": f"Con bố tôi {n}", "body": ""} for n in range(100)]
+    rows += [{"id": f"tin-{n}", "title": f"Tin vắn {n}", "body": ""} for n in range(200)]
+    opened = small_index(tmp_path_factory.mktemp("own_first"), rows)
+    yield opened
+    opened.close()
+
+
+def test_a_whole_query_reading_follows_the_spellings_of_a_syllable_the_index_lacks(
+    own_first_index,
+):
+    # "côn" is held by no document. Beside "bố" its own candidates put con first (other
+    # accents, and the pair "con bo" held by 100 documents against 60); the whole query's
+    # reading is công (no document holds "con bố thông"). The syllable's own candidates keep
+    # their order and their suggestion, and the reading is among them.
+    fixer = corrector(own_first_index.searcher())
+    found = fixer.correct_text(["côn", "bố", "thông"])["côn"]
+    own = fixer.corrections("côn", "", "bố")
+    assert [(c.text, c.kind, c.sure) for c in own] == [
         ("con", "accents", True),
         ("công", "edit", True),
     ]
+    assert found == own
 
 
 def test_search_suggests_the_whole_query_reading_and_finds_it(phrases_index):
