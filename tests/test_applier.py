@@ -99,6 +99,11 @@ def test_an_applier_that_applied_all_there_was_says_when_though_no_heartbeat_cam
         while last not in applied:
             assert time.monotonic() < deadline, "the batches were not applied"
             time.sleep(0.01)
+        # With the moment, the position the index had then (a restarted node keeps both, and
+        # trusts the moment only while its index holds at least that much).
+        while applier.caught_up_seq != last:
+            assert time.monotonic() < deadline, ("caught up at", applier.caught_up_seq, last)
+            time.sleep(0.01)
         caught_up_at = applier.caught_up_at
     finally:
         applier.stop()

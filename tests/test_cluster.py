@@ -23,8 +23,10 @@ from whoosh import index as whoosh_index
 
 from indexer import ClusterConfig, ClusterError, ClusterNode, Document, LogUnavailable
 from indexer.replication.log import Log, LogConfig
+from indexer.replication.node import STATUS_FILE
 from indexer.store.commits import open_or_create
 from indexer.store.locks import abandon, open_writer
+from indexer.store.positions import POSITIONS_DIR
 from tests.cluster_nodes import MAX_LAG_S, ClusterUnderTest, Node
 from tests.conftest import ROOT
 from tests.test_web_openapi import validate
@@ -409,6 +411,61 @@ def test_a_node_cut_off_from_nats_serves_searches_reports_its_lag_and_leaves_rot
     cluster.wait_in_rotation([n.name for n in cluster.nodes])
     seq = wait_converged(cluster)
     assert cut.get(f"/api/search?q=okapivang&after_seq={seq}").json()["total"] == 1
+
+
+def applier_report(node: Node) -> dict:
+    """What the node's applier last wrote in ``applied/applier.json`` ({} before it did)."""
+    try:
+        return json.loads((node.index / POSITIONS_DIR / STATUS_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def test_a_node_restarted_and_cut_off_before_it_caught_up_still_bounds_its_lag(cluster):
+    """A node killed, restarted with writes to catch up on (its writer held, so it cannot),
+    then cut off from NATS: its lag is still bounded by when it last had every batch before
+    the restart, because its report keeps that moment and the index's position then. Its new
+    applier used to start with no such moment and report none, so the node said only that it
+    had not known itself caught up since it started, and failed even HAProxy's any-lag check:
+    out of both backends, with an index good to the moment it was killed."""
+    node, writer = cluster.nodes[2], cluster.nodes[0]
+    wait_converged(cluster)
+    wait_until(lambda: applier_report(node).get("caught_up_at"), "the node to know it had all")
+    old_pid = applier_report(node).get("pid")
+    node.kill()
+    killed_at = time.time()
+    with Client(writer.port) as client:
+        for n in range(5):
+            reply = client.send("PUT", f"/api/documents/restart-{n}", record(f"restart-{n}"))
+            assert reply.status == 201, reply.text
+    try:
+        with applying_held(node):
+            node.start(wait=False)
+            wait_until(lambda: applier_report(node).get("pid") not in (None, old_pid), "a report")
+            for link in node.links:
+                link.cut()
+            try:
+
+                def cut_off() -> dict | None:
+                    found = health_or_none(node)
+                    return found and "cannot reach any NATS server" in (found[1]["message"] or "")
+
+                wait_until(cut_off, "the node to find itself cut off from NATS")
+                asked_at = time.time()
+                status, body = health(node)
+                assert (status, body["status"]) == (503, "lagging"), body
+                assert "last knew itself caught up" in body["message"], body
+                stale = node.get("/healthz?max_lag=86400")
+                assert (stale.status, stale.json()["status"]) == (200, "ok"), stale.text
+                assert stale.json()["lag_seconds"] >= asked_at - killed_at, stale.text
+            finally:
+                for link in node.links:
+                    link.restore()
+    finally:
+        node.wait_healthy()
+    cluster.wait_in_rotation([n.name for n in cluster.nodes])
+    wait_converged(cluster)
+    assert {f"restart-{n}" for n in range(5)} <= set(stored(node))
 
 
 def test_with_no_node_to_take_it_haproxy_answers_a_json_error_with_retry_after(cluster):

@@ -100,9 +100,11 @@ class Applier:
         self.error: Exception | None = None  # fatal: OutOfRetention / IndexAhead
         self.problem: str | None = None  # the latest passing trouble, for the logs
         # When the consumer last said it had nothing more (a heartbeat, an empty pull, or a
-        # batch applied whose last entry left nothing pending): how far behind we can be, at
-        # most, while the stream cannot be asked.
+        # batch applied whose last entry left nothing pending), and what the index had then:
+        # how far behind we can be, at most, while the stream cannot be asked. The node seeds
+        # both from its last report, so that a restart does not forget them.
         self.caught_up_at = 0.0
+        self.caught_up_seq = -1
         self._consumer: str | None = None
         self._sub = None
         self._left = 0  # messages the outstanding pull request still owes
@@ -142,8 +144,13 @@ class Applier:
             # Under steady writes no heartbeat or empty pull ever comes (a request is spent
             # before it idles or expires): the deliveries' own count of what is pending tells.
             if fresh[-1] is entries[-1] and entries[-1].pending == 0:
-                self.caught_up_at = max(self.caught_up_at, fetched_at)
+                self._caught_up(fetched_at)
         return len(fresh)
+
+    def _caught_up(self, at: float) -> None:
+        """The index had every entry of the stream at ``at``: it has ``applied`` now."""
+        if at >= self.caught_up_at:
+            self.caught_up_at, self.caught_up_seq = at, self.applied
 
     def _open(self) -> None:
         """Read the index's position, check it against the stream, make a consumer."""
@@ -154,7 +161,7 @@ class Applier:
             self.applied, state.first_seq, state.last_seq, self.log.cfg.stream, self.index
         )
         if self.applied == state.last_seq:  # nothing to fetch: caught up already
-            self.caught_up_at = max(self.caught_up_at, asked_at)
+            self._caught_up(asked_at)
         self.log.run(self._create_consumer(self.applied + 1), timeout=15)
 
     def _in_order(self, entries: list[Entry]) -> list[Entry]:
@@ -229,11 +236,13 @@ class Applier:
                 if self._left <= 0:
                     return out  # the request is spent: the next fetch makes another
             elif status in ("404", "408"):  # nothing more / the request expired: ask again
-                self.caught_up_at, self._left = time.time(), 0
+                self._left = 0
+                if not out:  # else caught up once they are applied (their count pending: 0)
+                    self._caught_up(time.time())
                 return out
             elif status == "100":  # idle heartbeat: the server is there, nothing is new
-                self.caught_up_at = time.time()
                 if not out:
+                    self._caught_up(time.time())
                     return out
             else:  # 409 and others: the consumer is gone or moved
                 raise ConsumerLost(f"{status} {(msg.headers or {}).get('Description')}")

@@ -88,6 +88,9 @@ class ClusterNode:
         self._poller: threading.Thread | None = None
         self._mark = AcknowledgedMark(config.index)
         self._seen_caught_up = 0.0  # when this process last found the node had applied it all
+        # The applier's last word on when the node had it all, and what its index had then:
+        # kept in every report, so that a restart (or a report of trouble) does not forget it.
+        self._caught_up = (0.0, -1)
 
     @property
     def log(self) -> Log:
@@ -233,6 +236,7 @@ class ClusterNode:
             lock = applier_lock(self.config.index)
             if lock is None:
                 self._stop.wait(ELECTION_POLL_S)
+        self._caught_up = self._reported_caught_up(self._read_report())
         while not self._stop.is_set():
             try:
                 self._apply_until_stopped()
@@ -251,6 +255,7 @@ class ClusterNode:
             writer.apply_log([decode_batch(e.seq, e.data, e.valid) for e in entries])
 
         self._applier = Applier(log, self.applied_seq, apply, str(self.config.index))
+        self._applier.caught_up_at, self._applier.caught_up_seq = self._caught_up
         reporter = threading.Thread(target=self._keep_reporting, name="applier-report", daemon=True)
         reporter.start()
         self._applier.run()
@@ -261,7 +266,6 @@ class ClusterNode:
             applier = self._applier
             error = applier.error if applier else None
             self._report(
-                caught_up_at=applier.caught_up_at if applier else 0.0,
                 problem=applier.problem if applier else None,
                 error=type(error).__name__ if error else None,
                 message=str(error) if error else None,
@@ -271,7 +275,12 @@ class ClusterNode:
     def _report(self, **fields) -> None:
         folder = self.config.index / POSITIONS_DIR
         folder.mkdir(exist_ok=True)
+        applier = self._applier
+        if applier and applier.caught_up_at >= self._caught_up[0]:
+            self._caught_up = (applier.caught_up_at, applier.caught_up_seq)
+        at, seq = self._caught_up
         record = {"node": self.config.node, "pid": os.getpid(), "at": time.time(), **fields}
+        record |= {"caught_up_at": at, "caught_up_seq": seq}
         temporary = folder / f".{STATUS_FILE}.{os.getpid()}"
         temporary.write_text(json.dumps(record), encoding="utf-8")
         os.replace(temporary, folder / STATUS_FILE)
@@ -323,8 +332,9 @@ class ClusterNode:
         if report.get("error"):
             return out | {"status": _status_of(report["error"]), "message": report.get("message")}
         # The applier's word, or this process's own last look, whichever is later: an applier
-        # only just started, or one under steady writes before it said so, had no word yet.
-        caught_up = max(report.get("caught_up_at") or 0.0, self._seen_caught_up)
+        # under steady writes may not have said so yet.
+        reported = self._reported_caught_up(report, out["applied_seq"])[0]
+        caught_up = max(reported, self._seen_caught_up)
         lag = time.time() - caught_up if caught_up else None
         out["lag_seconds"] = None if lag is None else round(lag, 3)
         connected = self._log is not None and self._log.connected
@@ -340,6 +350,16 @@ class ClusterNode:
             )
             return out | {"status": "lagging", "message": f"this node {cut} ({exc}) {known}"}
         return out
+
+    def _reported_caught_up(self, report: dict, applied: int | None = None) -> tuple[float, int]:
+        """When the report says the node last had every batch, and the index's position then;
+        (0, -1) when it says nothing or the index now holds less (a snapshot of earlier
+        restored): the moment bounds the lag only while the index holds at least as much."""
+        at, seq = report.get("caught_up_at"), report.get("caught_up_seq")
+        applied = self.applied_seq() if applied is None else applied
+        if not isinstance(at, float | int) or not isinstance(seq, int) or seq > applied:
+            return (0.0, -1)
+        return (float(at), seq)
 
     def _read_report(self) -> dict:
         try:
