@@ -150,6 +150,22 @@ def test_a_log_file_moved_by_logrotate_is_written_anew(make_app, tmp_path):
     assert "before-rotation" in (tmp_path / "requests.log.1").read_text()
 
 
+def test_an_answer_of_ours_that_failed_says_why_in_its_log_line(make_app, tmp_path):
+    """A 5xx's code and message go in its request log line (they went only to the client);
+    a client's own error (4xx) and a success carry none."""
+    client = make_app(INDEX=str(tmp_path / "no-index")).test_client()
+    assert client.get("/api/search?q=ha").status_code == 503
+    (line,) = log_lines(tmp_path)
+    assert line["status"] == 503 and line["reason"].startswith("index_unavailable: "), line
+    ok = make_app().test_client()
+    assert ok.get("/api/search?q=ha").status_code == 200
+    assert ok.get("/api/search?q=ha&page=0").status_code == 400
+    assert [("reason" in line, line["status"]) for line in log_lines(tmp_path)[-2:]] == [
+        (False, 200),
+        (False, 400),
+    ]
+
+
 def test_the_client_address_only_when_asked(make_app, tmp_path):
     make_app(LOG_CLIENT_ADDRESS="on").test_client().get("/healthz")
     assert log_lines(tmp_path)[-1]["client"] == "127.0.0.1"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from web.request_id import current_request_id
 
+MAX_LOGGED_REASON = 500  # characters of a 5xx's code and message in its request log line
 # Codes for the statuses Werkzeug raises itself (routing, body size); ours come from ApiError.
 _HTTP_CODES = {
     400: "bad_request",
@@ -59,6 +60,10 @@ def handle_error(exc: Exception):
     """Answer ``{"error": {"code", "message"}, "request_id"}`` under /api, the error page
     elsewhere (which shows the request id too)."""
     error, headers = _as_api_error(exc)
+    if error.status >= 500 and g.get("vietsearch_reason") is None:
+        # What went wrong on our side is in the request log too, where operators look (the
+        # body goes to a client, and nowhere else).
+        g.vietsearch_reason = f"{error.code}: {error.message}"[:MAX_LOGGED_REASON]
     if wants_json():
         body = {"code": error.code, "message": error.message, **error.details}
         response = jsonify(error=body, request_id=current_request_id())
