@@ -155,6 +155,7 @@ FAST = CheckTimings(inter_ms=200, fall=2, rise=2, fastinter_ms=100)
 
 
 HAPROXY_RETRY_AFTER_S = 2
+REQUEST_ID_PATTERN = "^[A-Za-z0-9_.:/+=@-]{1,64}$"  # web/request_id.py's
 HAPROXY_ERRORS = (
     (502, "bad_gateway", "A vietsearch node failed to answer; try again."),
     (503, "unavailable", "No vietsearch node can answer now; try again in a few seconds."),
@@ -179,9 +180,10 @@ def haproxy_config(
     fallbacks = "\n".join(f"    server {n}-stale {a} backup track stale/{n}" for n, a in backends)
     sock = f"    stats socket {stats_socket} mode 600 level admin\n" if stats_socket else ""
     errors = "\n".join(
-        f"    http-error status {status} content-type application/json string "
-        f'\'{{"error": {{"code": "{code}", "message": "{message}"}}}}\''
-        f" hdr Retry-After {HAPROXY_RETRY_AFTER_S}"
+        f"    http-error status {status} content-type application/json lf-string "
+        f'\'{{"error": {{"code": "{code}", "message": "{message}"}}, '
+        f'"request_id": "%[var(txn.request_id)]"}}\''
+        f" hdr Retry-After {HAPROXY_RETRY_AFTER_S} hdr X-Request-Id %[var(txn.request_id)]"
         for status, code, message in HAPROXY_ERRORS
     )
     return f"""# vietsearch: HAProxy in front of the nodes (rendered by tests/cluster_configs.py)
@@ -214,6 +216,14 @@ defaults
 
 frontend vietsearch
     bind {bind}
+    # Every request goes on with one X-Request-Id: the client's own when a node would keep it
+    # (1-64 letters, digits or _.:/+=@-), else HAProxy's. HAProxy's own errors carry it as
+    # every node's do, so that a failed request can be found in every log it reached.
+    unique-id-format %{{+X}}o%ci-%cp-%Ts-%rt-%pid
+    acl plain_request_id req.hdr(x-request-id) -m reg {REQUEST_ID_PATTERN}
+    http-request set-var(txn.request_id) req.hdr(x-request-id) if plain_request_id
+    http-request set-var(txn.request_id) unique-id unless {{ var(txn.request_id) -m found }}
+    http-request set-header X-Request-Id %[var(txn.request_id)]
     default_backend nodes
 
 backend nodes

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -478,14 +479,38 @@ def test_with_no_node_to_take_it_haproxy_answers_a_json_error_with_retry_after(c
             cluster.haproxy.command(f"disable server {server}")
         with Client(cluster.haproxy.port) as client:
             reply = client.send("GET", "/api/search?q=tin")
+            own = client.send("GET", "/api/search?q=tin", **{"X-Request-Id": "mine-1"})
+            odd = client.send("GET", "/api/search?q=tin", **{"X-Request-Id": 'a"b'})
         assert reply.status == 503, reply.text
         assert header(reply, "Content-Type") == "application/json"
         assert header(reply, "Retry-After") == "2"
         assert reply.json()["error"]["code"] == "unavailable"
+        # The request id every JSON error carries: HAProxy's own (one a node would keep), or
+        # the client's when a node would keep it, in the body and the header alike.
+        made = reply.json()["request_id"]
+        assert re.fullmatch(r"[A-Za-z0-9_.:/+=@-]{1,64}", made) and made == header(
+            reply, "X-Request-Id"
+        ), reply.text
+        assert (own.json()["request_id"], header(own, "X-Request-Id")) == ("mine-1", "mine-1")
+        replaced = odd.json()["request_id"]  # a quote: not kept, and the body stays JSON
+        assert replaced not in ('a"b', "", made) and re.fullmatch(r"[0-9A-F-]+", replaced)
     finally:
         for server in servers:
             cluster.haproxy.command(f"enable server {server}")
     cluster.wait_in_rotation([n.name for n in cluster.nodes])
+
+
+def test_haproxy_gives_each_request_an_id_that_its_node_keeps_and_logs(cluster):
+    with Client(cluster.haproxy.port) as client:
+        reply = client.send("GET", "/api/search?q=tin")
+    assert reply.status == 200
+    made = header(reply, "X-Request-Id")
+    assert re.fullmatch(r"[0-9A-F-]+", made), made  # HAProxy's, not a node's own (lower case)
+    wait_until(
+        lambda: any(f'"request_id": "{made}"' in node.log() for node in cluster.nodes),
+        "the id in a node's request log",
+        timeout=10,
+    )
 
 
 def test_with_every_nats_server_down_searches_go_on_from_the_nodes_past_their_bound(cluster):
