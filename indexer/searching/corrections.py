@@ -65,7 +65,7 @@ MAX_CACHED = 20_000  # corrections remembered per index reader
 # commoner, because the pair ho boi is mostly hồ bơi).
 RARE_DECODE_SHARE = 0.02
 # An accented spelling counts its letters' pairs at this power of its share of their documents
-# (``Corrector._accent_shares``); bench/typos.py, seeds 7 and 11: every accented row found as
+# (``Corrector._pair_shares``); bench/typos.py, seeds 7 and 11: every accented row found as
 # often or more, dropped letters 0.813 -> 0.824 and 0.831 -> 0.845.
 ACCENT_SHARE_POWER = 0.5
 MERGED_SHARE = 0.5  # of the other corrections of a syllable the whole query reads otherwise
@@ -264,7 +264,7 @@ class Corrector:
             return ()  # a rare word is not replaced by one merely common
         if before or after:
             own = {text: df for text, (_, _, df) in scored.items()}
-            shares = {**self._accent_shares(typed, scored), **self._decode_shares(scored)}
+            shares = self._pair_shares(typed, scored)
             support = pair_support(self.vocabulary, list(scored), before, after, own, shares)
             scored = {
                 text: (score - math.log(1 + df) + CONTEXT_SCALE * support[text][0], kind, df)
@@ -272,36 +272,35 @@ class Corrector:
             }
         return _ranked(scored, 1.0 if not seen else CORRECTION_WEIGHT)
 
-    def _accent_shares(self, typed: str, scored: Scored) -> dict[str, float]:
-        """For an accented ``typed``, each spelling guessed by its accents, an edit or a split:
-        the share of its letters' documents that hold it with those accents (a split's, the
-        product of its syllables' shares), to the power ``ACCENT_SHARE_POWER``. Pairs are
-        folded, so without it every accented form of the same letters borrows their pairs
-        whole, and the rarest forms (``tàm``, ``tẩm``) tie with the common ones and crowd out
-        an edit the pair makes likely (``tảm họa``: thảm). The root, not the share itself,
-        because a pair is not independent of the accents: ``thảm`` is a tenth of ``tham`` but
-        most of ``tham hoa``. (The spellings of an unaccented ``typed`` are folded: share 1.)"""
-        if not has_diacritics(typed):
-            return {}
-        guessed = [text for text, (_, kind, _) in scored.items() if kind != "ime"]
-        words = {w for text in guessed for w in text.split()}
+    def _pair_shares(self, typed: str, scored: Scored) -> dict[str, float]:
+        """How much of its letters' folded pairs each candidate may count (1 where absent).
+
+        Pairs are folded, so each accented form of the same letters would borrow them whole.
+        For an accented ``typed``, each spelling guessed by its accents, an edit or a split
+        counts them at its share of its letters' documents (a split's, the product of its
+        syllables' shares) to the power ``ACCENT_SHARE_POWER``: without it the rarest forms
+        (``tàm``, ``tẩm``) tie with the common ones and crowd out an edit the pair makes likely
+        (``tảm họa``: thảm). The root, not the share itself, because a pair is not independent
+        of the accents: ``thảm`` is a tenth of ``tham`` but most of ``tham hoa``. (The spellings
+        of an unaccented ``typed`` are folded: share 1.) A decode by an input method that its
+        letters rarely mean (``RARE_DECODE_SHARE``) counts only its share: ``tren caj nhat``
+        decodes to ``cạ``, which ``trên cả nhà`` does not make likely."""
+        decoded = [text for text, (_, kind, _) in scored.items() if kind == "ime"]
+        guessed = [t for t in scored if t not in decoded] if has_diacritics(typed) else []
+        of_letters = self._letter_shares(decoded + guessed)
+        rare = {t: of_letters[t] for t in decoded if of_letters[t] < RARE_DECODE_SHARE}
+        return {t: of_letters[t] ** ACCENT_SHARE_POWER for t in guessed} | rare
+
+    def _letter_shares(self, texts: list[str]) -> dict[str, float]:
+        """For each text, the share of its letters' documents that hold it with its accents
+        (a split's, the product of its syllables' shares); one batch of look-ups."""
+        words = {w for text in texts for w in text.split()}
         held = self.vocabulary.accented(words)
         letters = self.vocabulary.folded(fold(w) for w in words)
         return {
             text: math.prod(min(1.0, held[w] / max(letters[fold(w)], 1)) for w in text.split())
-            ** ACCENT_SHARE_POWER
-            for text in guessed
+            for text in texts
         }
-
-    def _decode_shares(self, scored: Scored) -> dict[str, float]:
-        """For each decode by an input method that its letters rarely mean
-        (``RARE_DECODE_SHARE``): the share of its letters' documents that hold it with its
-        accents. Pairs are folded, and such a decode should not borrow its letters' pairs:
-        ``tren caj nhat`` decodes to ``cạ``, which ``trên cả nhà`` does not make likely."""
-        decoded = [text for text, (_, kind, _) in scored.items() if kind == "ime"]
-        letters = self.vocabulary.folded(fold(t) for t in decoded)
-        shares = {t: scored[t][2] / max(letters[fold(t)], 1) for t in decoded}
-        return {t: share for t, share in shares.items() if share < RARE_DECODE_SHARE}
 
     def _fits(self, typed: str, before: str, after: str) -> bool:
         """Whether the index holds ``typed`` next to one of its neighbours, folded."""
