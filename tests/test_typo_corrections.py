@@ -112,6 +112,11 @@ def test_no_correction_for_the_most_frequent_syllables_typed_right(index):
     assert {s: found for s, found in corrected.items() if found} == {}
 
 
+def titled(prefix: str, title: str, count: int) -> list[dict]:
+    """``count`` documents with only a title: ``title`` and their number (ids prefix-N)."""
+    return [{"id": f"{prefix}-{n}", "title": f"{title} {n}", "body": ""} for n in range(count)]
+
+
 def small_index(folder, rows: list[dict]):
     """An index of ``rows`` (id, title, body) built in ``folder``, opened."""
     import json
@@ -129,13 +134,11 @@ def abbreviations_index(tmp_path_factory):
     """A small index where ``hn`` (letters that are no syllable) is held by 5 documents and
     ``hơn`` by 60, and ``vs`` by 5 documents against 6 of ``và``, among 600 others (so that 5
     documents are not a common word's share)."""
-    rows = [
-        {"id": f"hon-{n}", "title": f"Giá cao hơn năm trước {n}", "body": ""} for n in range(60)
-    ]
-    rows += [{"id": f"hn-{n}", "title": f"Trụ sở ở HN số {n}", "body": ""} for n in range(5)]
-    rows += [{"id": f"vs-{n}", "title": f"Hàn Quốc vs Nhật Bản {n}", "body": ""} for n in range(5)]
-    rows += [{"id": f"va-{n}", "title": f"Sông và núi {n}", "body": ""} for n in range(6)]
-    rows += [{"id": f"tin-{n}", "title": f"Tin vắn {n}", "body": ""} for n in range(600)]
+    rows = titled("hon", "Giá cao hơn năm trước", 60)
+    rows += titled("hn", "Trụ sở ở HN số", 5)
+    rows += titled("vs", "Hàn Quốc vs Nhật Bản", 5)
+    rows += titled("va", "Sông và núi", 6)
+    rows += titled("tin", "Tin vắn", 600)
     opened = small_index(tmp_path_factory.mktemp("abbreviations"), rows)
     yield opened
     opened.close()
@@ -196,11 +199,11 @@ def test_long_questions_are_not_read_again_whole(index):
 def phrases_index(tmp_path_factory):
     """A small index where ``công bố thông`` is held by 60 documents, ``con`` by 3 (not a
     common syllable among 690), ``họp khẩn vệ`` by 5 and ``vụ`` by 3."""
-    rows = [{"id": f"cb-{n}", "title": f"Công bố thông tin {n}", "body": ""} for n in range(60)]
-    rows += [{"id": f"con-{n}", "title": f"Con bò sữa {n}", "body": ""} for n in range(3)]
-    rows += [{"id": f"ve-{n}", "title": f"Họp khẩn vệ sinh {n}", "body": ""} for n in range(5)]
-    rows += [{"id": f"vu-{n}", "title": f"Vụ án lớn {n}", "body": ""} for n in range(3)]
-    rows += [{"id": f"tin-{n}", "title": f"Tin vắn {n}", "body": ""} for n in range(620)]
+    rows = titled("cb", "Công bố thông tin", 60)
+    rows += titled("con", "Con bò sữa", 3)
+    rows += titled("ve", "Họp khẩn vệ sinh", 5)
+    rows += titled("vu", "Vụ án lớn", 3)
+    rows += titled("tin", "Tin vắn", 620)
     opened = small_index(tmp_path_factory.mktemp("phrases"), rows)
     yield opened
     opened.close()
@@ -229,9 +232,9 @@ def test_a_whole_query_reading_is_suggested_only_on_strong_evidence(
 def own_first_index(tmp_path_factory):
     """A small index where ``công bố thông`` is held by 60 documents and ``con bố`` by 100,
     never before ``thông``."""
-    rows = [{"id": f"cb-{n}", "title": f"Công bố thông tin {n}", "body": ""} for n in range(60)]
-    rows += [{"id": f"con-{n}", "title": f"Con bố tôi {n}", "body": ""} for n in range(100)]
-    rows += [{"id": f"tin-{n}", "title": f"Tin vắn {n}", "body": ""} for n in range(200)]
+    rows = titled("cb", "Công bố thông tin", 60)
+    rows += titled("con", "Con bố tôi", 100)
+    rows += titled("tin", "Tin vắn", 200)
     opened = small_index(tmp_path_factory.mktemp("own_first"), rows)
     yield opened
     opened.close()
@@ -266,8 +269,8 @@ def test_search_suggests_the_whole_query_reading_and_finds_it(phrases_index):
 def decodes_index(tmp_path_factory):
     """A small index where ``công bố thông`` is held by 60 documents and the letters ``thon``
     by 61, once as ``thòn``."""
-    rows = [{"id": f"cb-{n}", "title": f"Công bố thông tin {n}", "body": ""} for n in range(60)]
-    rows += [{"id": f"thon-{n}", "title": f"Thôn Đông {n}", "body": ""} for n in range(60)]
+    rows = titled("cb", "Công bố thông tin", 60)
+    rows += titled("thon", "Thôn Đông", 60)
     rows += [{"id": "thon-x", "title": "Thòn", "body": ""}]
     opened = small_index(tmp_path_factory.mktemp("decodes"), rows)
     yield opened
@@ -286,12 +289,12 @@ def test_a_neighbouring_key_that_is_an_input_method_key_is_read_as_a_slip(decode
 def accents_index(tmp_path_factory):
     """A small index where ``thảm họa`` is held by 40 documents, and the letters ``tam`` by 214,
     mostly as ``tâm``, twice as ``tám họa sĩ`` (so that the folded pair ``tam hoa`` exists)."""
-    rows = [{"id": f"th-{n}", "title": f"Thảm họa thiên nhiên {n}", "body": ""} for n in range(40)]
-    rows += [{"id": f"tâm-{n}", "title": f"Tâm sự của mẹ {n}", "body": ""} for n in range(200)]
-    rows += [{"id": f"tạm-{n}", "title": f"Tạm dừng xe buýt {n}", "body": ""} for n in range(5)]
-    rows += [{"id": f"tám-{n}", "title": f"Tám giờ sáng {n}", "body": ""} for n in range(5)]
-    rows += [{"id": f"sĩ-{n}", "title": f"Tám họa sĩ trẻ {n}", "body": ""} for n in range(2)]
-    rows += [{"id": f"tầm-{n}", "title": f"Tầm nhìn xa {n}", "body": ""} for n in range(2)]
+    rows = titled("th", "Thảm họa thiên nhiên", 40)
+    rows += titled("tâm", "Tâm sự của mẹ", 200)
+    rows += titled("tạm", "Tạm dừng xe buýt", 5)
+    rows += titled("tám", "Tám giờ sáng", 5)
+    rows += titled("sĩ", "Tám họa sĩ trẻ", 2)
+    rows += titled("tầm", "Tầm nhìn xa", 2)
     opened = small_index(tmp_path_factory.mktemp("accents"), rows)
     yield opened
     opened.close()
