@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from web.request_id import INCOMING_ID
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 
@@ -155,7 +157,7 @@ FAST = CheckTimings(inter_ms=200, fall=2, rise=2, fastinter_ms=100)
 
 
 HAPROXY_RETRY_AFTER_S = 2
-REQUEST_ID_PATTERN = "^[A-Za-z0-9_.:/+=@-]{1,64}$"  # web/request_id.py's
+REQUEST_ID_PATTERN = f"^{INCOMING_ID.pattern}$"  # the ids a node keeps, and so HAProxy
 HAPROXY_ERRORS = (
     (502, "bad_gateway", "A vietsearch node failed to answer; try again."),
     (503, "unavailable", "No vietsearch node can answer now; try again in a few seconds."),

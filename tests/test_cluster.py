@@ -24,14 +24,14 @@ from whoosh import index as whoosh_index
 
 from indexer import ClusterConfig, ClusterError, ClusterNode, Document, LogUnavailable
 from indexer.replication.log import Log, LogConfig
-from indexer.replication.node import STATUS_FILE
+from indexer.replication.node import read_applier_report
 from indexer.store.commits import open_or_create
 from indexer.store.locks import abandon, open_writer
-from indexer.store.positions import POSITIONS_DIR
 from tests.cluster_nodes import MAX_LAG_S, ClusterUnderTest, Node
 from tests.conftest import ROOT
 from tests.test_web_openapi import validate
 from tests.write_client import Client
+from web.request_id import INCOMING_ID
 
 WAIT_S = 60  # a bound on waits, not a timing assertion
 PREFER = {"Prefer": "respond-async"}
@@ -415,11 +415,7 @@ def test_a_node_cut_off_from_nats_serves_searches_reports_its_lag_and_leaves_rot
 
 
 def applier_report(node: Node) -> dict:
-    """What the node's applier last wrote in ``applied/applier.json`` ({} before it did)."""
-    try:
-        return json.loads((node.index / POSITIONS_DIR / STATUS_FILE).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
+    return read_applier_report(node.index)
 
 
 def test_a_node_restarted_and_cut_off_before_it_caught_up_still_bounds_its_lag(cluster):
@@ -488,9 +484,7 @@ def test_with_no_node_to_take_it_haproxy_answers_a_json_error_with_retry_after(c
         # The request id every JSON error carries: HAProxy's own (one a node would keep), or
         # the client's when a node would keep it, in the body and the header alike.
         made = reply.json()["request_id"]
-        assert re.fullmatch(r"[A-Za-z0-9_.:/+=@-]{1,64}", made) and made == header(
-            reply, "X-Request-Id"
-        ), reply.text
+        assert INCOMING_ID.fullmatch(made) and made == header(reply, "X-Request-Id"), reply.text
         assert (own.json()["request_id"], header(own, "X-Request-Id")) == ("mine-1", "mine-1")
         replaced = odd.json()["request_id"]  # a quote: not kept, and the body stays JSON
         assert replaced not in ('a"b', "", made) and re.fullmatch(r"[0-9A-F-]+", replaced)

@@ -12,14 +12,14 @@ from flask import g, request
 REQUEST_ID_HEADER = "X-Request-Id"
 # A proxy's own id is kept when it is short and plain: 1-64 letters, digits or ._:/+=@-
 # (nothing a log line or a header would have to escape).
-_INCOMING_ID = re.compile(r"[A-Za-z0-9_.:/+=@-]{1,64}")
+INCOMING_ID = re.compile(r"[A-Za-z0-9_.:/+=@-]{1,64}")
 _process = {"pid": None, "prefix": "", "counter": itertools.count()}
 
 
 def assign_request_id() -> str:
     """Take the client's ``X-Request-Id`` if it is acceptable, else make one."""
     incoming = request.headers.get(REQUEST_ID_HEADER)
-    if incoming and _INCOMING_ID.fullmatch(incoming):
+    if incoming and INCOMING_ID.fullmatch(incoming):
         g.vietsearch_request_id = incoming
     else:
         g.vietsearch_request_id = new_request_id()

@@ -59,6 +59,15 @@ class WriteResult:
     written: Written | None = None  # None: not applied here in time, or its outcome forgotten
 
 
+def read_applier_report(index_dir: Path) -> dict:
+    """What the node's applier last wrote in ``applied/applier.json`` ({} before it did)."""
+    try:
+        path = Path(index_dir) / POSITIONS_DIR / STATUS_FILE
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
 def applier_lock(index_dir: Path) -> IO | None:
     """The node's applier lock, held for the life of the process; None if another has it."""
     handle = open(Path(index_dir) / APPLIER_LOCK, "a+")  # noqa: SIM115 - held for life
@@ -362,11 +371,7 @@ class ClusterNode:
         return (float(at), seq)
 
     def _read_report(self) -> dict:
-        try:
-            path = self.config.index / POSITIONS_DIR / STATUS_FILE
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
+        return read_applier_report(self.config.index)
 
 
 def _status_of(error: Exception | str) -> str:
