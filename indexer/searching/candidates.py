@@ -35,6 +35,13 @@ SPLIT_DOCUMENTS = 3
 # neighbouring key that happens to be an input method's key (caj for cau, thonf for thong)
 # decoded to a syllable nobody meant there (cạ, thòn): bench/typos.py, neighbouring keys.
 DECODE_COST, TONELESS_DECODE_COST = 0.0, 0.2
+# A decode whose only key is a tone key typed last (hus: hú, hef: hè) is one key away from the
+# letters typed, as a slip is (hua, het: s is next to a, f to t), so it costs what a neighbouring
+# key does and the two readings compete on frequency and pairs. At no cost, a neighbouring key
+# that was a Telex tone key by accident read as the tone. bench/typos.py, seeds 7, 11, 3:
+# neighbouring keys right unaccented 0.760 / 0.755 / 0.746 -> 0.775 / 0.763 / 0.771, while
+# Telex leftovers lost 1 to 4 queries a seed (right 0.982 at the lowest): as likely either way.
+TONE_KEY_DECODE_COST = 0.6
 LOAN_WORD_COST = 0.5  # letters that are no syllable kept as typed in an accented query
 SPLIT_COST = 0.5
 UNFINISHED_DISCOUNT = 0.5  # off a letter put back after a final ă or â (vă -> văn)
@@ -99,11 +106,20 @@ def _decodes(typed: str) -> Iterator[tuple[str, float, str]]:
     """What an input method left behind: ``typed`` decoded, and decodes missing only a tone
     with each tone."""
     for decoded in input_methods.decode(typed):
-        yield decoded, DECODE_COST, "ime"
+        cost = TONE_KEY_DECODE_COST if _only_a_tone_key(typed, decoded) else DECODE_COST
+        yield decoded, cost, "ime"
         if not tone_of(decoded):
             for form in accented_forms(fold(decoded)):
                 if tone_of(form) and without_tone(form) == decoded:
-                    yield form, TONELESS_DECODE_COST, "ime"
+                    yield form, cost + TONELESS_DECODE_COST, "ime"
+
+
+def _only_a_tone_key(typed: str, decoded: str) -> bool:
+    """Whether ``decoded`` is ``typed`` read by Telex with its last letter as a tone key and no
+    other key (``hus``: hú; not ``nguyeenx``, whose ``ee`` is a key too)."""
+    return (
+        typed.isascii() and typed[-1:] in input_methods.TELEX_TONES and fold(decoded) == typed[:-1]
+    )
 
 
 def _other_accents(typed: str, folded: str, cost: float) -> list[tuple[str, float]]:
