@@ -158,6 +158,11 @@ FAST = CheckTimings(inter_ms=200, fall=2, rise=2, fastinter_ms=100)
 
 HAPROXY_RETRY_AFTER_S = 2
 REQUEST_ID_PATTERN = f"^{INCOMING_ID.pattern}$"  # the ids a node keeps, and so HAProxy
+# HAProxy's "option httplog" format, spelled out so that the request id can follow it.
+HTTP_LOG_FORMAT = (
+    "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc "
+    "%ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
+)
 HAPROXY_ERRORS = (
     (502, "bad_gateway", "A vietsearch node failed to answer; try again."),
     (503, "unavailable", "No vietsearch node can answer now; try again in a few seconds."),
@@ -191,9 +196,16 @@ def haproxy_config(
     return f"""# vietsearch: HAProxy in front of the nodes (rendered by tests/cluster_configs.py)
 global
     maxconn 2000
+    log stdout format raw local0 info
 {sock}
 defaults
     mode http
+    # One line per request on stdout: HAProxy's "option httplog" fields (which node took it,
+    # or <NOSRV>; the time of each step; retries; how it ended, %tsc), then the request id
+    # that the node's own log line and every JSON error carry. Checks are not logged.
+    log global
+    option dontlognull
+    log-format "{HTTP_LOG_FORMAT} %{{+Q}}[var(txn.request_id)]"
     timeout connect 2s
     timeout client 30s
     # Longer than a node's own bounds (write timeout 5 s + applying, after_seq 2 s): the node

@@ -238,6 +238,10 @@ class Haproxy:
         said = (self.root / "haproxy.log").read_text(errors="replace").strip().splitlines()
         raise RuntimeError(f"haproxy did not open its port: {said[-3:]}")
 
+    def log(self) -> str:
+        """What HAProxy wrote: its access log (one line per request) and its warnings."""
+        return (self.root / "haproxy.log").read_text(encoding="utf-8", errors="replace")
+
     def states(self, backend: str = "nodes") -> dict[str, str]:
         """{server: UP/DOWN/...} from the stats socket."""
         return {name: row["status"].split()[0] for name, row in self._servers(backend).items()}

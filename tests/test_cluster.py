@@ -488,10 +488,26 @@ def test_with_no_node_to_take_it_haproxy_answers_a_json_error_with_retry_after(c
         assert (own.json()["request_id"], header(own, "X-Request-Id")) == ("mine-1", "mine-1")
         replaced = odd.json()["request_id"]  # a quote: not kept, and the body stays JSON
         assert replaced not in ('a"b', "", made) and re.fullmatch(r"[0-9A-F-]+", replaced)
+        # HAProxy's access log says who answered (no server: <NOSRV>, 503, "SC": refused on
+        # the server side, at connection), under the same id.
+        line = haproxy_log_line(cluster, "mine-1")
+        assert " nodes/<NOSRV> " in line and " 503 " in line and " SC-- " in line, line
     finally:
         for server in servers:
             cluster.haproxy.command(f"enable server {server}")
     cluster.wait_in_rotation([n.name for n in cluster.nodes])
+
+
+def haproxy_log_line(cluster, request_id: str) -> str:
+    """HAProxy's access log line of the request ``request_id`` (its last field), once written."""
+    return wait_until(
+        lambda: next(
+            (x for x in cluster.haproxy.log().splitlines() if x.endswith(f' "{request_id}"')),
+            None,
+        ),
+        f"HAProxy's log line of request {request_id}",
+        timeout=10,
+    )
 
 
 def test_haproxy_gives_each_request_an_id_that_its_node_keeps_and_logs(cluster):
@@ -505,6 +521,11 @@ def test_haproxy_gives_each_request_an_id_that_its_node_keeps_and_logs(cluster):
         "the id in a node's request log",
         timeout=10,
     )
+    # And HAProxy's access log: the node that answered, 200, the same id.
+    line = haproxy_log_line(cluster, made)
+    served = {f" nodes/{node.name} " for node in cluster.nodes}
+    assert any(name in line for name in served) and " 200 " in line, line
+    assert '"GET /api/search?q=tin HTTP/1.1"' in line, line
 
 
 def test_with_every_nats_server_down_searches_go_on_from_the_nodes_past_their_bound(cluster):
