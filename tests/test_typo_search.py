@@ -29,6 +29,9 @@ def index(sample_index):
         ("Nguyễn Thị Tuyeens", "Nguyễn Thị Tuyến"),
         ("bầu cử quốc hộii", "bầu cử quốc hội"),
         ("nguye6n4 thij tuyeens", "nguyễn thị tuyến"),
+        # The u of qu left out: qu + y is keyed qui (quý, quí), and was read ý, its k or l lost.
+        ("qy định", "quy định"),
+        ("qy trinh", "quy trình"),
     ],
 )
 def test_did_you_mean_restores_the_query(index, query, suggestion):

@@ -70,9 +70,13 @@ def edits(word: str) -> Iterator[tuple[str, float]]:
 
 
 def cheapest_edits(word: str) -> dict[str, float]:
-    """``edits`` of ``word``, each result once with its cheapest cost (``word`` itself left out)."""
+    """``edits`` of ``word``, each result once, folded, with its cheapest cost (``word`` itself
+    left out). Folded as the index keys syllables: a ``y`` after a consonant is ``i`` (``qy``
+    with the u put back is ``qui``, the key of quý and quí; ``ỳ`` with its k, ``ki``)."""
     found: dict[str, float] = {}
     for candidate, cost in edits(word):
+        if "y" in candidate:
+            candidate = fold(candidate)
         if candidate != word and cost < found.get(candidate, 9.0):
             found[candidate] = cost
     return found
