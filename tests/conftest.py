@@ -3,6 +3,7 @@ indexes built in tmp_path."""
 
 # First: the check that no test reads outside the checkout (it also sets VIETSEARCH_HOME).
 from tests.outside_reads import pytest_sessionfinish, pytest_terminal_summary  # noqa: F401, I001
+from tests.outside_reads import without_hook
 
 import os
 import shutil
@@ -30,7 +31,8 @@ def debian_program(program: str, package: str) -> str:
     skip: a test that cannot run must not pass.
     """
     if shutil.which(program) is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        # Without the hook: a package's scripts run Debian's python3 from the root folder.
+        env = {**without_hook(os.environ), "DEBIAN_FRONTEND": "noninteractive"}
         for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
             subprocess.run(command, env=env, check=True, capture_output=True, timeout=1200)
     path = shutil.which(program)

@@ -11,7 +11,8 @@ with the process that read it; either way one line says what was checked:
 Audit hooks cannot be removed, and there is no switch to turn this off. ``.ci/run`` also fails
 when the line is missing from the log. A command started with an environment that leaves the
 hook out is named in the log and counted in that line (the wheel test's pip, which reads its
-package index and cache as the README's install step does). What it cannot see: programs that
+package index and cache as the README's install step does, and apt-get, whose package scripts
+run Debian's python3 from the root folder). What it cannot see: programs that
 are not Python (wrk, chromium, apt-get) are checked only for the paths on their command line,
 and C code that opens files without Python's ``open`` (none of our dependencies does for data).
 """
@@ -54,6 +55,14 @@ def install() -> None:
         [str(SITE), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
     os.environ["VIETSEARCH_HOME"] = str(HOME)
+
+
+def without_hook(environment: dict[str, str]) -> dict[str, str]:
+    """``environment`` without the hook, for a program that reads the system's files as the
+    README's install steps do (pip, apt-get and the maintainer scripts it runs, Debian's
+    python3 among them, from the root folder). It is named in the summary, not audited."""
+    hook = {HOOK.LOG_ENV, HOOK.ALLOW_ENV, "PYTHONPATH"}
+    return {k: v for k, v in environment.items() if k not in hook}
 
 
 # Its log is a file too: processes forked from this one (multiprocessing) write to it.

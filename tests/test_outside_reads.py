@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.outside_reads import AUDITOR, HOME, HOOK
+from tests.outside_reads import AUDITOR, HOME, HOOK, without_hook
 
 OUTSIDE = ROOT.parent / "outside-reads-probe" / "data.txt"  # need not exist: trying is the fault
 
@@ -126,3 +126,21 @@ def test_the_hook_in_this_process_is_installed_and_counting():
     (ROOT / "pyproject.toml").read_bytes()
     assert AUDITOR.checked > before
     assert os.environ["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT / "tests" / "audit_site")
+
+
+def test_apt_get_runs_without_the_hook_as_its_package_scripts_read_the_root_folder(tmp_path):
+    # Installing chromium runs py3compile, which runs "python3 -m py_compile -" from the root
+    # folder: with the hook, the search for the module lists "/" and failed the session (CI,
+    # 2026-12-03, on a machine without chromium). apt-get is given an environment without it.
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    command = [sys.executable, "-m", "py_compile", "-"]
+    hooked = {**os.environ, HOOK.LOG_ENV: str(logs)}
+    subprocess.run(command, cwd="/", env=hooked, input="", text=True, check=True, timeout=60)
+    (log,) = logs.glob("*.jsonl")
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert ("/", "os.listdir") in {(r["outside"], r["event"]) for r in records if "outside" in r}
+    log.unlink()
+    plain = without_hook(hooked)
+    subprocess.run(command, cwd="/", env=plain, input="", text=True, check=True, timeout=60)
+    assert list(logs.iterdir()) == []

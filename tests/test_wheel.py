@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.outside_reads import HOOK
+from tests.outside_reads import without_hook
 from tests.web_live import LiveServer
 
 LEFT_OUT = shutil.ignore_patterns(
@@ -47,8 +47,7 @@ def run(command: list, cwd: Path, env: dict, timeout: float = 120) -> subprocess
 def pip_environment() -> dict[str, str]:
     """This environment without the hook (pip reads its own index and cache) and without any
     vietsearch setting."""
-    hook = {HOOK.LOG_ENV, HOOK.ALLOW_ENV, "PYTHONPATH"}
-    return {k: v for k, v in os.environ.items() if k not in hook and not k.startswith("VIETSEARCH")}
+    return {k: v for k, v in without_hook(os.environ).items() if not k.startswith("VIETSEARCH")}
 
 
 @pytest.fixture(scope="module")
