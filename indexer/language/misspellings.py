@@ -75,7 +75,7 @@ def cheapest_edits(word: str) -> dict[str, float]:
     with the u put back is ``qui``, the key of quý and quí; ``ỳ`` with its k, ``ki``)."""
     found: dict[str, float] = {}
     for candidate, cost in edits(word):
-        if "y" in candidate:
+        if candidate[-1:] == "y":  # fold turns only a final y into i (ký: ki)
             candidate = fold(candidate)
         if candidate != word and cost < found.get(candidate, 9.0):
             found[candidate] = cost
