@@ -105,6 +105,10 @@ def test_an_applier_that_applied_all_there_was_says_when_though_no_heartbeat_cam
             assert time.monotonic() < deadline, ("caught up at", applier.caught_up_seq, last)
             time.sleep(0.01)
         caught_up_at = applier.caught_up_at
+        # And when its last step began, for a node to report (one stuck in a call shows).
+        while applier.stepped_at < sent_at:
+            assert time.monotonic() < deadline, ("stepped at", applier.stepped_at, sent_at)
+            time.sleep(0.01)
     finally:
         applier.stop()
         thread.join(timeout=WAIT_S)

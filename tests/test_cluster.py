@@ -428,6 +428,8 @@ def test_a_node_restarted_and_cut_off_before_it_caught_up_still_bounds_its_lag(c
     node, writer = cluster.nodes[2], cluster.nodes[0]
     wait_converged(cluster)
     wait_until(lambda: applier_report(node).get("caught_up_at"), "the node to know it had all")
+    # The report says when the applier last began a step: recent while it runs.
+    assert time.time() - applier_report(node)["stepped_at"] < 10, applier_report(node)
     old_pid = applier_report(node).get("pid")
     node.kill()
     killed_at = time.time()

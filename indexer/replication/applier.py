@@ -105,6 +105,8 @@ class Applier:
         # both from its last report, so that a restart does not forget them.
         self.caught_up_at = 0.0
         self.caught_up_seq = -1
+        # When the last step began: one stuck in a call shows here (the node reports it).
+        self.stepped_at = 0.0
         self._consumer: str | None = None
         self._sub = None
         self._left = 0  # messages the outstanding pull request still owes
@@ -133,6 +135,7 @@ class Applier:
 
     def step(self) -> int:
         """Fetch what is there (waiting up to a few heartbeats) and apply it; how many."""
+        self.stepped_at = time.time()
         if self._consumer is None:
             self._open()
         entries = self.log.run(self._fetch(), timeout=self.heartbeat * 4 + 5)

@@ -226,6 +226,9 @@ class ClusterNode:
             except (LogUnavailable, ClusterError) as exc:
                 self._problem = str(exc)
                 self._stop.wait(1.0)
+            except Exception as exc:  # noqa: BLE001 - this thread must live: it elects the applier
+                self._problem = f"{type(exc).__name__}: {exc}"
+                self._stop.wait(1.0)
         self._elect()
 
     def stop(self) -> None:
@@ -245,7 +248,7 @@ class ClusterNode:
             lock = applier_lock(self.config.index)
             if lock is None:
                 self._stop.wait(ELECTION_POLL_S)
-        self._caught_up = self._reported_caught_up(self._read_report())
+        self._caught_up = self._seeded_caught_up()
         while not self._stop.is_set():
             try:
                 self._apply_until_stopped()
@@ -276,6 +279,7 @@ class ClusterNode:
             error = applier.error if applier else None
             self._report(
                 problem=applier.problem if applier else None,
+                stepped_at=applier.stepped_at if applier else None,
                 error=type(error).__name__ if error else None,
                 message=str(error) if error else None,
             )
@@ -369,6 +373,15 @@ class ClusterNode:
         if not isinstance(at, float | int) or not isinstance(seq, int) or seq > applied:
             return (0.0, -1)
         return (float(at), seq)
+
+    def _seeded_caught_up(self) -> tuple[float, int]:
+        """``_reported_caught_up`` of the last report, or nothing known when the index's
+        position cannot be read now: the election's thread must not die of it (its process
+        would never apply again)."""
+        try:
+            return self._reported_caught_up(self._read_report())
+        except Exception:  # noqa: BLE001 - knowing less only bounds the lag less
+            return (0.0, -1)
 
     def _read_report(self) -> dict:
         return read_applier_report(self.config.index)
