@@ -327,3 +327,19 @@ def test_a_tone_key_typed_last_is_no_likelier_than_a_neighbouring_key(tone_key_i
     assert (found[0].text, found[0].kind) == ("hua", "edit")
     assert fold(found[1].text) == "hu"
     assert best(tone_key_index, "hus") == "hú"  # alone, the commoner reading
+
+
+@pytest.mark.parametrize(
+    ("typed", "decoded", "only"),
+    [
+        ("hus", "hú", True),
+        ("myx", "mỹ", True),  # the letters my are keyed mi, as mỹ is: still only a tone key
+        ("quys", "quý", True),
+        ("nguyeenx", "nguyễn", False),  # ee is a key too
+        ("huws", "hứ", False),  # w is a key too
+    ],
+)
+def test_which_decodes_are_a_tone_key_typed_last(typed, decoded, only):
+    from indexer.searching.candidates import _only_a_tone_key
+
+    assert _only_a_tone_key(typed, decoded) is only
