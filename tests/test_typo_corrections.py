@@ -5,7 +5,14 @@ corrected that was typed right."""
 import pytest
 
 from indexer.language.normalize import fold
-from indexer.searching.corrections import corrector
+from indexer.searching.corrections import (
+    CONTEXT_WEIGHT_MAX,
+    CORRECTION_WEIGHT,
+    FULL_GAIN,
+    context_weight,
+    corrector,
+)
+from indexer.searching.real_words import real_word_fix
 from indexer.searching.searchers import open_index
 
 
@@ -72,7 +79,22 @@ def test_a_correction_of_a_word_the_index_holds_weighs_less(index):
     (unknown, *_) = fixer.correct_text(["noii"])["noii"]
     assert (unknown.text, unknown.weight, unknown.share, unknown.sure) == ("noi", 1.0, 1.0, True)
     (held, *_) = fixer.correct_text(["dau", "hien"])["hien"]
-    assert (held.text, held.kind, held.weight, held.sure) == ("tien", "context", 0.5, False)
+    assert (held.text, held.kind, held.sure) == ("tien", "context", False)
+    fix = real_word_fix(fixer.vocabulary, "hien", "dau", "")
+    assert fix.texts[0] == "tien"
+    assert held.weight == context_weight(fix.gains[0])
+    assert CORRECTION_WEIGHT < held.weight < CONTEXT_WEIGHT_MAX < 1.0
+
+
+@pytest.mark.parametrize(
+    ("gain", "weight"),
+    [(-1.0, 0.5), (0.0, 0.5), (FULL_GAIN / 2, 0.625), (FULL_GAIN, 0.75), (50.0, 0.75)],
+)
+def test_a_reading_in_context_weighs_more_the_more_it_gains(gain, weight):
+    """Half the typed syllable's weight for a reading that barely gains, rising to three
+    quarters: ``to pham`` is far likelier tội phạm than any reading of ``to`` beside phạm."""
+    assert (CORRECTION_WEIGHT, CONTEXT_WEIGHT_MAX) == (0.5, 0.75)
+    assert context_weight(gain) == weight
 
 
 @pytest.mark.parametrize(

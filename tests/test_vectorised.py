@@ -17,6 +17,7 @@ from whoosh import sorting
 
 from indexer.language.synonyms import Synonyms, builtin_synonyms
 from indexer.searching import rank as vectorised
+from indexer.searching.best_of import BestOf
 from indexer.searching.compile import QueryCompiler
 from indexer.searching.parse import parse_query
 from indexer.searching.postings_cache import PostingsCache
@@ -48,6 +49,9 @@ KEYWORDS = [
     '"chiến tranh thế giới" -Đức',
     "Liên Hợp Quốc",  # in the dictionary: its other forms are phrases
 ]
+# Typed with typos: each syllable mistyped matches as typed or as a correction, the best of them
+# (``BestOf``), which both ways must score alike.
+TYPOS = ["ha noii", "thanh phoo lon", "chien tranh the gioii", "nguyeenx", "chiến trnh", "dau hien"]
 SCORE_TOLERANCE = 1e-9  # relative: the sums run in another order, nothing else differs
 
 
@@ -102,7 +106,7 @@ def test_the_index_has_segments_and_deletions(index_dir):
 
 @pytest.mark.parametrize(
     "query, synonyms",
-    [(q, Synonyms()) for q in _queries()] + [(q, builtin_synonyms()) for q in KEYWORDS],
+    [(q, Synonyms()) for q in _queries() + TYPOS] + [(q, builtin_synonyms()) for q in KEYWORDS],
 )
 def test_matches_and_scores_equal_whooshs(index_dir, query, synonyms):
     searcher = open_index(index_dir).searcher()
@@ -144,7 +148,18 @@ def test_ties_are_broken_by_docnum_as_whoosh_does(index_dir):
     assert [docnum for docnum, _ in matches.top(50)] == whoosh_top
 
 
-@pytest.mark.parametrize("query", KEYWORDS)
+@pytest.mark.parametrize("query", TYPOS)
+def test_typos_compile_to_the_best_of_each_reading(index_dir, query):
+    """So that the typo queries above check ``BestOf`` both ways."""
+    searcher = open_index(index_dir).searcher()
+    assert _holds_best_of(_compiled(searcher, query, Synonyms()))
+
+
+def _holds_best_of(node: wq.Query) -> bool:
+    return isinstance(node, BestOf) or any(_holds_best_of(child) for child in node.children())
+
+
+@pytest.mark.parametrize("query", KEYWORDS + TYPOS)
 def test_search_pages_rank_and_count_as_whoosh_does(index_dir, query):
     """The reference is Whoosh's exhaustive ranking (``limit=None``): with a limit, Whoosh
     skips blocks by their best possible score and, on "chiến tranh" here, loses a document

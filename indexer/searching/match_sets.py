@@ -1,8 +1,8 @@
 """Set operations on matches: (document numbers, scores) arrays combined as a query says.
 
-The union sums the scores of the terms a document matches, the intersection keeps the
-documents every part matches, ``and_maybe`` adds the optional part's score and ``and_not``
-removes documents.
+The union sums the scores of the terms a document matches, ``best`` keeps the best of them
+(``indexer.searching.best_of``), the intersection keeps the documents every part matches,
+``and_maybe`` adds the optional part's score and ``and_not`` removes documents.
 """
 
 from __future__ import annotations
@@ -28,6 +28,20 @@ def union(parts, size: int) -> tuple[np.ndarray, np.ndarray]:
     # Flags, not a second bincount: one byte a document instead of eight, and no counting.
     found = np.flatnonzero(flags(ids, size))
     return found, sums[found]
+
+
+def best(parts, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The documents any part matches, each with the best score a part gives it."""
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    scores = np.full(size, -np.inf)
+    for ids, part_scores in parts:  # a part holds each document once: no ufunc.at needed
+        scores[ids] = np.maximum(scores[ids], part_scores)
+    found = np.flatnonzero(scores > -np.inf)
+    return found, scores[found]
 
 
 def intersection(parts, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,10 +4,10 @@ Whoosh's collector walks a tree of matchers one document at a time in pure Pytho
 per matching document and term, which is what made a two-word query on the news corpus take
 170 ms. Here every term's postings are read block by block into arrays, scored with the same
 BM25F formula, statistics and boosts, and combined with array operations: the union sums the
-scores of the terms a document matches, the intersection keeps the documents every part
-matches, ``AndMaybe`` adds the optional part's score, ``AndNot`` removes documents. Any other
-node (a phrase, ``Every``) runs through its own Whoosh matcher, on that node alone, and its
-scores join the arrays.
+scores of the terms a document matches (``BestOf`` keeps the best), the intersection keeps the
+documents every part matches, ``AndMaybe`` adds the optional part's score, ``AndNot`` removes
+documents. Any other node (a phrase, ``Every``) runs through its own Whoosh matcher, on that
+node alone, and its scores join the arrays.
 
 The result is the whole match set with its scores, so the total and the facet counts come from
 the same arrays as the top hits. tests/test_vectorised.py checks every figure against Whoosh.
@@ -27,7 +27,8 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.codec.lengths import length_codes
 from indexer.codec.postings import terms_reader, uses_array_codec
-from indexer.searching.match_sets import EMPTY, and_maybe, and_not, flags, intersection, union
+from indexer.searching.best_of import BestOf
+from indexer.searching.match_sets import EMPTY, and_maybe, and_not, best, flags, intersection, union
 from indexer.searching.postings_cache import POSTINGS_CACHE
 from indexer.store.schema import as_text
 
@@ -157,7 +158,7 @@ class _Leaf:
         """(docnums ascending, scores) of every live document ``query`` matches here."""
         if isinstance(query, wq.Term):
             return self._term(query)
-        if type(query) in (wq.Or, wq.And):
+        if type(query) in (wq.Or, wq.And, BestOf):
             return self._compound(query)
         if isinstance(query, (wq.AndMaybe, wq.AndNot)):
             if query.boost != 1.0:
@@ -247,7 +248,7 @@ class _Leaf:
         if len(subs) == 1:  # Whoosh drops the boost of a compound holding one query
             return self.evaluate(subs[0])
         parts = [self.evaluate(q) for q in subs]
-        combine = union if isinstance(query, wq.Or) else intersection
+        combine = best if type(query) is BestOf else union if type(query) is wq.Or else intersection
         ids, scores = combine(parts, self.size)
         if query.boost != 1.0:
             scores = scores * query.boost

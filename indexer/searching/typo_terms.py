@@ -3,8 +3,11 @@
 A corrected syllable matches as typed or as any of its corrections (``Correction``), each
 correction weighing the typed syllable's weight times its own ``weight`` and ``share``: a
 syllable the index does not hold gives its corrections its whole weight, one it holds gives
-them half, so exact matches rank first. A split (``vacxin`` → ``vac xin``) needs both of its
-syllables. Neighbouring pairs are rewarded for the corrections too (``ha noii``: ``ha noi``).
+them less (``corrections.CORRECTION_WEIGHT`` and up), so exact matches rank first. A document
+scores by the best reading it holds, not their sum (``BestOf``): holding the typed syllable and
+a correction of it makes it no likelier to be meant than holding one. A split (``vacxin`` →
+``vac xin``) needs both of its syllables. Neighbouring pairs are rewarded for the corrections
+too (``ha noii``: ``ha noi``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from whoosh import query as wq
 
 from indexer.language.normalize import fold
+from indexer.searching.best_of import BestOf
 from indexer.searching.corrections import Correction
 
 Fixes = Mapping[str, Sequence[Correction]]
@@ -26,13 +30,14 @@ def corrected_group(
     group: Callable[[str, float], wq.Query],
 ) -> wq.Query:
     """``typed`` (the typed syllable's group) or any of its corrections, each at ``weight``
-    times its own weight and share; ``group(syllable, weight)`` makes a syllable's group."""
+    times its own weight and share, a document scored by the best it holds;
+    ``group(syllable, weight)`` makes a syllable's group."""
     options = [typed]
     for correction in found:
         scaled = weight * correction.weight * correction.share
         groups = [group(s, scaled) for s in correction.text.split()]
         options.append(wq.And(groups) if len(groups) > 1 else groups[0])
-    return wq.Or(options)
+    return BestOf(options)
 
 
 def corrected_pairs(a: str, b: str, fixes: Fixes) -> list[tuple[str, float]]:
