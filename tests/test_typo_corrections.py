@@ -44,6 +44,10 @@ def best(index, typed: str, before: str = "", after: str = "") -> str:
         ("doubled, accented", "ngườii", "người"),
         ("dropped", "ngyen", "nguyen"),
         ("dropped, accented", "đườg", "đường"),
+        # A đ left out whole is one letter, not a letter and a stroke: ường was read ương.
+        ("dropped, a đ", "ường", "đường"),
+        ("dropped, a đ", "ược", "được"),
+        ("dropped, a đ", "ịa", "địa"),
         ("dropped, two letters: only a letter put back", "mắ", "mắt"),
         ("dropped, accents no syllable has", "vă", "văn"),
         ("dropped, accents no syllable has", "tâ", "tâm"),

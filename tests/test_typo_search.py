@@ -32,6 +32,9 @@ def index(sample_index):
         # The u of qu left out: qu + y is keyed qui (quý, quí), and was read ý, its k or l lost.
         ("qy định", "quy định"),
         ("qy trinh", "quy trình"),
+        # A đ left out: its stroke came with the letter (dầu tiên, con dường before).
+        ("ầu tiên", "đầu tiên"),
+        ("con ường", "con đường"),
     ],
 )
 def test_did_you_mean_restores_the_query(index, query, suggestion):
