@@ -44,10 +44,15 @@ def best(index, typed: str, before: str = "", after: str = "") -> str:
         ("doubled, accented", "ngườii", "người"),
         ("dropped", "ngyen", "nguyen"),
         ("dropped, accented", "đườg", "đường"),
-        # A đ left out whole is one letter, not a letter and a stroke: ường was read ương.
+        # A letter left out comes back with its marks: a đ is one letter, not a letter and a
+        # stroke (ường was read ương).
         ("dropped, a đ", "ường", "đường"),
         ("dropped, a đ", "ược", "được"),
         ("dropped, a đ", "ịa", "địa"),
+        # Nor is a ư left out a u and a horn: trờng was read trong, đợc đọc, thơng thông.
+        ("dropped, a ư", "trờng", "trường"),
+        ("dropped, a ư", "đợc", "được"),
+        ("dropped, a ư", "thơng", "thương"),
         ("dropped, two letters: only a letter put back", "mắ", "mắt"),
         ("dropped, accents no syllable has", "vă", "văn"),
         ("dropped, accents no syllable has", "tâ", "tâm"),
