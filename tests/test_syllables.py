@@ -9,6 +9,7 @@ from indexer.language.misspellings import NEIGHBOURS, cheapest_edits, mark_dista
 from indexer.language.normalize import fold
 from indexer.language.syllables import (
     accented_forms,
+    has_vowel,
     is_folded_syllable,
     is_syllable,
     parse,
@@ -55,6 +56,14 @@ def test_possible_syllables(text, possible):
 def test_syllable_parts(syllable, parts):
     found = parse(syllable)
     assert (found.onset, found.glide, found.nucleus, found.coda, found.tone) == parts
+
+
+@pytest.mark.parametrize(
+    ("letters", "vowel"),
+    [("hc", False), ("dnh", False), ("ngh", False), ("hoc", True), ("y", True), ("ky", True)],
+)
+def test_letters_without_a_vowel(letters, vowel):
+    assert has_vowel(letters) is vowel
 
 
 def test_folded_forms_and_their_accented_readings():

@@ -159,3 +159,10 @@ def _glides(rest: str) -> bool:
     if rest[0] == "o":
         return second in "aăe"
     return second in "âêyơ" or (second == "a" and len(rest) > 2 and rest[2] == "y")
+
+
+def has_vowel(letters: str) -> bool:
+    """Whether ``letters`` (folded) hold a vowel: without one (``hc``, ``đnh``) they are no
+    syllable typed right but one whose vowel, with its tone and marks, was left out (or an
+    abbreviation)."""
+    return any(c in "aeiouy" for c in letters)

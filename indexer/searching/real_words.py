@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from indexer.language.misspellings import cheapest_edits, mark_distance
 from indexer.language.normalize import fold, has_diacritics
-from indexer.language.syllables import accented_forms, is_folded_syllable
+from indexer.language.syllables import accented_forms, has_vowel, is_folded_syllable
 from indexer.searching.vocabulary import Vocabulary
 
 # How many documents' worth of a syllable's own frequency a pair is credited with before the
@@ -143,9 +143,16 @@ def pair_support(
 
 def with_accents(vocabulary: Vocabulary, typed: str, folded: list[str]) -> list[str]:
     """Each folded candidate as the accented form the index holds that is nearest to the
-    accents typed (then the most frequent): ``nập`` → ``nhập``."""
+    accents typed (then the most frequent): ``nập`` → ``nhập``. Letters with no vowel lost
+    their tone and vowel marks with it: the most frequent form with the đ typed or not
+    (``đnh`` → ``đình``, not ``đinh``)."""
     forms = {c: accented_forms(c) or (c,) for c in folded}
     held = vocabulary.accented(f for options in forms.values() for f in options)
+    if not has_vowel(fold(typed)):
+        return [
+            min(options, key=lambda f: (held[f] == 0, ("đ" in f) != ("đ" in typed), -held[f]))
+            for options in forms.values()
+        ]
     return [
         min(
             options,
