@@ -145,7 +145,7 @@ def with_accents(vocabulary: Vocabulary, typed: str, folded: list[str]) -> list[
     """Each folded candidate as the accented form the index holds that is nearest to the
     accents typed (then the most frequent): ``nập`` → ``nhập``. Letters with no vowel lost
     their tone and vowel marks with it: the most frequent form with the đ typed or not
-    (``đnh`` → ``đình``, not ``đinh``)."""
+    (``đnh``: the commonest of định, đình, đỉnh, not the toneless ``đinh`` for having no tone)."""
     forms = {c: accented_forms(c) or (c,) for c in folded}
     held = vocabulary.accented(f for options in forms.values() for f in options)
     if not has_vowel(fold(typed)):
