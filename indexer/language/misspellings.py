@@ -18,6 +18,7 @@ from indexer.language.syllables import tone_of
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _QUALITY = {"\u0302": "^", "\u0306": "(", "\u031b": "+"}  # circumflex, breve, horn
+VOWEL_MARKS = frozenset(_QUALITY)  # the combining marks that make a vowel another vowel
 _HOI_NGA = {"\u0309", "\u0303"}
 
 

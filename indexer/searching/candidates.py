@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from indexer.language import input_methods
-from indexer.language.misspellings import cheapest_edits, mark_distance
+from indexer.language.misspellings import VOWEL_MARKS, cheapest_edits, mark_distance
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import (
     accented_forms,
@@ -48,7 +48,6 @@ DECODE_COST, TONELESS_DECODE_COST = 0.0, 0.2
 # neighbouring keys right unaccented 0.760 / 0.755 / 0.746 -> 0.775 / 0.763 / 0.771, while
 # Telex leftovers lost 1 to 4 queries a seed (right 0.982 at the lowest): as likely either way.
 TONE_KEY_DECODE_COST = 0.6
-VOWEL_MARKS = "\u0302\u0306\u031b"  # circumflex, breve, horn
 LOAN_WORD_COST = 0.5  # letters that are no syllable kept as typed in an accented query
 SPLIT_COST = 0.5
 UNFINISHED_DISCOUNT = 0.5  # off a letter put back after a final ă or â (vă -> văn)
