@@ -95,6 +95,18 @@ def test_a_correction_of_a_word_the_index_holds_weighs_less(index):
     assert CORRECTION_WEIGHT < held.weight < CONTEXT_WEIGHT_MAX < 1.0
 
 
+def test_a_sure_reading_shares_fully_though_another_gains_more(index):
+    """The suggestion weighs a slip's cost harder than matching does, so the reading it picks
+    may gain less than another: ``vam`` after ``vua`` is suggested ``van`` though ``va`` gains
+    more. The results follow the suggestion: ``van`` matches at its full share."""
+    fixer = corrector(index.searcher())
+    fix = real_word_fix(fixer.vocabulary, "vam", "vua", "")
+    assert fix.sure and fix.texts[:2] == ("van", "va") and fix.gains[0] < fix.gains[1]
+    (first, second, *_) = fixer.correct_text(["vua", "vam"])["vam"]
+    assert (first.text, first.share, first.sure) == ("van", 1.0, True)
+    assert (second.text, second.share, second.sure) == ("va", 1.0, False)
+
+
 @pytest.mark.parametrize(
     ("gain", "weight"),
     [(-1.0, 0.5), (0.0, 0.5), (FULL_GAIN / 2, 0.625), (FULL_GAIN, 0.75), (50.0, 0.75)],

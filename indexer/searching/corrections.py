@@ -332,18 +332,18 @@ class Corrector:
 
 def _readings(fix: RealWordFix, sure: bool) -> tuple[Correction, ...]:
     """A real-word fix as corrections, each sharing by how much less it gains than the best
-    (within ``KEEP_WITHIN``); only the best may be sure."""
-    return tuple(
-        Correction(
-            text,
-            round(math.exp(gain - max(fix.gains)), 3),
-            "context",
-            context_weight(gain),
-            sure and not n,
-        )
-        for n, (text, gain) in enumerate(zip(fix.texts, fix.gains, strict=True))
-        if gain >= max(fix.gains) - KEEP_WITHIN
-    )
+    (within ``KEEP_WITHIN``); only the first may be sure, and a sure first shares fully though
+    another gains more (the suggestion weighs slips harder than matching does): the results
+    then follow the "did you mean" (``ia cơ``: gia, not da)."""
+    top = max(fix.gains)
+    readings = []
+    for n, (text, gain) in enumerate(zip(fix.texts, fix.gains, strict=True)):
+        if sure and not n:
+            readings.append(Correction(text, 1.0, "context", context_weight(gain), True))
+        elif gain >= top - KEEP_WITHIN:
+            share = round(math.exp(gain - top), 3)
+            readings.append(Correction(text, share, "context", context_weight(gain), False))
+    return tuple(readings)
 
 
 def context_weight(gain: float) -> float:
