@@ -148,10 +148,11 @@ class Corrector:
         by_pairs = self._real_word(syllables, set(syllables), best) if not found else {}
         merged = dict(found)
         for typed, fixes in _window_corrections(syllables, readings, self.vocabulary).items():
-            if known[typed.lower()]:
-                merged[typed] = _merged(fixes, found.get(typed) or by_pairs.get(typed, ()))
-            else:  # the spellings of a syllable the index lacks stay first
+            if typed in found and not known[typed.lower()]:
+                # the spellings of a syllable the index lacks stay first
                 merged[typed] = _appended(found[typed], fixes)
+            else:  # held, or lacking and with no spelling (ã, ứ): the readings lead
+                merged[typed] = _merged(fixes, found.get(typed) or by_pairs.get(typed, ()))
         return merged
 
     def _window_readings(self, key: tuple) -> tuple[WindowReading, ...]:
