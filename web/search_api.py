@@ -6,15 +6,11 @@ import json
 
 from flask import Blueprint, Response, jsonify, request
 
-from indexer import SearchIndex, complete
+from indexer import complete_query
 from web.consistency import catch_up
 from web.errors import ApiError
 from web.searches import parse_search_args, run_search
 from web.worker_index import current_index
-
-MAX_SUGGEST_CHARS = 200
-# How many trailing words of the query autocompletion tries to complete as one name.
-COMPLETED_WORDS = 3
 
 bp = Blueprint("api", __name__)
 
@@ -39,20 +35,3 @@ def suggest():
         body = json.dumps([query, completions], ensure_ascii=False)
         return Response(body, mimetype="application/x-suggestions+json")
     return jsonify(query=query, completions=completions)
-
-
-def complete_query(index: SearchIndex, query: str) -> list[str]:
-    """Whole-query completions: the longest completable tail of ``query``, after its head.
-
-    ``bầu cử ha n`` offers ``bầu cử Hà Nội``, so a browser can put a suggestion in place of
-    what was typed.
-    """
-    if len(query) > MAX_SUGGEST_CHARS:
-        return []
-    words = query.split()
-    for start in range(max(0, len(words) - COMPLETED_WORDS), len(words)):
-        completions = complete(index, " ".join(words[start:]))
-        if completions:
-            head = " ".join(words[:start])
-            return [f"{head} {c}" if head else c for c in completions]
-    return []

@@ -9,7 +9,7 @@ with a query's words marked (``marked_document``). ``params`` checks
 paging, sorting and filters for every caller.
 """
 
-from indexer.searching.autocomplete import MAX_COMPLETIONS, complete
+from indexer.searching.autocomplete import MAX_COMPLETIONS, complete, complete_query
 from indexer.searching.hybrid import DEFAULT_SEMANTIC_RATIO
 from indexer.searching.marked import MarkedDocument, marked_document
 from indexer.searching.meaning import allowed_documents, nearest_documents
@@ -43,6 +43,7 @@ __all__ = [
     "SearchRequest",
     "allowed_documents",
     "complete",
+    "complete_query",
     "nearest_documents",
     "marked_document",
     "open_index",

@@ -1,4 +1,5 @@
-"""Autocompletion: pyvi's compound words that start with what the user typed, accents optional."""
+"""Autocompletion: pyvi's compound words that start with what the user typed, accents optional,
+after the words typed before them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from indexer.store.schema import as_text
 
 MAX_COMPLETIONS = 8
 MIN_PREFIX_CHARS = 2
+MAX_TYPED_CHARS = 200  # a longer query gets no completions
+# How many trailing words of the query autocompletion tries to complete as one name.
+COMPLETED_WORDS = 3
 # Bounds the work per keystroke: prefixes this common ("th") are only sampled.
 MAX_TERMS_READ = 5000
 _SPACES = re.compile(r"\s+")
@@ -45,6 +49,23 @@ def complete(index: SearchIndex, prefix: str, limit: int = MAX_COMPLETIONS) -> l
         return [max(forms, key=forms.get) for _, forms in ranked[:limit]]
     offered = (_live_form(reader, folded, forms) for folded, forms in ranked)
     return list(islice((form for form in offered if form is not None), limit))
+
+
+def complete_query(index: SearchIndex, query: str, limit: int = MAX_COMPLETIONS) -> list[str]:
+    """Whole-query completions: the longest completable tail of ``query``, after its head.
+
+    ``bầu cử ha n`` offers ``bầu cử Hà Nội``, so a browser can put a suggestion in place of
+    what was typed.
+    """
+    if not isinstance(query, str) or len(query) > MAX_TYPED_CHARS:
+        return []
+    words = query.split()
+    for start in range(max(0, len(words) - COMPLETED_WORDS), len(words)):
+        completions = complete(index, " ".join(words[start:]), limit)
+        if completions:
+            head = " ".join(words[:start])
+            return [f"{head} {c}" if head else c for c in completions]
+    return []
 
 
 def _live_form(reader, folded: str, forms: dict[str, int]) -> str | None:
