@@ -7,8 +7,12 @@ import re
 from collections import defaultdict
 from itertools import islice
 
+import numpy as np
+
 from indexer.language.normalize import fold, has_diacritics, normalize
+from indexer.language.syllables import tone_of, without_tone
 from indexer.searching.searchers import SearchIndex
+from indexer.searching.vocabulary import Vocabulary
 from indexer.store.schema import as_text
 
 MAX_COMPLETIONS = 8
@@ -18,14 +22,17 @@ MAX_TYPED_CHARS = 200  # a longer query gets no completions
 COMPLETED_WORDS = 3
 # Bounds the work per keystroke: prefixes this common ("th") are only sampled.
 MAX_TERMS_READ = 5000
+# Completions of a tail weighed by how the word before it fits them (the likeliest by frequency).
+FITTED = 24
 _SPACES = re.compile(r"\s+")
 
 
 def complete(index: SearchIndex, prefix: str, limit: int = MAX_COMPLETIONS) -> list[str]:
     """Up to ``limit`` words or names that complete ``prefix``, most frequent first.
 
-    ``ha n`` offers ``Hà Nội``; a prefix typed with diacritics (``hà n``) keeps only
-    completions that share them.
+    ``ha n`` offers ``Hà Nội``; a word typed with diacritics (``hà n``) keeps only completions
+    that share them, but the word being typed may still lack its tone (input methods take the
+    tone key last): ``nguyê`` offers ``Nguyễn`` as well as ``nguyên``.
     """
     typed = _SPACES.sub(" ", normalize(prefix if isinstance(prefix, str) else "")).strip()
     key = fold(typed)
@@ -34,15 +41,17 @@ def complete(index: SearchIndex, prefix: str, limit: int = MAX_COMPLETIONS) -> l
     reader = index.searcher().reader()
     if "completions" not in reader.schema:
         return []  # an index built before completions existed: rebuild it to get them
-    accented = has_diacritics(typed)
+    accented, lowered = has_diacritics(typed), typed.lower()
+    words = lowered.split(" ")
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for n, term in enumerate(reader.expand_prefix("completions", key)):
         if n >= MAX_TERMS_READ:
             break
         term = as_text(term)
         folded, _, shown = term.partition("\t")
-        if accented and not shown.lower().startswith(typed.lower()):
-            continue
+        if accented and not shown.lower().startswith(lowered):
+            if not _keeps_accents(words, shown.lower().split(" ")):
+                continue
         counts[folded][shown] = reader.doc_frequency("completions", term)
     ranked = sorted(counts.items(), key=lambda item: -sum(item[1].values()))
     if not reader.has_deletions():
@@ -61,11 +70,61 @@ def complete_query(index: SearchIndex, query: str, limit: int = MAX_COMPLETIONS)
         return []
     words = query.split()
     for start in range(max(0, len(words) - COMPLETED_WORDS), len(words)):
-        completions = complete(index, " ".join(words[start:]), limit)
+        completions = complete(index, " ".join(words[start:]), max(limit, FITTED))
         if completions:
+            if start:
+                completions = _fitting(index, words[start - 1], completions)
             head = " ".join(words[:start])
-            return [f"{head} {c}" if head else c for c in completions]
+            return [f"{head} {c}" if head else c for c in completions[:limit]]
     return []
+
+
+def _keeps_accents(typed: list[str], shown: list[str]) -> bool:
+    """Whether ``shown`` (a completion's words) has the accents of each word of ``typed`` that
+    has any, the last (being typed) as a prefix, with or without a tone it lacks."""
+    if len(shown) < len(typed):
+        return False
+    *whole, last = typed
+    if any(has_diacritics(t) and t != s for t, s in zip(whole, shown, strict=False)):
+        return False
+    word = shown[len(whole)]
+    return (
+        not has_diacritics(last)
+        or word.startswith(last)
+        or (not tone_of(last) and without_tone(word).startswith(last))
+    )
+
+
+def _fitting(index: SearchIndex, before: str, completions: list[str]) -> list[str]:
+    """``completions`` ordered by how many documents hold them right after the word ``before``
+    (its pair with their first syllable, with their first pair), the most frequent first among
+    equals: ``thành phố hồ`` offers Hồ Chí Minh before hồ sơ."""
+    last = fold(before).lower()
+    if not last.isalpha():
+        return completions
+    reader = index.searcher().reader()
+    pairs = {}
+    for completion in completions:
+        first, second = fold(completion).lower().split()[:2]
+        pairs[completion] = (f"{last} {first}", f"{first} {second}")
+    counts = Vocabulary(reader).frequencies(
+        ("fold_bigrams",), {p for two in pairs.values() for p in two}
+    )
+    documents: dict[str, np.ndarray] = {}  # the pair before is most often the same for all
+
+    def holding(pair: str) -> np.ndarray:
+        if pair not in documents:
+            found = reader.postings("fold_bigrams", pair).all_ids() if counts[pair] else ()
+            documents[pair] = np.fromiter(found, dtype=np.int64)
+        return documents[pair]
+
+    held = {
+        completion: len(np.intersect1d(holding(a), holding(b), assume_unique=True))
+        if counts[a] and counts[b]
+        else 0
+        for completion, (a, b) in pairs.items()
+    }
+    return sorted(completions, key=lambda c: -held[c])
 
 
 def _live_form(reader, folded: str, forms: dict[str, int]) -> str | None:
