@@ -22,7 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from indexer.replication.errors import IndexAhead, LogUnavailable, OutOfRetention
-from indexer.replication.log import MSG_ID_HEADER, Log, is_valid
+from indexer.replication.log import MSG_ID_HEADER, Log, StreamState, is_valid
+
+# An index ahead of the stream is believed only once the stream has said so for this long: for
+# a moment after it restarts, a nats-server 2.9 replica answers STREAM.INFO from its own store,
+# before it has caught up (even naming the leader), so the stream seems to end early. A CI run
+# of the Jepsen test stopped a node for good on such an answer (796 against the 816 it had
+# applied). A replica answers so for at most nats-server's lost-quorum interval (10 s).
+AHEAD_CONFIRM_S = 15.0
 
 SNAPSHOT_HINT = (
     "take a snapshot on a node that is up to date (vietsearch snapshot --index DIR OUT), "
@@ -93,9 +100,11 @@ class Applier:
         index: str,
         batch: int = 256,
         heartbeat: float = 1.0,
+        ahead_confirm_s: float = AHEAD_CONFIRM_S,
     ) -> None:
         self.log, self.position, self.apply, self.index = log, position, apply, index
-        self.batch, self.heartbeat = batch, heartbeat
+        self.batch, self.heartbeat, self.ahead_confirm_s = batch, heartbeat, ahead_confirm_s
+        self._ahead_since: float | None = None  # when the stream first seemed to end early
         self.applied = -1
         self.error: Exception | None = None  # fatal: OutOfRetention / IndexAhead
         self.problem: str | None = None  # the latest passing trouble, for the logs
@@ -160,12 +169,27 @@ class Applier:
         self.applied = self.position()
         asked_at = time.time()
         state = self.log.state()
-        check_position(
-            self.applied, state.first_seq, state.last_seq, self.log.cfg.stream, self.index
-        )
+        self.check_stream(self.applied, state)
         if self.applied == state.last_seq:  # nothing to fetch: caught up already
             self._caught_up(asked_at)
         self.log.run(self._create_consumer(self.applied + 1), timeout=15)
+
+    def check_stream(self, applied: int, state: StreamState) -> None:
+        """``check_position`` of ``applied`` (the index's position) against a stream's ``state``,
+        except that an index ahead of the stream is only a passing trouble (``LogUnavailable``:
+        ask again) until the stream has said so for ``ahead_confirm_s`` (``AHEAD_CONFIRM_S``)."""
+        try:
+            check_position(
+                applied, state.first_seq, state.last_seq, self.log.cfg.stream, self.index
+            )
+        except IndexAhead as exc:
+            now = time.monotonic()
+            if self._ahead_since is None:
+                self._ahead_since = now
+            if now - self._ahead_since >= self.ahead_confirm_s:
+                raise
+            raise LogUnavailable(f"not believed yet: {exc}") from exc
+        self._ahead_since = None
 
     def _in_order(self, entries: list[Entry]) -> list[Entry]:
         """The entries that continue exactly from ``applied``; a gap means reading again."""
@@ -176,9 +200,7 @@ class Applier:
             if entry.seq > expected:
                 if out:
                     break  # apply the part in order first; the gap shows again next time
-                state = self.log.state()
-                stream = self.log.cfg.stream
-                check_position(self.applied, state.first_seq, state.last_seq, stream, self.index)
+                self.check_stream(self.applied, self.log.state())
                 raise ConsumerLost(f"gap: expected seq {expected}, got {entry.seq}")
             out.append(entry)
             expected += 1
