@@ -105,8 +105,9 @@ def _fitting(index: SearchIndex, before: str, completions: list[str]) -> list[st
     reader = index.searcher().reader()
     pairs = {}
     for completion in completions:
-        first, second = fold(completion).lower().split()[:2]
-        pairs[completion] = (f"{last} {first}", f"{first} {second}")
+        syllables = fold(completion).lower().split() or [""]
+        first = f"{last} {syllables[0]}"
+        pairs[completion] = (first, " ".join(syllables[:2]) if len(syllables) > 1 else first)
     counts = Vocabulary(reader).frequencies(
         ("fold_bigrams",), {p for two in pairs.values() for p in two}
     )
