@@ -3,16 +3,15 @@ after the words typed before them."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
-from itertools import islice
-
-import numpy as np
 
 from indexer.language.normalize import fold, has_diacritics, normalize
 from indexer.language.syllables import tone_of, without_tone
 from indexer.searching.searchers import SearchIndex
 from indexer.searching.vocabulary import Vocabulary
+from indexer.searching.window_readings import documents_holding
 from indexer.store.schema import as_text
 
 MAX_COMPLETIONS = 8
@@ -57,7 +56,7 @@ def complete(index: SearchIndex, prefix: str, limit: int = MAX_COMPLETIONS) -> l
     if not reader.has_deletions():
         return [max(forms, key=forms.get) for _, forms in ranked[:limit]]
     offered = (_live_form(reader, folded, forms) for folded, forms in ranked)
-    return list(islice((form for form in offered if form is not None), limit))
+    return list(itertools.islice((form for form in offered if form is not None), limit))
 
 
 def complete_query(index: SearchIndex, query: str, limit: int = MAX_COMPLETIONS) -> list[str]:
@@ -102,29 +101,13 @@ def _fitting(index: SearchIndex, before: str, completions: list[str]) -> list[st
     last = fold(before).lower()
     if not last.isalpha():
         return completions
-    reader = index.searcher().reader()
-    pairs = {}
+    vocabulary = Vocabulary(index.searcher().reader())
+    read: dict = {}  # the pair with the word before is most often the same for all
+    held = {}
     for completion in completions:
-        syllables = fold(completion).lower().split() or [""]
-        first = f"{last} {syllables[0]}"
-        pairs[completion] = (first, " ".join(syllables[:2]) if len(syllables) > 1 else first)
-    counts = Vocabulary(reader).frequencies(
-        ("fold_bigrams",), {p for two in pairs.values() for p in two}
-    )
-    documents: dict[str, np.ndarray] = {}  # the pair before is most often the same for all
-
-    def holding(pair: str) -> np.ndarray:
-        if pair not in documents:
-            found = reader.postings("fold_bigrams", pair).all_ids() if counts[pair] else ()
-            documents[pair] = np.fromiter(found, dtype=np.int64)
-        return documents[pair]
-
-    held = {
-        completion: len(np.intersect1d(holding(a), holding(b), assume_unique=True))
-        if counts[a] and counts[b]
-        else 0
-        for completion, (a, b) in pairs.items()
-    }
+        syllables = fold(completion).lower().split()[:2]
+        pairs = list(itertools.pairwise([last, *syllables]))
+        held[completion] = documents_holding(vocabulary, pairs, read)
     return sorted(completions, key=lambda c: -held[c])
 
 

@@ -77,7 +77,8 @@ def window_readings(
     if not MIN_SYLLABLES <= len(folded) <= MAX_SYLLABLES or not all(map(str.isalpha, folded)):
         return ()
     typed_pairs = list(itertools.pairwise(folded))
-    typed_documents = documents_holding(vocabulary, typed_pairs)
+    read: dict = {}  # documents of each pair, read once for all the readings
+    typed_documents = documents_holding(vocabulary, typed_pairs, read)
     if only is None and typed_documents >= ATTESTED:
         return ()
     floor = math.log(typed_documents) if only is not None and typed_documents else -math.inf
@@ -92,7 +93,7 @@ def window_readings(
     alive.sort(key=lambda o: -(sum(math.log(held[p]) for p in o[3]) - COST_SCALE * o[2]))
     readings = []
     for at, candidate, cost, pairs in alive[:CHECKED]:
-        documents = documents_holding(vocabulary, pairs)
+        documents = documents_holding(vocabulary, pairs, read)
         score = math.log(documents) - COST_SCALE * cost if documents else -math.inf
         if score > floor:
             readings.append(WindowReading(at, candidate, score, documents))
@@ -135,15 +136,22 @@ def _replaceable(vocabulary: Vocabulary, typed: str, folded: str) -> bool:
     return True
 
 
-def documents_holding(vocabulary: Vocabulary, pairs: list[tuple[str, str]]) -> int:
-    """How many documents hold every one of the folded ``pairs`` (each next to each other)."""
+def documents_holding(
+    vocabulary: Vocabulary, pairs: list[tuple[str, str]], read: dict | None = None
+) -> int:
+    """How many documents hold every one of the folded ``pairs`` (each next to each other).
+    ``read``: the pairs' documents read so far, kept for the next call (the readings of one
+    query, or the completions after one word, share most of their pairs)."""
     counts = vocabulary.pairs(pairs)
     if not pairs or not all(counts.values()):
         return 0
+    read = {} if read is None else read
     together = None
     for pair in sorted(set(pairs), key=counts.get):  # the rarest first: the smallest sets
-        postings = vocabulary.reader.postings("fold_bigrams", f"{pair[0]} {pair[1]}")
-        ids = np.fromiter(postings.all_ids(), dtype=np.int64)
+        if pair not in read:
+            postings = vocabulary.reader.postings("fold_bigrams", f"{pair[0]} {pair[1]}")
+            read[pair] = np.fromiter(postings.all_ids(), dtype=np.int64)
+        ids = read[pair]
         together = ids if together is None else np.intersect1d(together, ids, assume_unique=True)
         if not len(together):
             return 0
