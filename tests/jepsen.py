@@ -187,8 +187,39 @@ def _diagnosis(node: Node) -> str:
     return f"applier report: {read_applier_report(node.index)}\n" + "\n".join(lines[-40:])[-4000:]
 
 
-def wait_converged(cluster: ClusterUnderTest, timeout: float = 120) -> tuple[int, float]:
-    """(stream seq, seconds it took) once every node is healthy and has applied it all."""
+def lost_writes(held: dict[str, str], history: History) -> list[str]:
+    """The keys of the acknowledged writes that ``held`` (a node's documents, as ``stored``
+    gives them) lacks or holds with other content."""
+    return [
+        op.key
+        for op in history.acknowledged()
+        if any(held.get(i) != f"Tin {op.key}" for i in op.ids)
+    ]
+
+
+def lacking_report(cluster: ClusterUnderTest, history: History) -> str:
+    """For each node, how many acknowledged writes its index lacks now: when a node did not
+    converge, whether the others hold every acknowledged write is the check that matters."""
+    acknowledged = history.acknowledged()
+    lines = []
+    for node in cluster.nodes:
+        try:
+            held = stored(node)
+        except Exception as exc:  # noqa: BLE001 - a diagnosis must not hide the failure
+            lines.append(f"{node.name}: could not read its index ({exc!r})")
+            continue
+        lacking = lost_writes(held, history)
+        count = f"{len(lacking)} of {len(acknowledged)}"
+        lines.append(f"{node.name} lacks {count} acknowledged writes {lacking[:5]}")
+    return "\n".join(lines)
+
+
+def wait_converged(
+    cluster: ClusterUnderTest, timeout: float = 120, history: History | None = None
+) -> tuple[int, float]:
+    """(stream seq, seconds it took) once every node is healthy and has applied it all; when
+    they do not, the error says what each node reports and, given ``history``, how many
+    acknowledged writes each lacks."""
     started = time.monotonic()
     seen = "nothing"
     while True:
@@ -208,7 +239,10 @@ def wait_converged(cluster: ClusterUnderTest, timeout: float = 120) -> tuple[int
             seen = repr(exc)
         if time.monotonic() - started > timeout:
             logs = "\n".join(f"--- {n.name}:\n{_diagnosis(n)}" for n in cluster.nodes)
-            raise TimeoutError(f"not converged in {timeout} s; last /healthz: {seen}\n{logs}")
+            lacking = f"{lacking_report(cluster, history)}\n" if history is not None else ""
+            raise TimeoutError(
+                f"not converged in {timeout} s; last /healthz: {seen}\n{lacking}{logs}"
+            )
         time.sleep(0.1)
 
 
@@ -218,11 +252,7 @@ def check(cluster: ClusterUnderTest, history: History, seq: int) -> dict:
     held = [stored(node) for node in cluster.nodes]
     assert all(h == held[0] for h in held), "the nodes hold different documents"
     everything = held[0]
-    lost = [
-        op.key
-        for op in history.acknowledged()
-        if any(everything.get(i) != f"Tin {op.key}" for i in op.ids)
-    ]
+    lost = lost_writes(everything, history)
     assert not lost, f"acknowledged writes lost: {lost[:10]}"
     partial, phantom = [], []
     for op in history.ops:

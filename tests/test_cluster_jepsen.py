@@ -28,9 +28,12 @@ def cluster(tmp_path_factory):
 @pytest.mark.slow
 def test_no_acknowledged_write_is_lost_through_kill_9_of_nodes_and_nats_servers(cluster):
     history = jepsen.run(cluster, faults=FAULTS)
-    seq, _ = jepsen.wait_converged(cluster)
+    seq, _ = jepsen.wait_converged(cluster, history=history)
     figures = jepsen.check(cluster, history, seq)
     assert figures["faults"] == FAULTS
     assert figures["acknowledged"] > 50, figures
     assert figures["search_errors"] == 0, history.search_errors[:5]
     assert (figures["lost"], figures["duplicates"], figures["partial"]) == (0, 0, 0)
+    # What a failure to converge would report, checked here where it must say nothing is lacking.
+    report = jepsen.lacking_report(cluster, history)
+    assert report.count(" lacks 0 of ") == len(cluster.nodes), report
