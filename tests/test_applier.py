@@ -24,9 +24,11 @@ def nats(tmp_path_factory):
         yield cluster
 
 
-def connect(nats: NatsCluster, name: str) -> Log:
+def connect(nats: NatsCluster, name: str, only: int | None = None, **options) -> Log:
+    """A connected ``Log`` to every server of ``nats``, or to server ``only`` alone."""
+    servers = tuple(nats.urls) if only is None else (nats.urls[only],)
     config = LogConfig(
-        servers=tuple(nats.urls), user=nats.auth.user, password=nats.auth.password, name=name
+        servers=servers, user=nats.auth.user, password=nats.auth.password, name=name, **options
     )
     return Log(config).connect()
 
@@ -214,11 +216,7 @@ def read_states(cluster: NatsCluster, at: int, seconds: float) -> list[StreamSta
     while time.monotonic() < until:
         try:
             if reader is None:
-                config = LogConfig(
-                    servers=(cluster.urls[at],), user=cluster.auth.user,
-                    password=cluster.auth.password, name="reader-restarted", connect_timeout=0.5,
-                )  # fmt: skip
-                reader = Log(config).connect()
+                reader = connect(cluster, "reader-restarted", only=at, connect_timeout=0.5)
             answers.append(reader.state(timeout=0.5))
         except LogUnavailable:
             pass
