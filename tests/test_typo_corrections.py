@@ -302,6 +302,37 @@ def test_a_whole_query_reading_follows_the_spellings_of_a_syllable_the_index_lac
     assert found == own
 
 
+@pytest.fixture(scope="module")
+def held_reading_index(tmp_path_factory):
+    """A small index where ``vì số`` is held by 100 documents and ``vì sao`` by 3, only in
+    ``vì sao CEO``; ``sso`` by none."""
+    rows = titled("vs", "Vì số đông", 100)
+    rows += titled("ceo", "Vì sao CEO từ chức", 3)
+    rows += titled("tin", "Tin vắn", 200)
+    yield from opened_index(tmp_path_factory, "held_reading", rows)
+
+
+def test_the_spelling_some_document_holds_with_the_whole_query_leads(held_reading_index):
+    # Beside "vi" alone, so (a letter typed twice) beats sao (a neighbouring key): "vì số" is
+    # far commoner. No document holds "vi so ceo"; three hold "vì sao CEO".
+    fixer = corrector(held_reading_index.searcher())
+    own = fixer.corrections("sso", "vi", "ceo")
+    assert [c.text for c in own][:2] == ["so", "sao"]
+    found = fixer.correct_text(["vi", "sso", "ceo"])["sso"]
+    assert (found[0].text, found[0].share, found[0].sure) == ("sao", 1.0, True)
+    assert "so" in [c.text for c in found[1:]]  # still matched, after it
+    # Two syllables are one pair: the pairs' order stands.
+    assert fixer.correct_text(["vi", "sso"])["sso"][0].text == "so"
+
+
+def test_search_suggests_the_spelling_the_whole_query_holds(held_reading_index):
+    from indexer import search
+
+    page = search(held_reading_index, "vi sso ceo")
+    assert page.suggestion == "vì sao ceo"
+    assert [hit.id[:4] for hit in page.hits[:3]] == ["ceo-"] * 3
+
+
 def test_search_suggests_the_whole_query_reading_and_finds_it(phrases_index):
     from indexer import search
 
