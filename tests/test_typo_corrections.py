@@ -305,24 +305,40 @@ def test_a_whole_query_reading_follows_the_spellings_of_a_syllable_the_index_lac
 @pytest.fixture(scope="module")
 def held_reading_index(tmp_path_factory):
     """A small index where ``vì số`` is held by 100 documents and ``vì sao`` by 3, only in
-    ``vì sao CEO``; ``sso`` by none."""
+    ``vì sao CEO``; ``vít`` by 20, never beside ``bị``, and ``Việt bị sát`` by 3; ``sso`` and
+    ``vist`` by none."""
     rows = titled("vs", "Vì số đông", 100)
     rows += titled("ceo", "Vì sao CEO từ chức", 3)
+    rows += titled("vit", "Ốc vít nhỏ", 20)
+    rows += titled("viet", "Việt bị sát hại", 3)
     rows += titled("tin", "Tin vắn", 200)
     yield from opened_index(tmp_path_factory, "held_reading", rows)
 
 
-def test_the_spelling_some_document_holds_with_the_whole_query_leads(held_reading_index):
-    # Beside "vi" alone, so (a letter typed twice) beats sao (a neighbouring key): "vì số" is
-    # far commoner. No document holds "vi so ceo"; three hold "vì sao CEO".
+@pytest.mark.parametrize(
+    ("typed", "at", "by_pairs", "meant"),
+    [
+        # Beside "vi" alone, so (a letter typed twice) beats sao (a neighbouring key): "vì số"
+        # is far commoner. No document holds "vi so ceo"; three hold "vì sao CEO".
+        (["vi", "sso", "ceo"], 1, "so", "sao"),
+        # A neighbouring key that is a Telex key by chance: vist decodes to vít, a word the
+        # index holds; no document holds "vit bi sat", three hold "Việt bị sát".
+        (["vist", "bi", "sat"], 0, "vít", "viet"),
+    ],
+)
+def test_the_spelling_some_document_holds_with_the_whole_query_leads(
+    held_reading_index, typed, at, by_pairs, meant
+):
     fixer = corrector(held_reading_index.searcher())
-    own = fixer.corrections("sso", "vi", "ceo")
-    assert [c.text for c in own][:2] == ["so", "sao"]
-    found = fixer.correct_text(["vi", "sso", "ceo"])["sso"]
-    assert (found[0].text, found[0].share, found[0].sure) == ("sao", 1.0, True)
-    assert "so" in [c.text for c in found[1:]]  # still matched, after it
+    before, after = (typed[at - 1] if at else ""), typed[at + 1]
+    own = fixer.corrections(typed[at], before, after)
+    assert [c.text for c in own][:2] == [by_pairs, meant]
+    found = fixer.correct_text(typed)[typed[at]]
+    assert (found[0].text, found[0].share, found[0].sure) == (meant, 1.0, True)
+    assert by_pairs in [c.text for c in found[1:]]  # still matched, after it
     # Two syllables are one pair: the pairs' order stands.
-    assert fixer.correct_text(["vi", "sso"])["sso"][0].text == "so"
+    pair = typed[at - 1 : at + 1] if at else typed[:2]
+    assert fixer.correct_text(pair)[typed[at]][0].text == by_pairs
 
 
 def test_search_suggests_the_spelling_the_whole_query_holds(held_reading_index):

@@ -146,11 +146,11 @@ class Corrector:
         only = None
         if found:
             (typed,) = found
-            if found[typed][0].kind == "ime":  # decoded exactly
-                return found
             only = syllables.index(typed)
             if not known[typed.lower()]:
                 found = {typed: self._held_spelling_first(lowered, only, found[typed])}
+            if found[typed][0].kind == "ime":  # decoded exactly
+                return found
         readings = self._cached(("window", only, *lowered), self._window_readings)
         if not readings:
             return found or self._real_word(syllables, set(syllables), best)
@@ -167,20 +167,19 @@ class Corrector:
     def _held_spelling_first(self, lowered: list[str], at: int, spellings: tuple) -> tuple:
         """``spellings`` of the lacking syllable at ``at``, led by the first whose reading of
         the whole query some document holds (every neighbouring pair in one document), when the
-        first guessed letters (an edit or a split) and no document holds its reading: the pairs
-        one at a time favour the commoner syllable (``tu ho bii``: bị, but only hồ bơi is
-        written; ``chhan chau au``: chan, chuẩn châu Âu). A first that keeps the letters typed
-        (accents, a decode) stays: a query may run across punctuation, whose pair no document
-        holds. Taken from 3 to 6 syllables, as the whole-query readings are (for two, the
-        pairs decide; both ways were within a query or two a row). bench/typos.py, seeds 7 /
-        11 / 3, read right: neighbouring keys unaccented 0.775 / 0.763 / 0.771 -> 0.789 /
-        0.788 / 0.768, dropped letters accented 0.450 / 0.468 / 0.446 -> 0.468 / 0.489 /
-        0.460; found the same or one query more. Lower only by a query: doubled letters
-        unaccented, seed 7 (``ha noi giuu``: a title across punctuation), and neighbouring keys
-        unaccented, seed 3."""
-        if spellings[0].kind not in ("edit", "split") or not (
-            MIN_SYLLABLES <= len(lowered) <= MAX_SYLLABLES
-        ):
+        first guessed the letters (an edit, a split, or an input method's keys read as marks)
+        and no document holds its reading: the pairs one at a time favour the commoner syllable
+        (``tu ho bii``: bị, but only hồ bơi is written; ``chhan chau au``: chan, chuẩn châu Âu),
+        and a neighbouring key may be a Telex key by chance (``vist bi sat``: vít, but viet bi
+        sat is written). A first that keeps the letters typed, with other accents, stays: a
+        query may run across punctuation, whose pair no document holds. Taken from 3 to 6
+        syllables, as the whole-query readings are (for two, the pairs decide; both ways were
+        within a query or two a row). bench/typos.py, seeds 7 / 11 / 3, read right: neighbouring
+        keys unaccented 0.775 / 0.763 / 0.771 -> 0.800 / 0.788 / 0.768, dropped letters
+        accented 0.450 / 0.468 / 0.446 -> 0.468 / 0.489 / 0.460; found the same or one query
+        more. Lower only by a query: doubled letters unaccented, seed 7 (``ha noi giuu``: a
+        title across punctuation), and neighbouring keys unaccented, seed 3."""
+        if spellings[0].kind == "accents" or not (MIN_SYLLABLES <= len(lowered) <= MAX_SYLLABLES):
             return spellings
         lead = self._cached(
             ("held", at, *lowered, *(c.text for c in spellings)),
