@@ -433,3 +433,36 @@ def test_which_decodes_are_a_tone_key_typed_last(typed, decoded, only):
     from indexer.searching.candidates import _only_a_tone_key
 
     assert _only_a_tone_key(typed, decoded) is only
+
+
+@pytest.fixture(scope="module")
+def found_accents_index(tmp_path_factory):
+    """A small index where ``ho`` is ``họ`` in 100 documents (``Họ bị phạt``) and ``hồ`` in 3,
+    the only ones holding ``tắm hồ bơi``."""
+    rows = titled("hb", "Họ bị phạt", 100)
+    rows += titled("tam", "Tắm hồ bơi mát", 3)
+    rows += titled("tin", "Tin vắn", 200)
+    yield from opened_index(tmp_path_factory, "found_accents", rows)
+
+
+def test_the_suggestion_takes_its_accents_from_what_it_finds(found_accents_index):
+    from indexer import search
+
+    # By each syllable's own commonest form the suggestion was "tắm họ bơi"; the documents it
+    # finds write "Tắm hồ bơi".
+    page = search(found_accents_index, "tam ho bii")
+    assert [hit.id[:4] for hit in page.hits[:3]] == ["tam-"] * 3
+    assert page.suggestion == "tắm hồ bơi"
+    # Accents typed are kept, whatever the documents write.
+    assert search(found_accents_index, "tam họ bii").suggestion == "tắm họ bơi"
+
+
+def test_accents_found_in_the_first_text_holding_the_words():
+    from indexer.searching.did_you_mean import accents_found
+
+    texts = ["Tin vắn", "Đi tắm hồ bơi, rồi về", "tám hộ bởi"]
+    assert accents_found(texts, ["tam", "ho", "boi"]) == ["tắm", "hồ", "bơi"]
+    assert accents_found(texts, ["tam", "họ", "boi"]) == ["tắm", "họ", "bơi"]
+    assert accents_found(texts[2:], ["tam", "ho", "boi"]) == ["tám", "hộ", "bởi"]
+    assert accents_found(texts, ["ho", "tam"]) is None
+    assert accents_found([], ["ho"]) is None

@@ -1,9 +1,14 @@
-"""The whole-query "did you mean": each mistyped syllable corrected, accents restored where the
-index makes them clear.
+"""The whole-query "did you mean": each mistyped syllable corrected, accents restored as the
+documents found write them, else where the index makes them clear.
 
-Accents come back from the words the index holds (the ``completions`` field: pyvi's compound
-words as ``folded<TAB>as written``, with how many documents hold each): ``ha noi`` is ``Hà Nội``
-in nearly every document that has it, so ``ha noii`` becomes ``hà nội``. A syllable outside any
+Accents come first from what the search found: the first title or snippet among the hits that
+holds the suggestion's letters word for word gives them (``tam ho bii``: ``tắm hồ bơi``, though
+``ho`` is ``họ`` in most documents). bench/typos.py, seed 7, unaccented queries whose
+suggestion (or query as typed) is the title's words with their accents: Telex leftovers 0.434
+-> 0.978, a neighbouring key 0.258 -> 0.771. Else they come back from the words the index
+holds (the ``completions`` field: pyvi's compound words as ``folded<TAB>as written``, with how
+many documents hold each): ``ha noi`` is ``Hà Nội`` in nearly every document that has it, so
+``ha noii`` becomes ``hà nội``. A syllable outside any
 such word gets its accents only when one accented form holds nearly all its documents; the
 others stay as typed. Nothing is suggested for a query with nothing to correct.
 """
@@ -11,7 +16,7 @@ others stay as typed. Nothing is suggested for a query with nothing to correct.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from indexer.language.normalize import fold, has_diacritics, normalize
 from indexer.language.syllables import accented_forms
@@ -23,6 +28,7 @@ CLEAR_SHARE = 0.8
 CLEAR_DOCUMENTS = 3
 MAX_WORD_SYLLABLES = 4
 MAX_FORMS_READ = 200  # completions of one folded word read at most (bounded work)
+_TOKEN = re.compile(r"\w+")
 
 
 def did_you_mean(
@@ -30,24 +36,44 @@ def did_you_mean(
     query: str,
     syllables: Sequence[str],
     corrections: Mapping[str, Sequence[Correction]],
+    found_texts: Iterable[str] = (),
 ) -> str | None:
     """``query`` with each corrected syllable replaced by its best correction and accents
     restored around them, or None when no syllable of ``syllables`` (the query's free-text
-    syllables, in order) has a sure correction. An index without live documents suggests
-    nothing: its terms are those of deleted documents, which no suggestion could find."""
+    syllables, in order) has a sure correction. ``found_texts``: the texts of what the search
+    found, best first (titles, snippets); the first that holds the suggestion's letters word
+    for word gives the accents of the syllables typed without. An index without live
+    documents suggests nothing: its terms are those of deleted documents, which no suggestion
+    could find."""
     if searcher.doc_count() == 0:
         return None
     fixed = {s.lower(): found[0].text for s, found in corrections.items() if found[0].sure}
     if not any(s.lower() in fixed for s in syllables):
         return None
     groups = [fixed.get(s.lower(), s.lower()).split() for s in syllables]
-    flat = restore_accents(searcher, [w for group in groups for w in group])
+    words = [w for group in groups for w in group]
+    flat = accents_found(found_texts, words) or restore_accents(searcher, words)
     replacements, at = [], 0
     for typed, group in zip(syllables, groups, strict=True):
         replacements.append((typed, " ".join(flat[at : at + len(group)])))
         at += len(group)
     suggestion = _rewrite(normalize(query), replacements)
     return suggestion if suggestion != query else None
+
+
+def accents_found(texts: Iterable[str], words: Sequence[str]) -> list[str] | None:
+    """``words`` (lowercase syllables) as the first of ``texts`` writes them, where one holds
+    their letters word for word (lowercased); a word typed with accents keeps its own. None when
+    no text holds them."""
+    wanted = [fold(w) for w in words]
+    for text in texts:
+        tokens = _TOKEN.findall(normalize(text).lower())
+        folded = [fold(t) for t in tokens]
+        for start in range(len(tokens) - len(words) + 1):
+            if folded[start : start + len(words)] == wanted:
+                run = tokens[start : start + len(words)]
+                return [w if has_diacritics(w) else r for w, r in zip(words, run, strict=True)]
+    return None
 
 
 def restore_accents(searcher, words: Sequence[str]) -> list[str]:

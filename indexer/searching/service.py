@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
+import re
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -25,6 +28,7 @@ from indexer.store.schema import as_text, public_fields
 
 FACETS = ("source", "category", "year")
 _NO_TERMS = MatchTerms.from_syllables([])
+_TAGS = re.compile(r"<[^>]*>")
 
 
 @dataclass
@@ -146,7 +150,9 @@ def search(
             )
             for k, (docnum, score) in enumerate(shown)
         ]
-        suggestion = did_you_mean(searcher, query, compiled.free_text, compiled.corrections)
+        suggestion = did_you_mean(
+            searcher, query, compiled.free_text, compiled.corrections, _texts(hits)
+        )
         return SearchPage(
             query=query,
             total=total,
@@ -276,6 +282,13 @@ def stored_hit(
             start=passage[0] if passage else 0,
         ),
     )
+
+
+def _texts(hits: list[Hit]) -> Iterator[str]:
+    """The plain text of each hit's title, then of its snippet, best hit first."""
+    for hit in hits:
+        yield hit.title
+        yield html.unescape(_TAGS.sub("", hit.snippet_html))
 
 
 def facet_table(groups: dict[str, dict]) -> dict[str, dict[str, int]]:
