@@ -14,6 +14,18 @@ def titled(prefix: str, title: str, count: int) -> list[dict]:
     return [{"id": f"{prefix}-{n}", "title": f"{title} {n}", "body": ""} for n in range(count)]
 
 
+def opened_index(tmp_path_factory, name: str, rows: list[dict]):
+    """A module fixture's body: an index of ``rows`` built in a new folder ``name``, yielded
+    open and closed after."""
+    folder = tmp_path_factory.mktemp(name)
+    source = folder / "docs.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    build_index([source], folder / "index", workers=1)
+    opened = open_index(folder / "index")
+    yield opened
+    opened.close()
+
+
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     """``hồ sơ`` six times as frequent as ``Hồ Chí Minh``, which alone follows ``thành phố``;
@@ -23,13 +35,36 @@ def index(tmp_path_factory):
     rows += titled("vn", "Đội tuyển Việt Nam thắng", 10)
     rows += titled("vc", "Tuyển viên chức nhà nước", 5)
     rows += titled("hn", "Tin Hà Nội hôm nay", 8)
-    folder = tmp_path_factory.mktemp("autocomplete")
-    source = folder / "docs.jsonl"
-    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    build_index([source], folder / "index", workers=1)
-    opened = open_index(folder / "index")
-    yield opened
-    opened.close()
+    yield from opened_index(tmp_path_factory, "autocomplete", rows)
+
+
+@pytest.fixture(scope="module")
+def syllables_index(tmp_path_factory):
+    """``mới`` in 20 documents, never after ``Nội``; ``mưa`` in 3, each time after it."""
+    rows = titled("moi", "Giá mới tăng", 20)
+    rows += titled("mua", "Hà Nội mưa lớn", 3)
+    yield from opened_index(tmp_path_factory, "syllables", rows)
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        # The next word is a syllable of its own, which no compound word starts; the word before
+        # prefers the rarer mưa to mới. One letter is enough after a word.
+        ("hà nội mư", "hà nội mưa"),
+        ("hà nội m", "hà nội mua"),  # typed without accents: the letters alone
+        ("ha noi m", "ha noi mua"),
+        ("giá m", "giá moi"),  # the pairs know no accents: none guessed
+    ],
+)
+def test_the_next_word_may_be_a_syllable_of_its_own(syllables_index, typed, first):
+    assert complete_query(syllables_index, typed)[0] == first
+
+
+def test_a_syllable_alone_is_completed_only_after_a_word(syllables_index):
+    assert complete_query(syllables_index, "m") == []
+    assert complete_query(syllables_index, "mư") == []  # no compound word starts with mư
+    assert "hà nội mưa" not in complete_query(syllables_index, "hà nội mưa")  # typed already
 
 
 def test_the_compound_words_are_those_of_the_titles(index):

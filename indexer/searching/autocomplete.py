@@ -1,5 +1,5 @@
 """Autocompletion: pyvi's compound words that start with what the user typed, accents optional,
-after the words typed before them."""
+and after a word, the single syllables that follow it; ordered by the word typed before."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 
 from indexer.language.normalize import fold, has_diacritics, normalize
-from indexer.language.syllables import tone_of, without_tone
+from indexer.language.syllables import accented_forms, tone_of, without_tone
 from indexer.searching.searchers import SearchIndex
 from indexer.searching.vocabulary import Vocabulary
 from indexer.searching.window_readings import documents_holding
@@ -23,6 +23,9 @@ COMPLETED_WORDS = 3
 MAX_TERMS_READ = 5000
 # Completions of a tail weighed by how the word before it fits them (the likeliest by frequency).
 FITTED = 24
+# Single syllables completing the last word are weighed by the word before among this many of
+# the most frequent.
+PAIRED = 200
 _SPACES = re.compile(r"\s+")
 
 
@@ -70,12 +73,66 @@ def complete_query(index: SearchIndex, query: str, limit: int = MAX_COMPLETIONS)
     words = query.split()
     for start in range(max(0, len(words) - COMPLETED_WORDS), len(words)):
         completions = complete(index, " ".join(words[start:]), max(limit, FITTED))
+        if start and start == len(words) - 1:
+            completions += _next_syllables(index, words[start - 1], words[start])
         if completions:
             if start:
                 completions = _fitting(index, words[start - 1], completions)
             head = " ".join(words[:start])
             return [f"{head} {c}" if head else c for c in completions[:limit]]
     return []
+
+
+def _next_syllables(index: SearchIndex, before: str, typed: str) -> list[str]:
+    """Up to ``FITTED`` single syllables that complete ``typed`` (one letter is enough here),
+    those the index holds most often right after the word ``before`` first (among the
+    ``PAIRED`` most frequent), leaving out ``typed`` itself: the next word is most often a
+    syllable of its own (``học sinh giỏ``: giỏi), which pyvi's compound words never offer.
+    Typed with accents, the likeliest form that keeps them (a missing tone may come next);
+    typed without, the letters alone, as the index's pairs know no accents."""
+    typed = normalize(typed)
+    key, lowered = fold(typed), typed.lower()
+    last = fold(before).lower()
+    if not key.isalpha() or not last.isalpha():
+        return []
+    reader = index.searcher().reader()
+    letters: set[str] = set()
+    for field in ("title_fold", "body_fold"):
+        terms = itertools.islice(reader.expand_prefix(field, key), MAX_TERMS_READ)
+        letters.update(as_text(term) for term in terms)
+    letters.discard(lowered)
+    vocabulary = Vocabulary(reader)
+    if has_diacritics(typed):
+        forms = [
+            form
+            for folded in letters
+            for form in accented_forms(folded) or (folded,)
+            if form != lowered and _keeps_accents([lowered], [form])
+        ]
+        held = vocabulary.accented(forms)
+        found = {}
+        for form in sorted(forms, key=held.get):  # the likeliest form of each letters last
+            if held[form]:
+                found[fold(form)] = (form, held[form])
+    else:
+        found = {folded: (folded, df) for folded, df in vocabulary.folded(letters).items() if df}
+    common = sorted(found, key=lambda f: -found[f][1])[:PAIRED]
+    pairs = vocabulary.pairs((last, folded) for folded in common)
+    ranked = sorted(common, key=lambda f: (-pairs[(last, f)], -found[f][1]))
+    offered = (found[folded][0] for folded in ranked)
+    if reader.has_deletions():
+        offered = (syllable for syllable in offered if _held_live(reader, syllable))
+    return list(itertools.islice(offered, FITTED))
+
+
+def _held_live(reader, syllable: str) -> bool:
+    """Whether a live document holds ``syllable`` (with its accents, if it has any): the
+    frequencies count deleted documents until their segment is merged."""
+    fields = ("title", "body") if has_diacritics(syllable) else ("title_fold", "body_fold")
+    return any(
+        (field, syllable) in reader and reader.postings(field, syllable).is_active()
+        for field in fields
+    )
 
 
 def _keeps_accents(typed: list[str], shown: list[str]) -> bool:
