@@ -40,9 +40,12 @@ def index(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def syllables_index(tmp_path_factory):
-    """``mới`` in 20 documents, never after ``Nội``; ``mưa`` in 3, each time after it."""
+    """``mới`` in 20 documents, never after ``Nội``; ``mưa`` in 3, each time after it; the
+    compound ``vàng trắng`` in 10, never after ``giá``, ``vàng tăng`` in 5, after it."""
     rows = titled("moi", "Giá mới tăng", 20)
     rows += titled("mua", "Hà Nội mưa lớn", 3)
+    rows += titled("trang", "Mua vàng trắng", 10)
+    rows += titled("tang", "Giá vàng tăng mạnh", 5)
     yield from opened_index(tmp_path_factory, "syllables", rows)
 
 
@@ -52,9 +55,15 @@ def syllables_index(tmp_path_factory):
         # The next word is a syllable of its own, which no compound word starts; the word before
         # prefers the rarer mưa to mới. One letter is enough after a word.
         ("hà nội mư", "hà nội mưa"),
-        ("hà nội m", "hà nội mua"),  # typed without accents: the letters alone
-        ("ha noi m", "ha noi mua"),
-        ("giá m", "giá moi"),  # the pairs know no accents: none guessed
+        # Typed without accents in a query with accents: the letters' likeliest form in the
+        # whole index (mua: 10 documents, mưa 3), as the pairs know no accents.
+        ("hà nội m", "hà nội mua"),
+        ("ha noi m", "ha noi mua"),  # a query without accents: the letters alone
+        ("giá m", "giá mới"),
+        # Beside the compound words of the last two words (vàng trắng), the syllables after
+        # the first of them: giá vàng tăng is what the index holds.
+        ("giá vàng t", "giá vàng tăng"),
+        ("gia vang t", "gia vang tang"),
     ],
 )
 def test_the_next_word_may_be_a_syllable_of_its_own(syllables_index, typed, first):

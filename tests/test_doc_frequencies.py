@@ -83,3 +83,30 @@ def test_a_batch_that_makes_the_memory_forget_still_answers_whole(reader, monkey
         t: max(reader.doc_frequency("title", t), reader.doc_frequency("body", t)) for t in held
     }
     assert all(found.values())
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_the_terms_of_a_prefix_as_whooshs_expand_prefix(reader, field):
+    prefixes = ["", "h", "ha", "ha n", "nguy", "đ", "zzzz"]
+    prefixes += sorted({t.decode("utf-8")[:3] for t in reader.lexicon(field)})[:40]
+    for prefix in prefixes:
+        whooshs = [t.decode("utf-8") for t in reader.expand_prefix(field, prefix)]
+        expected = {t: reader.doc_frequency(field, t) for t in whooshs}
+        assert Vocabulary(reader).prefixed((field,), prefix, 10_000) == expected
+    # At most ``limit`` terms a segment, the first in order.
+    leaf = next(leaf for leaf, _ in reader.leaf_readers())
+    terms, dfs = terms_reader(leaf).prefixed(field, b"", 3)
+    assert terms == list(itertools.islice(leaf.lexicon(field), 3))
+    assert dfs.tolist() == [leaf.doc_frequency(field, t) for t in terms]
+
+
+def test_every_term_of_a_field_read_in_order_across_chunks(reader):
+    from indexer.codec.terms import TERMS_CHUNK
+
+    leaf = next(leaf for leaf, _ in reader.leaf_readers())
+    table = terms_reader(leaf)._table.field("body")
+    assert table.count > TERMS_CHUNK + 1  # more than one chunk
+    every = list(table.terms_from(0))
+    assert every == [table.term(i) for i in range(table.count)]
+    assert list(table.terms_from(TERMS_CHUNK - 1))[:2] == every[TERMS_CHUNK - 1 : TERMS_CHUNK + 1]
+    assert list(table.terms_from(table.count)) == []

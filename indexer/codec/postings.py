@@ -276,6 +276,19 @@ class ArrayTermsReader(base.TermsReader):
     def doc_frequency(self, fieldname, tbytes):
         return self._statistic(fieldname, tbytes, "df")
 
+    def prefixed(self, fieldname: str, prefix: bytes, limit: int) -> tuple[list[bytes], np.ndarray]:
+        """The first ``limit`` terms of ``fieldname`` that start with ``prefix``, in order, and
+        how many documents of this segment hold each (deleted ones included): one slice of the
+        sorted table, where ``expand_prefix`` and ``doc_frequency`` cost a Python call a term."""
+        table = self._table.field(fieldname)
+        if table is None:
+            return [], np.zeros(0, dtype=np.int64)
+        first = table.lower_bound(prefix)
+        # No UTF-8 byte is 0xff: every term that starts with the prefix sorts before this.
+        last = min(table.lower_bound(prefix + b"\xff"), first + limit)
+        terms = [table.term(index) for index in range(first, last)]
+        return terms, table.statistics["df"][first:last].astype(np.int64)
+
     def doc_frequencies(self, fieldname: str, terms: Sequence[bytes]) -> np.ndarray:
         """How many documents of this segment hold each of ``terms`` in ``fieldname`` (deleted
         ones included, as ``doc_frequency``), 0 for a term it lacks: one vectorised look-up

@@ -10,7 +10,7 @@ from collections import defaultdict
 from indexer.language.normalize import fold, has_diacritics, normalize
 from indexer.language.syllables import accented_forms, tone_of, without_tone
 from indexer.searching.searchers import SearchIndex
-from indexer.searching.vocabulary import Vocabulary
+from indexer.searching.vocabulary import FOLDED_FIELDS, Vocabulary
 from indexer.searching.window_readings import documents_holding
 from indexer.store.schema import as_text
 
@@ -72,9 +72,16 @@ def complete_query(index: SearchIndex, query: str, limit: int = MAX_COMPLETIONS)
         return []
     words = query.split()
     for start in range(max(0, len(words) - COMPLETED_WORDS), len(words)):
-        completions = complete(index, " ".join(words[start:]), max(limit, FITTED))
-        if start and start == len(words) - 1:
-            completions += _next_syllables(index, words[start - 1], words[start])
+        tail = words[start:]
+        completions = complete(index, " ".join(tail), max(limit, FITTED))
+        accents = has_diacritics(query)
+        if start and len(tail) == 1:
+            completions += _next_syllables(index, words[start - 1], tail[0], accents)
+        elif start and len(tail) == 2 and completions:
+            # Beside the compound words of the word before and the last, the single syllables
+            # after it (giá vàng t: tăng as well as vàng trắng).
+            syllables = _next_syllables(index, tail[0], tail[1], accents)
+            completions = _merged(completions, [f"{tail[0]} {s}" for s in syllables])
         if completions:
             if start:
                 completions = _fitting(index, words[start - 1], completions)
@@ -83,25 +90,30 @@ def complete_query(index: SearchIndex, query: str, limit: int = MAX_COMPLETIONS)
     return []
 
 
-def _next_syllables(index: SearchIndex, before: str, typed: str) -> list[str]:
+def _merged(compounds: list[str], syllables: list[str]) -> list[str]:
+    """``compounds``, then those of ``syllables`` none of them spells (folded)."""
+    spelt = {fold(c).lower() for c in compounds}
+    return compounds + [s for s in syllables if fold(s).lower() not in spelt]
+
+
+def _next_syllables(index: SearchIndex, before: str, typed: str, accents: bool) -> list[str]:
     """Up to ``FITTED`` single syllables that complete ``typed`` (one letter is enough here),
     those the index holds most often right after the word ``before`` first (among the
     ``PAIRED`` most frequent), leaving out ``typed`` itself: the next word is most often a
     syllable of its own (``học sinh giỏ``: giỏi), which pyvi's compound words never offer.
     Typed with accents, the likeliest form that keeps them (a missing tone may come next);
-    typed without, the letters alone, as the index's pairs know no accents."""
+    typed without in a query with ``accents`` elsewhere, the likeliest form of its letters;
+    in a query without any, the letters alone."""
     typed = normalize(typed)
     key, lowered = fold(typed), typed.lower()
     last = fold(before).lower()
     if not key.isalpha() or not last.isalpha():
         return []
     reader = index.searcher().reader()
-    letters: set[str] = set()
-    for field in ("title_fold", "body_fold"):
-        terms = itertools.islice(reader.expand_prefix(field, key), MAX_TERMS_READ)
-        letters.update(as_text(term) for term in terms)
-    letters.discard(lowered)
     vocabulary = Vocabulary(reader)
+    held = vocabulary.prefixed(FOLDED_FIELDS, key, MAX_TERMS_READ)
+    held.pop(lowered, None)
+    letters = sorted((f for f in held if held[f]), key=lambda f: -held[f])[:PAIRED]
     if has_diacritics(typed):
         forms = [
             form
@@ -109,20 +121,29 @@ def _next_syllables(index: SearchIndex, before: str, typed: str) -> list[str]:
             for form in accented_forms(folded) or (folded,)
             if form != lowered and _keeps_accents([lowered], [form])
         ]
-        held = vocabulary.accented(forms)
+        counts = vocabulary.accented(forms)
         found = {}
-        for form in sorted(forms, key=held.get):  # the likeliest form of each letters last
-            if held[form]:
-                found[fold(form)] = (form, held[form])
+        for form in sorted(forms, key=counts.get):  # the likeliest form of each letters last
+            if counts[form]:
+                found[fold(form)] = (form, counts[form])
     else:
-        found = {folded: (folded, df) for folded, df in vocabulary.folded(letters).items() if df}
+        found = {folded: (folded, held[folded]) for folded in letters}
     common = sorted(found, key=lambda f: -found[f][1])[:PAIRED]
     pairs = vocabulary.pairs((last, folded) for folded in common)
     ranked = sorted(common, key=lambda f: (-pairs[(last, f)], -found[f][1]))
     offered = (found[folded][0] for folded in ranked)
+    if accents and not has_diacritics(typed):
+        offered = _likeliest_forms(vocabulary, ranked[: FITTED * 2])
     if reader.has_deletions():
         offered = (syllable for syllable in offered if _held_live(reader, syllable))
     return list(itertools.islice(offered, FITTED))
+
+
+def _likeliest_forms(vocabulary: Vocabulary, letters: list[str]) -> list[str]:
+    """Each of ``letters`` (folded syllables) as the accented form the index holds most often."""
+    forms = {folded: accented_forms(folded) or (folded,) for folded in letters}
+    held = vocabulary.accented(form for options in forms.values() for form in options)
+    return [max(options, key=held.get) for options in forms.values()]
 
 
 def _held_live(reader, syllable: str) -> bool:

@@ -9,6 +9,7 @@ reader's segments never change), and forgotten with it.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from weakref import WeakKeyDictionary
@@ -16,6 +17,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from indexer.codec import terms_reader, uses_array_codec
+from indexer.store.schema import as_text
 
 FOLDED_FIELDS = ("body_fold", "title_fold")
 ACCENTED_FIELDS = ("body", "title")
@@ -60,6 +62,26 @@ class Vocabulary:
     def accented(self, terms: Iterable[str]) -> dict[str, int]:
         """Documents holding each syllable with exactly its accents (lowercase)."""
         return self.frequencies(ACCENTED_FIELDS, terms)
+
+    def prefixed(self, fields: tuple[str, ...], prefix: str, limit: int) -> dict[str, int]:
+        """The terms of ``fields`` that start with ``prefix`` (at most ``limit`` a field and
+        segment), each with the documents holding it in the field that holds it in the most."""
+        found: dict[str, int] = {}
+        encoded = prefix.encode("utf-8")
+        for name in fields:
+            counts: dict[str, int] = {}
+            for leaf, _ in self.reader.leaf_readers():
+                if uses_array_codec(leaf):
+                    terms, dfs = terms_reader(leaf).prefixed(name, encoded, limit)
+                    pairs = zip((t.decode("utf-8") for t in terms), dfs.tolist(), strict=True)
+                else:  # an index written before the array codec
+                    held = itertools.islice(leaf.expand_prefix(name, prefix), limit)
+                    pairs = ((as_text(t), leaf.doc_frequency(name, t)) for t in held)
+                for term, df in pairs:
+                    counts[term] = counts.get(term, 0) + df
+            for term, df in counts.items():
+                found[term] = max(found.get(term, 0), df)
+        return found
 
     def pairs(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Documents holding each folded pair of syllables next to each other."""
