@@ -2,28 +2,10 @@
 for the purpose: accents optional word by word, a tone not typed yet, and the word before the
 one being typed choosing among the completions."""
 
-import json
-
 import pytest
 
-from indexer import build_index, complete, complete_query, open_index
-
-
-def titled(prefix: str, title: str, count: int) -> list[dict]:
-    """``count`` documents with only a title: ``title`` and their number."""
-    return [{"id": f"{prefix}-{n}", "title": f"{title} {n}", "body": ""} for n in range(count)]
-
-
-def opened_index(tmp_path_factory, name: str, rows: list[dict]):
-    """A module fixture's body: an index of ``rows`` built in a new folder ``name``, yielded
-    open and closed after."""
-    folder = tmp_path_factory.mktemp(name)
-    source = folder / "docs.jsonl"
-    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    build_index([source], folder / "index", workers=1)
-    opened = open_index(folder / "index")
-    yield opened
-    opened.close()
+from indexer import complete, complete_query
+from tests.titled_indexes import opened_index, titled
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from indexer.searching.corrections import (
 )
 from indexer.searching.real_words import real_word_fix
 from indexer.searching.searchers import open_index
+from tests.titled_indexes import opened_index, titled
 
 
 @pytest.fixture(scope="module")
@@ -153,31 +154,6 @@ def test_no_correction_for_the_most_frequent_syllables_typed_right(index):
     typed = frequent + [fold(s) for s in frequent]
     corrected = {s: fixer.corrections(s) for s in typed}
     assert {s: found for s, found in corrected.items() if found} == {}
-
-
-def titled(prefix: str, title: str, count: int) -> list[dict]:
-    """``count`` documents with only a title: ``title`` and their number (ids prefix-N)."""
-    return [{"id": f"{prefix}-{n}", "title": f"{title} {n}", "body": ""} for n in range(count)]
-
-
-def small_index(folder, rows: list[dict]):
-    """An index of ``rows`` (id, title, body) built in ``folder``, opened."""
-    import json
-
-    from indexer import build_index
-
-    source = folder / "docs.jsonl"
-    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    build_index([source], folder / "index", workers=1)
-    return open_index(folder / "index")
-
-
-def opened_index(tmp_path_factory, name: str, rows: list[dict]):
-    """A module fixture's body: ``small_index`` of ``rows`` in a new folder ``name``, yielded
-    open and closed after."""
-    opened = small_index(tmp_path_factory.mktemp(name), rows)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")
