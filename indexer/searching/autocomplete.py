@@ -70,11 +70,10 @@ def complete_query(index: SearchIndex, query: str, limit: int = MAX_COMPLETIONS)
     """
     if not isinstance(query, str) or len(query) > MAX_TYPED_CHARS:
         return []
-    words = query.split()
+    words, accents = query.split(), has_diacritics(query)
     for start in range(max(0, len(words) - COMPLETED_WORDS), len(words)):
         tail = words[start:]
         completions = complete(index, " ".join(tail), max(limit, FITTED))
-        accents = has_diacritics(query)
         if start and len(tail) == 1:
             completions += _next_syllables(index, words[start - 1], tail[0], accents)
         elif start and len(tail) == 2 and completions:
@@ -128,9 +127,8 @@ def _next_syllables(index: SearchIndex, before: str, typed: str, accents: bool) 
                 found[fold(form)] = (form, counts[form])
     else:
         found = {folded: (folded, held[folded]) for folded in letters}
-    common = sorted(found, key=lambda f: -found[f][1])[:PAIRED]
-    pairs = vocabulary.pairs((last, folded) for folded in common)
-    ranked = sorted(common, key=lambda f: (-pairs[(last, f)], -found[f][1]))
+    pairs = vocabulary.pairs((last, folded) for folded in found)
+    ranked = sorted(found, key=lambda f: (-pairs[(last, f)], -found[f][1]))
     offered = (found[folded][0] for folded in ranked)
     if accents and not has_diacritics(typed):
         offered = _likeliest_forms(vocabulary, ranked[: FITTED * 2])

@@ -8,9 +8,9 @@ suggestion (or query as typed) is the title's words with their accents: Telex le
 -> 0.978, a neighbouring key 0.258 -> 0.771. Else they come back from the words the index
 holds (the ``completions`` field: pyvi's compound words as ``folded<TAB>as written``, with how
 many documents hold each): ``ha noi`` is ``Hà Nội`` in nearly every document that has it, so
-``ha noii`` becomes ``hà nội``. A syllable outside any
-such word gets its accents only when one accented form holds nearly all its documents; the
-others stay as typed. Nothing is suggested for a query with nothing to correct.
+``ha noii`` becomes ``hà nội``. A syllable outside any such word gets its accents only when one
+accented form holds nearly all its documents; the others stay as typed. Nothing is suggested
+for a query with nothing to correct.
 """
 
 from __future__ import annotations
