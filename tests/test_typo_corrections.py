@@ -442,3 +442,48 @@ def test_accents_found_in_the_first_text_holding_the_words():
     assert accents_found(texts[2:], ["tam", "ho", "boi"]) == ["tám", "hộ", "bởi"]
     assert accents_found(texts, ["ho", "tam"]) is None
     assert accents_found([], ["ho"]) is None
+
+
+@pytest.fixture(scope="module")
+def loan_words_index(tmp_path_factory):
+    """A small index where ``Warren Buffett muốn người kế vị`` is held by 3 documents and
+    ``buffet`` (a word the index holds, no Vietnamese syllable) by 20, never beside ``muốn``;
+    ``BMW xDrive`` by 3 and ``drive`` by 10, never after ``bmw``."""
+    rows = titled("wb", "Warren Buffett muốn người kế vị", 3)
+    rows += titled("buffet", "Tiệc buffet hải sản", 20)
+    rows += titled("bmw", "Xe BMW xDrive mới", 3)
+    rows += titled("drive", "Lái thử test drive", 10)
+    rows += titled("tin", "Tin vắn", 600)
+    yield from opened_index(tmp_path_factory, "loan_words", rows)
+
+
+@pytest.mark.parametrize(
+    ("typed", "at", "meant", "kind"),
+    [
+        # Letters that are no syllable (a name, a loan word) are read again as the other words
+        # one slip away the index holds: by the whole query (three syllables or more) ...
+        (["buffet", "muốn", "người"], 0, "buffett", "phrase"),
+        # ... and by the pair (two).
+        (["bmw", "drive"], 1, "xdrive", "context"),
+    ],
+)
+def test_a_slip_in_a_loan_word_is_read_as_the_word_the_query_holds(
+    loan_words_index, typed, at, meant, kind
+):
+    found = corrector(loan_words_index.searcher()).correct_text(typed)
+    (best, *_) = found[typed[at]]
+    # Matched, not suggested: buffett and xdrive are rarer than the words typed.
+    assert (best.text, best.kind, best.sure) == (meant, kind, False)
+
+
+@pytest.mark.parametrize("typed", [["tiệc", "buffet", "hải"], ["test", "drive"]])
+def test_a_loan_word_in_a_query_some_document_holds_is_taken_as_typed(loan_words_index, typed):
+    assert corrector(loan_words_index.searcher()).correct_text(typed) == {}
+
+
+def test_search_finds_the_name_a_slip_made_another_word(loan_words_index):
+    from indexer import search
+
+    page = search(loan_words_index, "buffet muốn người")
+    assert [hit.id[:3] for hit in page.hits] == ["wb-"] * 3
+    assert page.suggestion is None  # never a rarer word for a commoner one

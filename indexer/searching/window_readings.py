@@ -32,7 +32,7 @@ from indexer.language.syllables import has_vowel, is_folded_syllable
 from indexer.searching.real_words import (
     COMMON_SHARE,
     NON_SYLLABLE_RARER_BY,
-    syllable_slips,
+    held_slips,
     with_accents,
 )
 from indexer.searching.vocabulary import Vocabulary
@@ -85,7 +85,7 @@ def window_readings(
     options = []  # (at, candidate, cost, the pairs it makes)
     for at, syllable in enumerate(folded):
         if only is None or at == only:
-            for candidate, cost in syllable_slips(syllable):
+            for candidate, cost in held_slips(vocabulary, syllable):
                 window = folded[:at] + [candidate] + folded[at + 1 :]
                 options.append((at, candidate, cost, list(itertools.pairwise(window))))
     held = vocabulary.pairs(p for *_, pairs in options for p in pairs)
