@@ -61,7 +61,13 @@ def test_words_match_pyvi_tokenize():
     [
         ("syllables", "Thành phố Hà Nội", ["thành", "phố", "hà", "nội"]),
         ("folded", "Thành phố Hà Nội", ["thanh", "pho", "ha", "noi"]),
-        ("folded_bigrams", "Hà Nội, Việt Nam", ["ha noi", "viet nam"]),
+        # Pairs run across a comma, a colon, quotes (one sentence), not across a full stop or
+        # a line break.
+        (
+            "folded_bigrams",
+            "Hà Nội, Việt Nam: “Đà Nẵng”. Huế\nHội An",
+            ["ha noi", "noi viet", "viet nam", "nam da", "da nang", "hoi an"],
+        ),
         (
             "completions",
             "Nguyễn Thị Tuyến ở Hà Nội",

@@ -358,7 +358,7 @@ def test_spans_round_trip_across_the_surrogate_block(size):
         starts.append(position + gap)
         ends.append(position := position + gap + length)
     joined = [False, True, False, True]
-    seg = Segmentation(["x"] * 4, starts, ends, joined, [False] * 4)
+    seg = Segmentation(["x"] * 4, starts, ends, joined, [False] * 4, [False] * 4)
     text = "x" * ends[-1]
     assert decode_spans(encode_spans(seg, text)) == list(zip(starts, ends, joined, strict=True))
     assert decode_spans(first_format(seg)) == list(zip(starts, ends, joined, strict=True))

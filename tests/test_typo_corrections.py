@@ -4,6 +4,7 @@ corrected that was typed right."""
 
 import pytest
 
+from indexer import search
 from indexer.language.normalize import fold
 from indexer.searching.corrections import (
     CONTEXT_WEIGHT_MAX,
@@ -261,21 +262,42 @@ def own_first_index(tmp_path_factory):
     yield from opened_index(tmp_path_factory, "own_first", rows)
 
 
-def test_a_whole_query_reading_follows_the_spellings_of_a_syllable_the_index_lacks(
+def test_the_spelling_the_whole_query_holds_leads_though_another_changes_only_accents(
     own_first_index,
 ):
-    # "côn" is held by no document. Beside "bố" its own candidates put con first (other
-    # accents, and the pair "con bo" held by 100 documents against 60); the whole query's
-    # reading is công (no document holds "con bố thông"). The syllable's own candidates keep
-    # their order and their suggestion, and the reading is among them.
+    # "côn" is held by no document. Beside "bố" its own spellings put con first (other
+    # accents, and the pair "con bo" held by 100 documents against 60); no document holds
+    # "con bố thông", 60 hold "công bố thông": công leads and is suggested, con still matches.
+    # (A first spelling that changed only the accents used to stay first: the index held no
+    # pair across punctuation, so a query copied across a comma looked held by no document.)
     fixer = corrector(own_first_index.searcher())
-    found = fixer.correct_text(["côn", "bố", "thông"])["côn"]
     own = fixer.corrections("côn", "", "bố")
     assert [(c.text, c.kind, c.sure) for c in own] == [
         ("con", "accents", True),
         ("công", "edit", True),
     ]
-    assert found == own
+    found = fixer.correct_text(["côn", "bố", "thông"])["côn"]
+    assert [(c.text, c.share) for c in found] == [("công", 1.0), ("con", 1.0)]
+    assert search(own_first_index, "côn bố thông").suggestion == "công bố thông"
+
+
+@pytest.fixture(scope="module")
+def across_a_comma_index(tmp_path_factory):
+    """A small index where ``cầm còi, Man United`` is held by 3 documents, ``man`` and
+    ``mâm`` by others, never after ``còi``."""
+    rows = titled("comma", "Trọng tài cầm còi, Man United thắng", 3)
+    rows += titled("man", "Man City mua sắm", 10)
+    rows += titled("mam", "Mâm cơm ngày Tết", 10)
+    rows += titled("tin", "Tin vắn", 300)
+    yield from opened_index(tmp_path_factory, "across_a_comma", rows)
+
+
+def test_a_whole_query_reading_runs_across_a_comma(across_a_comma_index):
+    # The index pairs syllables across a comma within a sentence: "cầm còi, Man" holds
+    # "coi man", so "cam coi mam" (held by no document) reads "cam coi man".
+    found = corrector(across_a_comma_index.searcher()).correct_text(["cam", "coi", "mam"])
+    (best, *_) = found["mam"]
+    assert (best.text, best.kind) == ("man", "phrase")
 
 
 @pytest.fixture(scope="module")

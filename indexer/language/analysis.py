@@ -31,9 +31,10 @@ def field_terms(kind: str, seg: Segmentation) -> list[tuple[str, int, int]]:
     """The terms of one field kind, each with its start and end in the original text.
 
     ``syllables``: lowercased syllables (``hà``, ``nội``); ``folded``: the same without
-    diacritics (``ha``, ``noi``); ``folded_bigrams``: neighbouring folded pairs not split by
-    punctuation (``ha noi``); ``completions``: pyvi words of two or more syllables as
-    ``folded<TAB>as written`` (``ha noi\tHà Nội``), for accent-insensitive autocompletion.
+    diacritics (``ha``, ``noi``); ``folded_bigrams``: neighbouring folded pairs within a
+    sentence (``ha noi``; ``Segmentation.stops``); ``completions``: pyvi words of two or more
+    syllables as ``folded<TAB>as written`` (``ha noi\tHà Nội``), for accent-insensitive
+    autocompletion.
     """
     if kind == "syllables":
         terms = [s.lower() for s in seg.syllables]
@@ -45,7 +46,7 @@ def field_terms(kind: str, seg: Segmentation) -> list[tuple[str, int, int]]:
         return [
             (terms[i - 1] + " " + terms[i], seg.starts[i - 1], seg.ends[i])
             for i in range(1, len(terms))
-            if not seg.breaks[i]
+            if not seg.stops[i]
         ]
     if kind == "completions":
         return [
@@ -72,7 +73,7 @@ def index_terms(seg: Segmentation) -> dict[str, list[str]]:
         "folded": folded,
         "folded_bigrams": [
             f"{before} {after}"
-            for before, after, split in zip(folded, folded[1:], seg.breaks[1:], strict=False)
+            for before, after, split in zip(folded, folded[1:], seg.stops[1:], strict=False)
             if not split
         ],
         "completions": _completions(seg),

@@ -54,6 +54,10 @@ assert _EMAIL in _PYVI_PATTERN.pattern
 _LONG_RUN_SPLIT = re.compile("(" + _PYVI_PATTERN.pattern.replace(_EMAIL, "") + ")")
 _LONG_RUNS = re.compile(rf"\S{{{LONG_RUN + 1},}}")
 _WORD_CHAR = re.compile(r"\w")
+# The pieces of punctuation that end a sentence or a line: neighbouring syllables across them
+# are no pair (``folded_bigrams``); across a comma, a colon, a quote or a bracket they are
+# (``Hà Nội: mưa lớn`` holds ``noi mua``, as a query typed without the colon expects).
+STOPS = frozenset({".", "!", "?", ";", "...", "\n", "==>", "->", ">>"})
 _EDGE_PUNCT = re.compile(r"^\W+|\W+$")
 
 
@@ -63,7 +67,9 @@ class Segmentation:
 
     ``syllables[i]`` is normalised text with its case kept; ``text_of_original[starts[i]:ends[i]]``
     is the same syllable as written. ``joined[i]`` says pyvi glued syllable ``i`` to the one before
-    it (``Hà_Nội``); ``breaks[i]`` says punctuation or a line break stands before it.
+    it (``Hà_Nội``); ``breaks[i]`` says punctuation or a line break stands before it;
+    ``stops[i]`` that one of them ends a sentence or a line (``STOPS``), not a comma, a colon,
+    a quote or a bracket inside one.
     """
 
     syllables: list[str]
@@ -71,6 +77,7 @@ class Segmentation:
     ends: list[int]
     joined: list[bool]
     breaks: list[bool]
+    stops: list[bool]
 
     def words(self) -> Iterator[tuple[int, int]]:
         """Yield ``(first, last + 1)`` syllable ranges of pyvi's words."""
@@ -85,11 +92,12 @@ def segment(text: str) -> Segmentation:
     """Normalise ``text``, segment it into pyvi words and map every syllable back onto ``text``."""
     normalized, starts, ends = normalize_with_map(text)
     pieces, piece_starts, piece_lengths = _split(normalized)
-    lead, length = _trims(pieces)
+    lead, length, stopping = _trims(pieces)
     at = np.flatnonzero(length)  # a piece without a word character is dropped, leaving a break
     if not len(at):
-        return Segmentation([], [], [], [], [])
+        return Segmentation([], [], [], [], [], [])
     breaks = np.diff(np.cumsum(length == 0)[at], prepend=0) > 0
+    stops = np.diff(np.cumsum(stopping)[at], prepend=0) > 0
     joined = _join_flags(pieces)[at] & ~breaks
     joined[0] = False
     trimmed = np.flatnonzero(length[at] != piece_lengths[at]).tolist()
@@ -101,7 +109,7 @@ def segment(text: str) -> Segmentation:
         syllables[k] = syllables[k][lead[k] : lead[k] + length[k]]
     if starts:
         first, last = [starts[i] for i in first], [ends[i - 1] for i in last]
-    return Segmentation(syllables, first, last, joined.tolist(), breaks.tolist())
+    return Segmentation(syllables, first, last, joined.tolist(), breaks.tolist(), stops.tolist())
 
 
 def _split(normalized: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -133,27 +141,31 @@ def _split_parts(normalized: str) -> list[str]:
 
 
 _trim_codes: dict[str, int] = {}
+_STOP_CODE = 1 << 62  # above any offset << 32 a piece can have
+_OFFSET_MASK = (1 << 30) - 1
 
 
-def _trims(pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _trims(pieces: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each piece, where its syllable starts in it and how long it is: the piece without
-    edge punctuation; length 0 for a piece with no word character (punctuation, a line break)."""
+    edge punctuation; length 0 for a piece with no word character (punctuation, a line break);
+    and whether it is one of the ``STOPS``."""
     try:
         codes = np.fromiter(map(_trim_codes.get, pieces), np.int64, len(pieces))
     except TypeError:  # a piece seen for the first time
         if len(_trim_codes) > 200_000:
             _trim_codes.clear()
         codes = np.array([_trim_code(p) for p in pieces])
-    return codes >> 32, codes & 0xFFFFFFFF
+    return (codes >> 32) & _OFFSET_MASK, codes & 0xFFFFFFFF, codes >= _STOP_CODE
 
 
 def _trim_code(piece: str) -> int:
-    """``offset << 32 | length`` of the syllable in ``piece``, cached (see ``_trims``)."""
+    """``offset << 32 | length`` of the syllable in ``piece``, cached (see ``_trims``);
+    ``_STOP_CODE`` for one of the ``STOPS``."""
     code = _trim_codes.get(piece)
     if code is not None:
         return code
     if not _WORD_CHAR.search(piece):
-        code = 0
+        code = _STOP_CODE if piece in STOPS else 0
     else:
         core = _EDGE_PUNCT.sub("", piece)
         code = piece.index(core[0]) << 32 | len(core)

@@ -279,7 +279,7 @@ class QueryCompiler:
         terms = []
         syl = seg.syllables[: MAX_TERMS * 2]
         for i in range(1, len(syl)):
-            if seg.breaks[i]:
+            if seg.stops[i]:
                 continue
             a, b = syl[i - 1], syl[i]
             accented = has_diacritics(a) and has_diacritics(b)

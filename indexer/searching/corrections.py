@@ -166,20 +166,20 @@ class Corrector:
 
     def _held_spelling_first(self, lowered: list[str], at: int, spellings: tuple) -> tuple:
         """``spellings`` of the lacking syllable at ``at``, led by the first whose reading of
-        the whole query some document holds (every neighbouring pair in one document), when the
-        first guessed the letters (an edit, a split, or an input method's keys read as marks)
-        and no document holds its reading: the pairs one at a time favour the commoner syllable
-        (``tu ho bii``: bị, but only hồ bơi is written; ``chhan chau au``: chan, chuẩn châu Âu),
-        and a neighbouring key may be a Telex key by chance (``vist bi sat``: vít, but viet bi
-        sat is written). A first that keeps the letters typed, with other accents, stays: a
-        query may run across punctuation, whose pair no document holds. Taken from 3 to 6
-        syllables, as the whole-query readings are (for two, the pairs decide; both ways were
-        within a query or two a row). bench/typos.py, seeds 7 / 11 / 3, read right: neighbouring
-        keys unaccented 0.775 / 0.763 / 0.771 -> 0.800 / 0.788 / 0.768, dropped letters
-        accented 0.450 / 0.468 / 0.446 -> 0.468 / 0.489 / 0.460; found the same or one query
-        more. Lower only by a query: doubled letters unaccented, seed 7 (``ha noi giuu``: a
-        title across punctuation), and neighbouring keys unaccented, seed 3."""
-        if spellings[0].kind == "accents" or not (MIN_SYLLABLES <= len(lowered) <= MAX_SYLLABLES):
+        the whole query some document holds (every neighbouring pair in one document), when no
+        document holds the first one's reading: the pairs one at a time favour the commoner
+        syllable (``tu ho bii``: bị, but only hồ bơi is written; ``chhan chau au``: chan, chuẩn
+        châu Âu; ``côn bố thông``: con, but công bố thông is written), and a neighbouring key
+        may be a Telex key by chance (``vist bi sat``: vít, but viet bi sat is written). Taken
+        from 3 to 6 syllables, as the whole-query readings are (for two, the pairs decide; both
+        ways were within a query or two a row). bench/typos.py, seeds 7 / 11 / 3, read right:
+        neighbouring keys unaccented 0.775 / 0.763 / 0.771 -> 0.800 / 0.788 / 0.768, dropped
+        letters accented 0.450 / 0.468 / 0.446 -> 0.468 / 0.489 / 0.460; found the same or one
+        query more. A first that changed only the accents stayed first until the index paired
+        syllables across a comma or a colon (a query copied across one looked held by no
+        document); since, letting it give way: dropped letters read right (accented) 0.475 /
+        0.488 / 0.478 -> 0.478 / 0.505 / 0.486, no row lower."""
+        if not (MIN_SYLLABLES <= len(lowered) <= MAX_SYLLABLES):
             return spellings
         lead = self._cached(
             ("held", at, *lowered, *(c.text for c in spellings)),

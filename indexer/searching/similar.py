@@ -151,7 +151,8 @@ def significant_terms_query(searcher, stored: dict) -> wq.Query | None:
 
 def _count_terms(text: str, weight: float, syllables: Counter, pairs: Counter) -> None:
     """Add the folded syllables of ``text`` worth keeping, and the pairs of neighbouring ones
-    (not split by punctuation), to the counts, ``weight`` per occurrence."""
+    (within a sentence, as ``fold_bigrams`` holds them), to the counts, ``weight`` per
+    occurrence."""
     if not text:
         return
     seg = segment(text)
@@ -162,7 +163,7 @@ def _count_terms(text: str, weight: float, syllables: Counter, pairs: Counter) -
     for i, term in enumerate(folded):
         if kept[i]:
             syllables[term] += weight
-        if i and kept[i - 1] and kept[i] and not seg.breaks[i]:
+        if i and kept[i - 1] and kept[i] and not seg.stops[i]:
             pairs[folded[i - 1] + " " + term] += weight
 
 

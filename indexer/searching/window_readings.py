@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.codec.postings import terms_reader, uses_array_codec
 from indexer.language.misspellings import mark_distance
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import has_vowel, is_folded_syllable
@@ -53,6 +54,8 @@ SURE_DOCUMENTS = 3
 # reading one document held, mỏm by mỏi, and a loan word, moto, by một.)
 VOWELLESS_SURE_DOCUMENTS = 1
 SURE_MARGIN = math.log(3)
+CHECKED_UP_TO = 3  # readings held by this few documents are checked word by word
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,8 @@ def window_readings(
     folded = [fold(s) for s in syllables]
     if not MIN_SYLLABLES <= len(folded) <= MAX_SYLLABLES or not all(map(str.isalpha, folded)):
         return ()
-    typed_pairs = list(itertools.pairwise(folded))
     read: dict = {}  # documents of each pair, read once for all the readings
-    typed_documents = documents_holding(vocabulary, typed_pairs, read)
+    typed_documents = documents_writing(vocabulary, folded, read)
     if only is None and typed_documents >= ATTESTED:
         return ()
     floor = math.log(typed_documents) if only is not None and typed_documents else -math.inf
@@ -92,8 +94,9 @@ def window_readings(
     alive = [o for o in options if all(held[p] for p in o[3])]
     alive.sort(key=lambda o: -(sum(math.log(held[p]) for p in o[3]) - COST_SCALE * o[2]))
     readings = []
-    for at, candidate, cost, pairs in alive[:CHECKED]:
-        documents = documents_holding(vocabulary, pairs, read)
+    for at, candidate, cost, _ in alive[:CHECKED]:
+        window = [*folded[:at], candidate, *folded[at + 1 :]]
+        documents = documents_writing(vocabulary, window, read)
         score = math.log(documents) - COST_SCALE * cost if documents else -math.inf
         if score > floor:
             readings.append(WindowReading(at, candidate, score, documents))
@@ -142,9 +145,14 @@ def documents_holding(
     """How many documents hold every one of the folded ``pairs`` (each next to each other).
     ``read``: the pairs' documents read so far, kept for the next call (the readings of one
     query, or the completions after one word, share most of their pairs)."""
+    return len(_holding(vocabulary, pairs, read))
+
+
+def _holding(vocabulary: Vocabulary, pairs: list[tuple[str, str]], read: dict | None) -> np.ndarray:
+    """The documents ``documents_holding`` counts (the reader's document numbers)."""
     counts = vocabulary.pairs(pairs)
     if not pairs or not all(counts.values()):
-        return 0
+        return _NONE
     read = {} if read is None else read
     together = None
     for pair in sorted(set(pairs), key=counts.get):  # the rarest first: the smallest sets
@@ -154,5 +162,42 @@ def documents_holding(
         ids = read[pair]
         together = ids if together is None else np.intersect1d(together, ids, assume_unique=True)
         if not len(together):
-            return 0
-    return int(len(together))
+            return _NONE
+    return together
+
+
+def documents_writing(vocabulary: Vocabulary, words: list[str], read: dict | None = None) -> int:
+    """How many documents write the folded ``words`` one after another (in the title or the
+    body). Counted by their pairs (``documents_holding``), and, when only ``CHECKED_UP_TO`` or
+    fewer documents hold them all, checked word by word: a document holding each pair in
+    another place is no evidence of a reading (``đá lt cũ``: one article holds ``đá là`` and,
+    elsewhere, ``là "cử``)."""
+    held = _holding(vocabulary, list(itertools.pairwise(words)), read)
+    if not 0 < len(held) <= CHECKED_UP_TO or len(words) < 3:
+        return len(held)
+    written = 0
+    for leaf, offset in vocabulary.reader.leaf_readers():
+        size = leaf.doc_count_all()
+        local = held[(held >= offset) & (held < offset + size)] - offset
+        if not len(local):
+            continue
+        if not uses_array_codec(leaf):
+            written += len(local)  # a segment in Whoosh's own format: the pairs are believed
+            continue
+        in_title = _in_a_row(leaf, "title_fold", words, local)
+        written += int((in_title | _in_a_row(leaf, "body_fold", words, local)).sum())
+    return written
+
+
+def _in_a_row(reader, fieldname: str, words: list[str], docnums: np.ndarray) -> np.ndarray:
+    """For each of a segment's ``docnums``, whether ``fieldname`` holds ``words`` in a row."""
+    found = [
+        terms_reader(reader).positions_in(fieldname, w.encode("utf-8"), docnums) for w in words
+    ]
+    rows = []
+    for j in range(len(docnums)):
+        starts = set(found[0][j] or ())
+        for k in range(1, len(words)):
+            starts &= {p - k for p in found[k][j] or ()}
+        rows.append(bool(starts))
+    return np.array(rows, dtype=bool)

@@ -21,7 +21,7 @@ from whoosh import fields
 from indexer.language.analysis import analyzer
 
 # Bump when analysis changes what a document indexes to, so incremental builds redo everything.
-ANALYSIS_VERSION = "4"
+ANALYSIS_VERSION = "5"
 
 # Which analysis kind feeds each searchable field, and from which source text.
 TEXT_FIELDS = {
