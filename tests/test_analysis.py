@@ -65,8 +65,8 @@ def test_words_match_pyvi_tokenize():
         # a line break.
         (
             "folded_bigrams",
-            "Hà Nội, Việt Nam: “Đà Nẵng”. Huế\nHội An",
-            ["ha noi", "noi viet", "viet nam", "nam da", "da nang", "hoi an"],
+            "Hà Nội, Việt Nam: “Đà Nẵng”. Huế\nHội An… Sa Pa",
+            ["ha noi", "noi viet", "viet nam", "nam da", "da nang", "hoi an", "sa pa"],
         ),
         (
             "completions",

@@ -57,7 +57,7 @@ _WORD_CHAR = re.compile(r"\w")
 # The pieces of punctuation that end a sentence or a line: neighbouring syllables across them
 # are no pair (``folded_bigrams``); across a comma, a colon, a quote or a bracket they are
 # (``Hà Nội: mưa lớn`` holds ``noi mua``, as a query typed without the colon expects).
-STOPS = frozenset({".", "!", "?", ";", "...", "\n", "==>", "->", ">>"})
+STOPS = frozenset({".", "!", "?", ";", "...", "…", "\n", "==>", "->", ">>"})
 _EDGE_PUNCT = re.compile(r"^\W+|\W+$")
 
 
