@@ -509,3 +509,32 @@ def test_search_finds_the_name_a_slip_made_another_word(loan_words_index):
     page = search(loan_words_index, "buffet muốn người")
     assert [hit.id[:3] for hit in page.hits] == ["wb-"] * 3
     assert page.suggestion is None  # never a rarer word for a commoner one
+
+
+@pytest.fixture(scope="module")
+def splits_index(tmp_path_factory):
+    """A small index where ``nữ giới`` is held by 30 documents, ``nữ bị`` by 200 and ``bị ôi``
+    by 3 (``bị`` by 203), and ``tiêm vắc xin`` by 30."""
+    rows = titled("gioi", "Nữ giới hiện đại", 30)
+    rows += titled("bi", "Nữ bị thương nặng", 200)
+    rows += titled("oi", "Bị ôi thiu", 3)
+    rows += titled("vx", "Tiêm vắc xin phòng bệnh", 30)
+    rows += titled("tin", "Tin vắn", 300)
+    yield from opened_index(tmp_path_factory, "splits", rows)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        # Split, bioi is "bi oi", whose first syllable follows "nu" far more often than giới
+        # does; but oi follows bi in 3 documents of 203: the edit is likelier.
+        (["nu", "bioi"], "giới"),
+        # xin follows vắc wherever vắc is written: the split stays first.
+        (["tiem", "vacxin"], "vắc xin"),
+    ],
+)
+def test_a_split_is_judged_by_how_often_its_second_syllable_follows_its_first(
+    splits_index, typed, meant
+):
+    (best, *_) = corrector(splits_index.searcher()).correct_text(typed)[typed[1]]
+    assert fold(best.text) == fold(meant)
