@@ -174,10 +174,11 @@ class NatsCluster:
         s.process = None
 
     def start(self, timeout: float = 30.0) -> NatsCluster:
-        """Start every server; wait until they agree on a JetStream meta leader."""
+        """Start every server; wait until they agree on a JetStream meta leader that counts
+        every other server as a current peer."""
         for i in range(self.size):
             self.start_server(i)
-        self.wait_meta_leader(timeout)
+        self.wait_meta_leader(timeout, all_current=True)
         return self
 
     def stop(self) -> None:
@@ -191,17 +192,28 @@ class NatsCluster:
                     self.kill(i)
             s.process = None
 
-    def wait_meta_leader(self, timeout: float = 30.0) -> str:
-        """The meta leader's name once every running server names the same running one."""
+    def wait_meta_leader(self, timeout: float = 30.0, all_current: bool = False) -> str:
+        """The meta leader's name once every running server names the same running one, and
+        with ``all_current`` once the leader counts every other running server as a current
+        peer (``start``: agreeing on a name was once not enough, the first stream made right
+        after timed out; after a restart mid-test, a peer still catching up is the fault
+        under test)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                named = {s.jsz().get("meta_cluster", {}).get("leader") for s in self.running()}
+                metas = {s.name: s.jsz().get("meta_cluster", {}) for s in self.running()}
             except OSError:
-                named = set()
-            alive = {s.name for s in self.running()}
-            if len(named) == 1 and named <= alive:
-                return named.pop()
+                metas = {}
+            named = {meta.get("leader") for meta in metas.values()}
+            if len(named) == 1 and named <= set(metas):
+                leader = named.pop()
+                current = {
+                    peer.get("name")
+                    for peer in metas[leader].get("replicas", [])
+                    if peer.get("current")
+                }
+                if not all_current or set(metas) - {leader} <= current:
+                    return leader
             time.sleep(0.05)
         raise TimeoutError(f"no JetStream meta leader within {timeout} s; logs in {self.root}")
 
