@@ -339,6 +339,25 @@ def test_the_spelling_some_document_holds_with_the_whole_query_leads(
     assert fixer.correct_text(pair)[typed[at]][0].text == by_pairs
 
 
+@pytest.fixture(scope="module")
+def held_apart_index(tmp_path_factory):
+    """``held_reading_index``'s ``vì số`` (100 documents) and ``vì sao CEO`` (3), and one
+    document holding ``vì số`` and ``số CEO`` apart, never ``vì số CEO``."""
+    rows = titled("vs", "Vì số đông", 100)
+    rows += titled("ceo", "Vì sao CEO từ chức", 3)
+    rows += titled("apart", "Vì số đông, số CEO tăng", 1)
+    rows += titled("tin", "Tin vắn", 200)
+    yield from opened_index(tmp_path_factory, "held_apart", rows)
+
+
+def test_a_spelling_whose_pairs_a_document_holds_apart_gives_way(held_apart_index):
+    # One document holds both pairs of "vì số CEO", in two places: no document writes it, so
+    # the spelling some document writes leads (sao), as if that document were not there.
+    found = corrector(held_apart_index.searcher()).correct_text(["vi", "sso", "ceo"])["sso"]
+    assert (found[0].text, found[0].share, found[0].sure) == ("sao", 1.0, True)
+    assert "so" in [c.text for c in found[1:]]
+
+
 def test_search_suggests_the_spelling_the_whole_query_holds(held_reading_index):
     from indexer import search
 
