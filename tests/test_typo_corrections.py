@@ -15,7 +15,7 @@ from indexer.searching.corrections import (
 )
 from indexer.searching.real_words import real_word_fix
 from indexer.searching.searchers import open_index
-from tests.titled_indexes import opened_index, titled
+from tests.titled_indexes import opened_index, small_index, titled
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,10 @@ def test_a_reading_in_context_weighs_more_the_more_it_gains(gain, weight):
         (["dau", "rien"], "tien", True),
         # Held often (a common syllable), never after "dau": "tien" also matches, unsuggested.
         (["dau", "hien"], "tien", False),
-        (["đầu", "hiện"], "tiện", False),  # accented: the reading keeps the accents typed
+        # Accented: the reading keeps the accents typed (tiên, not tiền or tiến), and is
+        # written so beside đầu. (``đầu hiện`` read ``đầu tiện`` until pairs beside accents
+        # typed were counted as written: no document writes đầu tiện.)
+        (["đầu", "hiên"], "tiên", False),
         (["viet", "nan"], "nam", False),
     ],
 )
@@ -557,3 +560,56 @@ def test_a_split_is_judged_by_how_often_its_second_syllable_follows_its_first(
 ):
     (best, *_) = corrector(splits_index.searcher()).correct_text(typed)[typed[1]]
     assert fold(best.text) == fold(meant)
+
+
+def _accented_pair_rows(held_ta: bool) -> list[dict]:
+    """``phạt tàu`` in 30 titles, ``phát tài`` in 10: folded, ``phat tau`` is three times
+    ``phat tai``; with the accents of ``phát``, only tài follows it. ``tà`` is held (in 5
+    titles, never beside phát) when ``held_ta``, else no document holds its letters."""
+    rows = titled("tau", "Phạt tàu cá vi phạm", 30)
+    rows += titled("tai", "Phát tài phát lộc", 10)
+    rows += titled("tin", "Tin vắn", 200)
+    return rows + (titled("ao", "Tà áo dài", 5) if held_ta else [])
+
+
+@pytest.fixture(scope="module")
+def accented_pair_indexes(tmp_path_factory):
+    """Two indexes of ``_accented_pair_rows``: with ``tà`` held and without."""
+    held = small_index(tmp_path_factory.mktemp("accented_pair_held"), _accented_pair_rows(True))
+    lacking = small_index(
+        tmp_path_factory.mktemp("accented_pair_lacking"), _accented_pair_rows(False)
+    )
+    yield {"held": held, "lacking": lacking}
+    held.close()
+    lacking.close()
+
+
+@pytest.mark.parametrize("which", ["held", "lacking"])
+def test_a_neighbour_typed_with_accents_counts_the_pairs_written_with_them(
+    accented_pair_indexes, which
+):
+    # tài and tàu are each one letter put back in tà; folded, "phat tau" is the commoner pair,
+    # but "phát" with its accents is written only before tài. Held, tà is a real word read
+    # by its pairs (real_words); lacking, it is a syllable the index does not know.
+    fixer = corrector(accented_pair_indexes[which].searcher())
+    assert fixer.correct_text(["phát", "tà"])["tà"][0].text == "tài"
+    # Typed without accents, the folded pairs decide.
+    assert fixer.correct_text(["phat", "ta"])["ta"][0].text == "tau"
+
+
+@pytest.fixture(scope="module")
+def sampled_pair_index(tmp_path_factory):
+    """``phạt tàu`` in 100 titles, then ``phát tàu`` in 100: more than ``SAMPLED``."""
+    rows = titled("phat", "Phạt tàu cá", 100) + titled("phat2", "Phát tàu lượn", 100)
+    yield from opened_index(tmp_path_factory, "sampled_pair", rows)
+
+
+def test_a_pair_held_by_many_documents_is_counted_on_a_sample_and_scaled(sampled_pair_index):
+    from indexer.searching.accented_pairs import SAMPLED, written_beside
+
+    vocabulary = corrector(sampled_pair_index.searcher()).vocabulary
+    assert vocabulary.pairs([("phat", "tau")])[("phat", "tau")] == 200 > SAMPLED
+    found = written_beside(vocabulary, "phát", {"tau": 200, "tàu": 200, "cá": 0}, first=True)
+    assert 90 <= found["tau"] <= 110 and 90 <= found["tàu"] <= 110
+    assert found["cá"] == 0
+    assert written_beside(vocabulary, "cá", {"tàu": 100}, first=False)["tàu"] == 100

@@ -28,7 +28,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
 from indexer.language import input_methods
@@ -36,6 +36,7 @@ from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import is_folded_syllable
 from indexer.searching.candidates import Scored, scored_candidates
 from indexer.searching.real_words import (
+    CHECKED,
     NON_SYLLABLE_RARER_BY,
     RealWordFix,
     pair_support,
@@ -312,23 +313,28 @@ class Corrector:
         best = max(score for score, _, _ in scored.values())
         if seen and best < math.log(RARER_BY * seen):
             return ()  # a rare word is not replaced by one merely common
-        if before or after:
-            own = {text: df for text, (_, _, df) in scored.items()}
-            shares = self._pair_shares(typed, scored)
-            support = pair_support(self.vocabulary, list(scored), before, after, own, shares)
-            splits = [text for text, (_, kind, _) in scored.items() if kind == "split"]
-            inner = self._inner_pairs(splits, own)
-            scored = {
-                text: (
-                    score
-                    - math.log(1 + df)
-                    + CONTEXT_SCALE * (support[text][0] + inner.get(text, 0)),
-                    kind,
-                    df,
-                )
-                for text, (score, kind, df) in scored.items()
-            }
-        return _ranked(scored, 1.0 if not seen else CORRECTION_WEIGHT)
+        weight = 1.0 if not seen else CORRECTION_WEIGHT
+        if not (before or after):
+            return _ranked(scored, weight)
+        own = {text: df for text, (_, _, df) in scored.items()}
+        shares = self._pair_shares(typed, scored)
+        support = pair_support(self.vocabulary, list(scored), before, after, own, shares)
+        splits = [text for text, (_, kind, _) in scored.items() if kind == "split"]
+        inner = self._inner_pairs(splits, own)
+        by_pairs = _in_context(scored, support, inner)
+        if not (has_diacritics(before) or has_diacritics(after)):
+            return _ranked(by_pairs, weight)
+        # The likeliest by their folded pairs, counted again as the documents write them beside
+        # the accents typed (real_words.CHECKED); the rest keep their folded pairs, after them.
+        likeliest = [t for t in sorted(by_pairs, key=lambda t: -by_pairs[t][0]) if " " not in t]
+        checked = {t: t for t in likeliest[:CHECKED]}
+        support = pair_support(self.vocabulary, [*checked], before, after, own, shares, checked)
+        written = _in_context({t: scored[t] for t in checked}, support, inner)
+        floor = min(score for score, _, _ in written.values())
+        as_written = {t: (min(v[0], floor), *v[1:]) for t, v in by_pairs.items()} | written
+        # A neighbour's accents may be the slip (tam họ bii: hồ bơi), so the spellings the
+        # folded pairs keep stay, after: the whole query may still choose one.
+        return _then(_ranked(as_written, weight), _ranked(by_pairs, weight))
 
     def _inner_pairs(self, splits: list[str], own: dict[str, int]) -> dict[str, float]:
         """For each split ``a b`` (``own``: the documents holding the pair), the log of how
@@ -465,6 +471,29 @@ def _appended(first: tuple, more: tuple) -> tuple:
 def _beside(syllables: list[str], i: int) -> tuple[str, str]:
     """The syllables before and after position ``i`` (empty at either end)."""
     return (syllables[i - 1] if i else "", syllables[i + 1] if i + 1 < len(syllables) else "")
+
+
+def _in_context(scored: Scored, support: dict, inner: dict[str, float]) -> Scored:
+    """``scored`` with each candidate's own frequency replaced by its pairs with the
+    neighbours (``support``) and, for a split, its inner pair (``inner``)."""
+    return {
+        text: (
+            score - math.log(1 + df) + CONTEXT_SCALE * (support[text][0] + inner.get(text, 0)),
+            kind,
+            df,
+        )
+        for text, (score, kind, df) in scored.items()
+    }
+
+
+def _then(first: tuple, others: tuple) -> tuple:
+    """The corrections ``first``, then those of ``others`` it lacks, each at most as likely as
+    the last of ``first``."""
+    texts = {c.text for c in first}
+    last = first[-1].share if first else 1.0
+    return first + tuple(
+        replace(c, share=min(c.share, last)) for c in others if c.text not in texts
+    )
 
 
 def _ranked(scored: Scored, weight: float) -> tuple[Correction, ...]:

@@ -17,6 +17,15 @@ itself not common (``COMMON_SHARE``), and its gain at ``SURE_COST_SCALE`` is pos
 suggestion is strict on purpose: a query of real words that the index never holds side by side
 is more often typed right than not (bench/typos.py, ``unseen``).
 
+Pairs are folded, so beside a neighbour typed with accents the ``CHECKED`` likeliest candidates
+(and the syllable as typed) are counted again as the documents write them with those accents
+(``accented_pairs``; here and for the spellings of a syllable the index lacks, ``corrections``):
+``phát tà`` read ``tù`` (``phat tu``: phạt tù, phát từ), now ``tài``. bench/typos.py, seeds 7 /
+11 / 3, accented: dropped letters found 0.874 / 0.877 / 0.896 -> 0.881 / 0.895 / 0.899, read
+right 0.482 / 0.505 / 0.500 -> 0.514 / 0.533 / 0.511; neighbouring keys read right 0.856 / 0.849
+/ 0.860 -> 0.871 / 0.870 / 0.871; one row a query lower (seed 3, wrong tone found). A typo'd
+accented query costs ~1.2 ms more at the median (10,000 articles).
+
 Letters that are no syllable (a name, a loan word: ``buffet`` for Buffett, ``drive`` for
 xDrive) slip to other such words as well as to syllables: ``held_slips`` adds the ones the index
 holds, for the pairs here and the whole-query readings (``window_readings``). bench/typos.py,
@@ -33,6 +42,7 @@ from functools import lru_cache
 from indexer.language.misspellings import cheapest_edits, mark_distance
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import accented_forms, has_vowel, is_folded_syllable
+from indexer.searching.accented_pairs import written_beside
 from indexer.searching.candidates import MIN_EDIT_LETTERS
 from indexer.searching.vocabulary import Vocabulary
 
@@ -52,6 +62,9 @@ NON_SYLLABLE_RARER_BY = 10
 # A syllable the index holds beside each neighbour in this share of its documents (at least 5)
 # is taken as typed without looking further.
 FITS_SHARE = 0.002
+# Beside a neighbour typed with accents, the slips likeliest by their folded pairs are counted
+# again as the documents write them with those accents (``accented_pairs``), this many.
+CHECKED = 12
 
 
 @dataclass(frozen=True)
@@ -94,19 +107,23 @@ def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -
     if not slips:
         return RealWordFix((), (), False)
     own = vocabulary.folded([folded, *slips])
-    support = pair_support(vocabulary, [folded, *slips], before, after)
-    typed_support, typed_weakest = support[folded]
     common = own[folded] > COMMON_SHARE * max(vocabulary.reader.doc_count_all(), 1)
-    matched, suggested = {}, {}
-    for c, cost in slips.items():
-        context, weakest = support[c]
-        if weakest < MIN_PAIR_DOCUMENTS or context <= typed_support:
-            continue
-        matched[c] = context - typed_support - MATCH_COST_SCALE * cost
-        # Suggested only for a typed pair nobody wrote (the typo's strongest trace), and never
-        # a rarer syllable for a common one.
-        if typed_weakest == 0 and own[c] >= COMMONER_BY * own[folded] and not common:
-            suggested[c] = context - typed_support - SURE_COST_SCALE * cost
+    support = pair_support(vocabulary, [folded, *slips], before, after)
+    matched, suggested = _gains(folded, slips, support, own, common)
+    if has_diacritics(before) or has_diacritics(after):
+        # The likeliest counted again as the documents write them beside the accents typed;
+        # the others keep their folded pairs' gains, after them, and are not suggested.
+        likeliest = _likeliest(slips, support)
+        spelt = (
+            with_accents(vocabulary, typed, [*likeliest]) if has_diacritics(typed) else likeliest
+        )
+        checked = {folded: typed, **dict(zip(likeliest, spelt, strict=True))}
+        written = pair_support(vocabulary, [folded, *likeliest], before, after, checked=checked)
+        written = {c: (written[c][0], support[c][1]) for c in written}
+        exact, exact_suggested = _gains(folded, likeliest, written, own, common)
+        floor = min(exact.values(), default=math.inf)
+        matched = {c: min(g, floor) for c, g in matched.items() if c not in likeliest} | exact
+        suggested = exact_suggested
     ranked = sorted((c for c in matched if matched[c] > MATCH_GAIN), key=lambda c: -matched[c])
     if not ranked:
         return RealWordFix((), (), False)
@@ -115,6 +132,28 @@ def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -
     sure = suggested.get(best, -math.inf) >= SURE_GAIN
     texts = with_accents(vocabulary, typed, ranked) if has_diacritics(typed) else ranked
     return RealWordFix(tuple(texts), tuple(matched[c] for c in ranked), sure)
+
+
+def _gains(folded: str, slips: dict[str, float], support: dict, own: dict, common: bool):
+    """For each of ``slips`` whose pairs (``support``) are likelier than those of ``folded``
+    as typed: its gain when deciding whether it matches, and (only for a typed pair nobody
+    wrote, and never a rarer syllable for a common one) whether it is suggested."""
+    typed_support, typed_weakest = support[folded]
+    matched, suggested = {}, {}
+    for c, cost in slips.items():
+        context, weakest = support[c]
+        if weakest < MIN_PAIR_DOCUMENTS or context <= typed_support:
+            continue
+        matched[c] = context - typed_support - MATCH_COST_SCALE * cost
+        if typed_weakest == 0 and own[c] >= COMMONER_BY * own[folded] and not common:
+            suggested[c] = context - typed_support - SURE_COST_SCALE * cost
+    return matched, suggested
+
+
+def _likeliest(slips: dict[str, float], support: dict) -> dict[str, float]:
+    """The ``CHECKED`` slips likeliest by their folded pairs."""
+    gain = {c: support[c][0] - MATCH_COST_SCALE * cost for c, cost in slips.items()}
+    return {c: slips[c] for c in sorted(slips, key=lambda c: -gain[c])[:CHECKED]}
 
 
 def _fits(vocabulary: Vocabulary, folded: str, before: str, after: str) -> bool:
@@ -132,32 +171,46 @@ def pair_support(
     after: str,
     own: dict[str, int] | None = None,
     shares: dict[str, float] | None = None,
+    checked: dict[str, str] | None = None,
 ) -> dict[str, tuple[float, int]]:
     """For each syllable (folded or not): the log of how likely its pairs with the syllables
     ``before`` and ``after`` make it (each pair's documents, smoothed by the syllable's own
     frequency, ``own``: by default its folded form's documents), and the documents holding its
-    rarest pair. Pairs are folded: ``shares`` gives, for an accented syllable, the share of its
-    letters' documents that hold it with its accents, to count only that share of each pair."""
+    rarest pair (folded). Pairs are folded: ``shares`` gives, for an accented syllable, the
+    share of its letters' documents that hold it with its accents, to count only that share of
+    each pair. ``checked`` maps syllables to the form (accented or not) whose pairs with a
+    neighbour typed with accents are counted as the documents write them
+    (``accented_pairs``), instead."""
+    typed = {"before": before.lower(), "after": after.lower()}
     before, after = fold(before), fold(after)
     pairs = {}
     for text in syllables:
         # A split (vac xin) pairs by its first and last syllables.
         words = (text if text.isascii() else fold(text)).split()
         pairs[text] = [(before, words[0])] * bool(before) + [(words[-1], after)] * bool(after)
-    found = vocabulary.pairs(p for made in pairs.values() for p in made)
+    folded_counts = vocabulary.pairs(p for made in pairs.values() for p in made)
+    shares = shares or {}
+    counts = {
+        text: [folded_counts[p] * shares.get(text, 1.0) for p in made]
+        for text, made in pairs.items()
+    }
+    for side, neighbour in ((0, typed["before"]), (-1, typed["after"])):
+        if not (checked and neighbour and neighbour.isalpha() and has_diacritics(neighbour)):
+            continue
+        forms = {t: f for t, f in checked.items() if t in pairs and " " not in t}
+        held = {f: folded_counts[pairs[t][side]] for t, f in forms.items()}
+        written = written_beside(vocabulary, neighbour, held, first=side == 0)
+        for text, form in forms.items():
+            counts[text][side] = written[form]
     if own is None:
         keys = {s: s if s.isascii() else fold(s) for s in syllables}
         folded = vocabulary.folded(keys.values())
         own = {s: folded[keys[s]] for s in syllables}
     documents = max(vocabulary.reader.doc_count_all(), 1)
-    shares = shares or {}
     return {
         s: (
-            sum(
-                math.log(found[p] * shares.get(s, 1.0) + SMOOTHING * own[s] / documents + 0.01)
-                for p in made
-            ),
-            min(found[p] for p in made),
+            sum(math.log(n + SMOOTHING * own[s] / documents + 0.01) for n in counts[s]),
+            min(folded_counts[p] for p in made),
         )
         for s, made in pairs.items()
     }

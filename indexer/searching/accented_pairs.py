@@ -1,0 +1,85 @@
+"""How often the documents write a syllable with the accents typed beside another syllable.
+
+Pairs are indexed folded (``fold_bigrams``): ``phat tu`` counts ``phạt tù``, ``phát từ`` and
+``phát tù`` alike, so beside ``phát`` the commoner pairs made ``tà`` read ``tù`` where the
+documents write ``phát tài``. For a neighbour typed with accents, the likeliest candidates'
+pairs are checked by position (the neighbour in the accented field, the candidate in the
+accented field when it has accents, else the folded one) on an even sample of at most
+``SAMPLED`` of each pair's documents, and each count scaled to the whole. The cost is a few
+reads of positions per candidate, so callers check only their likeliest few
+(``real_words.CHECKED``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.codec.postings import terms_reader, uses_array_codec
+from indexer.language.normalize import fold, has_diacritics
+from indexer.searching.vocabulary import Vocabulary
+
+SAMPLED = 64  # a pair's documents checked by position at most; the count of the rest is scaled
+_FIELDS = (("title", "title_fold"), ("body", "body_fold"))
+
+
+def written_beside(
+    vocabulary: Vocabulary, accented: str, others: dict[str, int], first: bool
+) -> dict[str, float]:
+    """For each syllable of ``others`` (lowercase, folded or with accents), given the documents
+    holding its folded pair with ``accented``: about how many documents write ``accented``
+    (lowercase, with its accents) right before it (``first``) or right after it, with the
+    accents it has."""
+    key = fold(accented)
+    samples = {}
+    for other, held in others.items():
+        if held:
+            pair = f"{key} {fold(other)}" if first else f"{fold(other)} {key}"
+            postings = vocabulary.reader.postings("fold_bigrams", pair)
+            ids = np.fromiter(postings.all_ids(), dtype=np.int64)
+            if len(ids) > SAMPLED:
+                ids = ids[np.linspace(0, len(ids) - 1, SAMPLED).astype(np.int64)]
+            if len(ids):  # none when every document holding the pair is deleted
+                samples[other] = ids
+    written = _written(vocabulary, accented, samples, 1 if first else -1)
+    return {
+        other: written[other] * held / len(samples[other]) if other in samples else 0.0
+        for other, held in others.items()
+    }
+
+
+def _written(vocabulary, accented: str, samples: dict, step: int) -> dict[str, int]:
+    """For each syllable of ``samples``, how many of its documents write it ``step`` places
+    after ``accented`` in their title or body."""
+    hits: dict[str, set[int]] = {other: set() for other in samples}
+    if not samples:
+        return {}
+    every = np.unique(np.concatenate(list(samples.values())))
+    for leaf, offset in vocabulary.reader.leaf_readers():
+        size = leaf.doc_count_all()
+        here = every[(every >= offset) & (every < offset + size)] - offset
+        if not len(here):
+            continue
+        mine_ids = {}
+        for other, ids in samples.items():
+            local = ids[(ids >= offset) & (ids < offset + size)] - offset
+            if len(local) and not uses_array_codec(leaf):
+                hits[other].update(int(d) + offset for d in local)  # Whoosh's own format: believed
+            elif len(local):
+                mine_ids[other] = local
+        if not mine_ids:
+            continue
+        terms = terms_reader(leaf)
+        for exact, folded in _FIELDS:
+            places = terms.positions_in(exact, accented.encode("utf-8"), here)
+            mine = {doc: set(p) for doc, p in zip(here.tolist(), places, strict=True) if p}
+            for other, local in mine_ids.items():
+                # only where the neighbour is written
+                local = np.array([d for d in local.tolist() if d in mine], dtype=np.int64)
+                if not len(local):
+                    continue
+                field = exact if has_diacritics(other) else folded
+                theirs = terms.positions_in(field, other.encode("utf-8"), local)
+                for doc, places in zip(local.tolist(), theirs, strict=True):
+                    if places and any(p - step in mine[doc] for p in places):
+                        hits[other].add(doc + offset)
+    return {other: len(found) for other, found in hits.items()}
