@@ -613,3 +613,22 @@ def test_a_pair_held_by_many_documents_is_counted_on_a_sample_and_scaled(sampled
     assert 90 <= found["tau"] <= 110 and 90 <= found["tàu"] <= 110
     assert found["cá"] == 0
     assert written_beside(vocabulary, "cá", {"tàu": 100}, first=False)["tàu"] == 100
+
+
+@pytest.fixture(scope="module")
+def tone_left_out_index(tmp_path_factory):
+    """``chiến trường`` in 20 titles; ``Trương`` (the letters of trường with no tone) in 30,
+    never after chiến; ``trưng`` held in 10."""
+    rows = titled("ct", "Chiến trường miền Nam", 20)
+    rows += titled("tv", "Trương Văn Nam", 30)
+    rows += titled("tb", "Trưng bày hiện vật", 10)
+    rows += titled("tin", "Tin vắn", 200)
+    yield from opened_index(tmp_path_factory, "tone_left_out", rows)
+
+
+def test_a_letter_left_out_may_take_the_tone_with_it(tone_left_out_index):
+    # "trưng" is "trường" without its ờ, tone and all: the form nearest the accents typed is
+    # trương, which no document writes after chiến; the commonest form with a horn on the u,
+    # whatever its tone, is looked for too, and it is what the documents write.
+    found = corrector(tone_left_out_index.searcher()).correct_text(["chiến", "trưng"])
+    assert found["trưng"][0].text == "trường"

@@ -41,7 +41,13 @@ from functools import lru_cache
 
 from indexer.language.misspellings import cheapest_edits, mark_distance
 from indexer.language.normalize import fold, has_diacritics
-from indexer.language.syllables import accented_forms, has_vowel, is_folded_syllable
+from indexer.language.syllables import (
+    accented_forms,
+    has_vowel,
+    is_folded_syllable,
+    tone_of,
+    without_tone,
+)
 from indexer.searching.accented_pairs import written_beside
 from indexer.searching.candidates import MIN_EDIT_LETTERS
 from indexer.searching.vocabulary import Vocabulary
@@ -110,15 +116,15 @@ def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -
     common = own[folded] > COMMON_SHARE * max(vocabulary.reader.doc_count_all(), 1)
     support = pair_support(vocabulary, [folded, *slips], before, after)
     matched, suggested = _gains(folded, slips, support, own, common)
+    spelt = {}
     if matched and (has_diacritics(before) or has_diacritics(after)):
         # The likeliest counted again as the documents write them beside the accents typed;
         # the others keep their folded pairs' gains, after them, and are not suggested.
         likeliest = _likeliest({c: slips[c] for c in matched}, support)
-        spelt = (
-            with_accents(vocabulary, typed, [*likeliest]) if has_diacritics(typed) else likeliest
+        checked = {folded: (typed,), **_written_forms(vocabulary, typed, [*likeliest])}
+        written = pair_support(
+            vocabulary, [folded, *likeliest], before, after, checked=checked, spelt=spelt
         )
-        checked = {folded: typed, **dict(zip(likeliest, spelt, strict=True))}
-        written = pair_support(vocabulary, [folded, *likeliest], before, after, checked=checked)
         written = {c: (written[c][0], support[c][1]) for c in written}
         exact, exact_suggested = _gains(folded, likeliest, written, own, common)
         floor = min(exact.values(), default=math.inf)
@@ -131,6 +137,8 @@ def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -
     ranked = [best] + [c for c in ranked[:MAX_MATCHED] if c != best]
     sure = suggested.get(best, -math.inf) >= SURE_GAIN
     texts = with_accents(vocabulary, typed, ranked) if has_diacritics(typed) else ranked
+    if has_diacritics(typed) and spelt:  # as the documents write them beside the neighbours
+        texts = [spelt.get(c, text) for c, text in zip(ranked, texts, strict=True)]
     return RealWordFix(tuple(texts), tuple(matched[c] for c in ranked), sure)
 
 
@@ -148,6 +156,27 @@ def _gains(folded: str, slips: dict[str, float], support: dict, own: dict, commo
         if typed_weakest == 0 and own[c] >= COMMONER_BY * own[folded] and not common:
             suggested[c] = context - typed_support - SURE_COST_SCALE * cost
     return matched, suggested
+
+
+def _written_forms(vocabulary: Vocabulary, typed: str, folded: list[str]) -> dict:
+    """The spellings each folded candidate is looked for as written beside accents typed: as
+    typed, unaccented, its letters; accented, the form nearest the accents typed and, when none
+    carries a tone, also each form the index holds with the vowel marks nearest those typed,
+    whatever its tone (the tone may have gone with a letter left out: ``trưng`` for
+    ``trường``, not only ``trương``)."""
+    if not has_diacritics(typed):
+        return {c: (c,) for c in folded}
+    nearest = with_accents(vocabulary, typed, folded)
+    if tone_of(typed):
+        return {c: (f,) for c, f in zip(folded, nearest, strict=True)}
+    forms = {c: accented_forms(c) or (c,) for c in folded}
+    held = vocabulary.accented(f for options in forms.values() for f in options)
+    found = {}
+    for c, near in zip(folded, nearest, strict=True):
+        distance = {f: mark_distance(typed, without_tone(f)) for f in forms[c] if held[f]}
+        closest = min(distance.values(), default=0.0)
+        found[c] = tuple(dict.fromkeys([near, *(f for f, d in distance.items() if d == closest)]))
+    return found
 
 
 def _likeliest(slips: dict[str, float], support: dict) -> dict[str, float]:
@@ -171,16 +200,18 @@ def pair_support(
     after: str,
     own: dict[str, int] | None = None,
     shares: dict[str, float] | None = None,
-    checked: dict[str, str] | None = None,
+    checked: dict[str, tuple[str, ...]] | None = None,
+    spelt: dict[str, str] | None = None,
 ) -> dict[str, tuple[float, int]]:
     """For each syllable (folded or not): the log of how likely its pairs with the syllables
     ``before`` and ``after`` make it (each pair's documents, smoothed by the syllable's own
     frequency, ``own``: by default its folded form's documents), and the documents holding its
     rarest pair (folded). Pairs are folded: ``shares`` gives, for an accented syllable, the
     share of its letters' documents that hold it with its accents, to count only that share of
-    each pair. ``checked`` maps syllables to the form (accented or not) whose pairs with a
-    neighbour typed with accents are counted as the documents write them
-    (``accented_pairs``), instead."""
+    each pair. ``checked`` maps syllables to the spellings (accented or not) whose pairs with
+    a neighbour typed with accents are counted as the documents write them, instead
+    (``accented_pairs``; the most any of them is written); ``spelt``, when given, is filled
+    with each checked syllable's spelling written most beside them."""
     typed = {"before": before.lower(), "after": after.lower()}
     before, after = fold(before), fold(after)
     pairs = {}
@@ -194,14 +225,20 @@ def pair_support(
         text: [folded_counts[p] * shares.get(text, 1.0) for p in made]
         for text, made in pairs.items()
     }
+    tally: dict[tuple[str, str], float] = {}
     for side, neighbour in ((0, typed["before"]), (-1, typed["after"])):
         if not (checked and neighbour and neighbour.isalpha() and has_diacritics(neighbour)):
             continue
         forms = {t: f for t, f in checked.items() if t in pairs and " " not in t}
-        held = {f: folded_counts[pairs[t][side]] for t, f in forms.items()}
+        held = {f: folded_counts[pairs[t][side]] for t, fs in forms.items() for f in fs}
         written = written_beside(vocabulary, neighbour, held, first=side == 0)
-        for text, form in forms.items():
-            counts[text][side] = written[form]
+        for text, spellings in forms.items():
+            counts[text][side] = max(written[f] for f in spellings)
+            for f in spellings:
+                tally[text, f] = tally.get((text, f), 0.0) + written[f]
+    if spelt is not None:
+        for text, spellings in (checked or {}).items():
+            spelt[text] = max(spellings, key=lambda f: tally.get((text, f), 0.0))
     if own is None:
         keys = {s: s if s.isascii() else fold(s) for s in syllables}
         folded = vocabulary.folded(keys.values())
