@@ -18,7 +18,7 @@ from indexer.codec.postings import terms_reader, uses_array_codec
 from indexer.language.normalize import fold, has_diacritics
 from indexer.searching.vocabulary import Vocabulary
 
-SAMPLED = 64  # a pair's documents checked by position at most; the count of the rest is scaled
+SAMPLED = 32  # a pair's documents checked by position at most; the count of the rest is scaled
 _FIELDS = (("title", "title_fold"), ("body", "body_fold"))
 
 

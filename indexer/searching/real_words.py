@@ -71,6 +71,7 @@ FITS_SHARE = 0.002
 # Beside a neighbour typed with accents, the slips likeliest by their folded pairs are counted
 # again as the documents write them with those accents (``accented_pairs``), this many.
 CHECKED = 12
+TONED_FORMS = 3  # forms of a candidate whose tone may have gone with a letter left out
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,10 @@ def _gains(folded: str, slips: dict[str, float], support: dict, own: dict, commo
 def _written_forms(vocabulary: Vocabulary, typed: str, folded: list[str]) -> dict:
     """The spellings each folded candidate is looked for as written beside accents typed: as
     typed, unaccented, its letters; accented, the form nearest the accents typed and, when none
-    carries a tone, also each form the index holds with the vowel marks nearest those typed,
-    whatever its tone (the tone may have gone with a letter left out: ``trưng`` for
-    ``trường``, not only ``trương``)."""
+    carries a tone and the candidate puts a letter back, also the ``TONED_FORMS`` commonest
+    forms the index holds with the vowel marks nearest those typed, whatever their tone (the
+    tone may have gone with the letter left out: ``trưng`` for ``trường``, not only
+    ``trương``)."""
     if not has_diacritics(typed):
         return {c: (c,) for c in folded}
     nearest = with_accents(vocabulary, typed, folded)
@@ -173,9 +175,13 @@ def _written_forms(vocabulary: Vocabulary, typed: str, folded: list[str]) -> dic
     held = vocabulary.accented(f for options in forms.values() for f in options)
     found = {}
     for c, near in zip(folded, nearest, strict=True):
+        if len(c) <= len(fold(typed)):  # no letter put back: no tone went with it
+            found[c] = (near,)
+            continue
         distance = {f: mark_distance(typed, without_tone(f)) for f in forms[c] if held[f]}
         closest = min(distance.values(), default=0.0)
-        found[c] = tuple(dict.fromkeys([near, *(f for f, d in distance.items() if d == closest)]))
+        toned = sorted((f for f, d in distance.items() if d == closest), key=lambda f: -held[f])
+        found[c] = tuple(dict.fromkeys([near, *toned[:TONED_FORMS]]))
     return found
 
 
