@@ -632,3 +632,24 @@ def test_a_letter_left_out_may_take_the_tone_with_it(tone_left_out_index):
     # whatever its tone, is looked for too, and it is what the documents write.
     found = corrector(tone_left_out_index.searcher()).correct_text(["chiến", "trưng"])
     assert found["trưng"][0].text == "trường"
+
+
+@pytest.fixture(scope="module")
+def far_accents_index(tmp_path_factory):
+    """``hình này`` in 30 titles, ``hình nhập`` in 10; ``nập`` held only in ``tấp nập``."""
+    rows = titled("nay", "Mô hình này", 30)
+    rows += titled("nhap", "Mô hình nhập khẩu", 10)
+    rows += titled("tap", "Tấp nập chợ quê", 5)
+    rows += titled("tin", "Tin vắn", 200)
+    yield from opened_index(tmp_path_factory, "far_accents", rows)
+
+
+def test_a_reading_pays_for_accents_other_than_those_typed(far_accents_index):
+    # nập -> nhập puts back a letter and keeps the accents typed; nập -> này replaces a letter
+    # with one that is not a neighbouring key, and changes the tone and the vowel mark. The
+    # pairs make này three times likelier, which pays for the letter but not for the accents.
+    found = corrector(far_accents_index.searcher()).correct_text(["hình", "nập"])
+    assert [c.text for c in found["nập"]][:2] == ["nhập", "này"]
+    # Typed without accents, there are none to pay for: the pairs decide.
+    found = corrector(far_accents_index.searcher()).correct_text(["hinh", "nap"])
+    assert found["nap"][0].text == "nay"

@@ -150,6 +150,13 @@ def _other_accents(typed: str, folded: str, cost: float) -> list[tuple[str, floa
     return [(f, cost + mark_distance(typed, bare(f))) for f in forms]
 
 
+def accents_cost(typed: str, form: str) -> float:
+    """How far the accents of ``form`` are from those typed, on the letters typed only: a
+    letter put back comes with its own marks, and without a vowel typed, its tone."""
+    letters = fold(typed)
+    return mark_distance(typed, _bare_except(form, set(letters), has_vowel(letters)))
+
+
 def _bare_except(form: str, letters: set[str], tone: bool) -> str:
     """``form`` without the vowel marks and the stroke of đ on letters not among ``letters``,
     and without its tone unless ``tone``."""
