@@ -28,6 +28,7 @@ from bench import typos  # noqa: E402
 from indexer import open_index  # noqa: E402
 from indexer.language import fold, has_diacritics  # noqa: E402
 from indexer.language.misspellings import mark_distance  # noqa: E402
+from indexer.language.normalize import strip_diacritics  # noqa: E402
 from indexer.searching.real_words import syllable_slips, with_accents  # noqa: E402
 from indexer.searching.vocabulary import Vocabulary  # noqa: E402
 
@@ -65,7 +66,7 @@ def best_reading(vocabulary, words, cost_scale, mark_scale):
 
     best = (math.log(pair(0, fold(words[0])) + 0.5), None, None)
     for at, word in enumerate(words):
-        for candidate, cost in syllable_slips(fold(word)):
+        for candidate, cost in syllable_slips(strip_diacritics(word.lower())):
             held = pair(at, candidate)
             if not held:
                 continue

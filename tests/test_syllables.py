@@ -5,7 +5,13 @@
 import pytest
 
 from indexer.language.input_methods import decode, decode_viqr_text, to_telex, to_vni
-from indexer.language.misspellings import NEIGHBOURS, cheapest_edits, mark_distance
+from indexer.language.misspellings import (
+    DROPPED_COST,
+    NEIGHBOURS,
+    cheapest_edits,
+    mark_distance,
+    typed_edits,
+)
 from indexer.language.normalize import fold
 from indexer.language.syllables import (
     accented_forms,
@@ -134,6 +140,19 @@ def test_slips_are_keyed_as_the_index_keys_syllables(typed):
     # vain, so the syllables one slip from "qy" or "ỳ" were never found.
     edits = cheapest_edits(fold(typed))
     assert all(fold(edit) == edit for edit in edits), [e for e in edits if fold(e) != e]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("ngy", "ngay"), ("ngỳ", "ngay"), ("thy", "thay"), ("xy", "xay")]
+)
+def test_slips_are_made_on_the_letters_typed(typed, meant):
+    # Left out before a final y, an a leaves letters whose key ends in i (ngy: ngi), one
+    # letter from nghi and ngai but not from ngay: the slip was made on the keys typed.
+    edits = typed_edits(typed)
+    assert edits[meant] == DROPPED_COST
+    assert fold(typed) not in edits
+    assert all(fold(edit) == edit for edit in edits)
+    assert edits.keys() >= cheapest_edits(fold(typed)).keys() - {fold(typed)}
 
 
 def test_keyboard_neighbours():

@@ -56,6 +56,9 @@ def best(index, typed: str, before: str = "", after: str = "") -> str:
         ("dropped, a ư", "đợc", "được"),
         ("dropped, a ư", "thơng", "thương"),
         ("dropped, two letters: only a letter put back", "mắ", "mắt"),
+        # The key of ngy is ngi, one letter from nghi and ngai but not from ngay.
+        ("dropped, before a final y", "ngy", "ngay"),
+        ("dropped, before a final y, accented", "ngỳ", "ngày"),
         ("dropped, accents no syllable has", "vă", "văn"),
         ("dropped, accents no syllable has", "tâ", "tâm"),
         ("swapped", "ngyuen", "nguyen"),
@@ -132,6 +135,9 @@ def test_a_reading_in_context_weighs_more_the_more_it_gains(gain, weight):
         # typed were counted as written: no document writes đầu tiện.)
         (["đầu", "hiên"], "tiên", False),
         (["viet", "nan"], "nam", False),
+        # xy is held (its key is xi), and is xây with its â left out: slips are made on the
+        # letters typed, not on the key.
+        (["duoc", "xy"], "xay", False),
     ],
 )
 def test_a_held_syllable_beside_neighbours_it_never_follows(index, typed, meant, sure):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from indexer.language.normalize import fold
+from indexer.language.normalize import fold, strip_diacritics
 from indexer.language.syllables import tone_of
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -80,6 +80,22 @@ def cheapest_edits(word: str) -> dict[str, float]:
             candidate = fold(candidate)
         if candidate != word and cost < found.get(candidate, 9.0):
             found[candidate] = cost
+    return found
+
+
+def typed_edits(typed: str) -> dict[str, float]:
+    """``cheapest_edits`` of the letters of ``typed`` as typed (no accents, a final ``y`` kept)
+    and of its folded key, each result once with its cheapest cost, the key itself left out.
+
+    The slip was made on the keys typed: ``ngy`` is ``ngày`` with its ``a`` left out, but its
+    key ``ngi`` is one letter from ``ngai`` and ``nghi``, never from ``ngay``."""
+    letters = strip_diacritics(typed)
+    key = fold(letters)
+    found = cheapest_edits(key)
+    if letters != key:
+        for candidate, cost in cheapest_edits(letters).items():
+            if candidate != key and cost < found.get(candidate, 9.0):
+                found[candidate] = cost
     return found
 
 

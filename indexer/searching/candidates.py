@@ -4,9 +4,11 @@ In order of trust:
 
 1. an input method's leftover, decoded exactly (``nguyeenx`` → ``nguyễn``, ``vie65t`` → ``việt``);
 2. the same letters with other accents (``nguyển`` → ``nguyễn``): a tone or vowel mark wrong;
-3. one edit of the folded letters (a doubled or dropped letter, a neighbouring key, two letters
+3. one edit of the letters typed (a doubled or dropped letter, a neighbouring key, two letters
    swapped), kept when the result is a term of the index, and for an accented syllable put back
-   with the accents typed (``nguễn`` → ``nguyễn``);
+   with the accents typed (``nguễn`` → ``nguyễn``); edits of the letters as typed and of their
+   key, since a final ``y`` after a consonant is keyed ``i`` (``ngy``: ngi), and only the
+   letters typed are one letter from ``ngày`` (``misspellings.typed_edits``);
 4. two syllables typed without the space (``vacxin`` → ``vac xin``), kept when the index holds
    the pair.
 
@@ -23,7 +25,7 @@ from collections.abc import Iterator
 from functools import partial
 
 from indexer.language import input_methods
-from indexer.language.misspellings import VOWEL_MARKS, cheapest_edits, mark_distance
+from indexer.language.misspellings import VOWEL_MARKS, mark_distance, typed_edits
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import (
     accented_forms,
@@ -67,7 +69,7 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
     out."""
     options: list[tuple[str, float, str]] = list(_decodes(typed))
     folded = fold(typed)
-    edits = cheapest_edits(folded) if folded.isascii() and folded.isalpha() else {}
+    edits = typed_edits(typed) if folded.isascii() and folded.isalpha() else {}
     if len(folded) < MIN_EDIT_LETTERS:
         # A short syllable is guessed only by the letter it lacks (tâ -> tâm, ci -> chi):
         # another letter in its place reaches dozens of common words.

@@ -47,8 +47,8 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from indexer.language.misspellings import cheapest_edits, mark_distance
-from indexer.language.normalize import fold, has_diacritics
+from indexer.language.misspellings import mark_distance, typed_edits
+from indexer.language.normalize import fold, has_diacritics, strip_diacritics
 from indexer.language.syllables import (
     accented_forms,
     has_vowel,
@@ -92,22 +92,24 @@ class RealWordFix:
 
 
 @lru_cache(maxsize=20_000)
-def syllable_slips(folded: str) -> tuple[tuple[str, float], ...]:
-    """The folded syllables one slip away from ``folded``, each with the slip's cost."""
-    if not folded.isascii() or not folded.isalpha():
+def syllable_slips(letters: str) -> tuple[tuple[str, float], ...]:
+    """The folded syllables one slip away from ``letters`` (as typed, without accents: a final
+    ``y`` kept, ``misspellings.typed_edits``), each with the slip's cost."""
+    if not letters.isascii() or not letters.isalpha():
         return ()
-    return tuple((c, cost) for c, cost in cheapest_edits(folded).items() if is_folded_syllable(c))
+    return tuple((c, cost) for c, cost in typed_edits(letters).items() if is_folded_syllable(c))
 
 
-def held_slips(vocabulary: Vocabulary, folded: str) -> tuple[tuple[str, float], ...]:
-    """The syllables one slip away from ``folded``; for letters that are no syllable (a name,
-    a loan word, an abbreviation: ``buffet`` for Buffett, ``jon`` for Kim Jong-un's ``jong``),
-    also the other words one slip away that the index holds."""
-    slips = syllable_slips(folded)
-    letters = folded.isascii() and folded.isalpha()
-    if not letters or is_folded_syllable(folded) or len(folded) < MIN_EDIT_LETTERS:
+def held_slips(vocabulary: Vocabulary, letters: str) -> tuple[tuple[str, float], ...]:
+    """The syllables one slip away from ``letters`` (as typed, without accents); for letters
+    that are no syllable (a name, a loan word, an abbreviation: ``buffet`` for Buffett, ``jon``
+    for Kim Jong-un's ``jong``), also the other words one slip away that the index holds."""
+    slips = syllable_slips(letters)
+    folded = fold(letters)
+    typed = letters.isascii() and letters.isalpha()
+    if not typed or is_folded_syllable(folded) or len(folded) < MIN_EDIT_LETTERS:
         return slips
-    others = {c: cost for c, cost in cheapest_edits(folded).items() if not is_folded_syllable(c)}
+    others = {c: cost for c, cost in typed_edits(letters).items() if not is_folded_syllable(c)}
     held = vocabulary.folded(others)
     return slips + tuple((c, cost) for c, cost in others.items() if held[c])
 
@@ -118,7 +120,7 @@ def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -
     folded, neighbours = fold(typed), [fold(n) for n in (before, after) if n]
     if not neighbours or _fits(vocabulary, folded, fold(before), fold(after)):
         return RealWordFix((), (), False)
-    slips = dict(held_slips(vocabulary, folded))
+    slips = dict(held_slips(vocabulary, strip_diacritics(typed)))
     if not slips:
         return RealWordFix((), (), False)
     own = vocabulary.folded([folded, *slips])

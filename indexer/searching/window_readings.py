@@ -28,7 +28,7 @@ import numpy as np
 
 from indexer.codec.postings import terms_reader, uses_array_codec
 from indexer.language.misspellings import mark_distance
-from indexer.language.normalize import fold, has_diacritics
+from indexer.language.normalize import fold, has_diacritics, strip_diacritics
 from indexer.language.syllables import has_vowel, is_folded_syllable
 from indexer.searching.real_words import (
     COMMON_SHARE,
@@ -85,9 +85,9 @@ def window_readings(
         return ()
     floor = math.log(typed_documents) if only is not None and typed_documents else -math.inf
     options = []  # (at, candidate, cost, the pairs it makes)
-    for at, syllable in enumerate(folded):
+    for at, syllable in enumerate(syllables):
         if only is None or at == only:
-            for candidate, cost in held_slips(vocabulary, syllable):
+            for candidate, cost in held_slips(vocabulary, strip_diacritics(syllable)):
                 window = folded[:at] + [candidate] + folded[at + 1 :]
                 options.append((at, candidate, cost, list(itertools.pairwise(window))))
     held = vocabulary.pairs(p for *_, pairs in options for p in pairs)
