@@ -498,8 +498,11 @@ def test_accents_found_in_the_first_text_holding_the_words():
 def loan_words_index(tmp_path_factory):
     """A small index where ``Warren Buffett muốn người kế vị`` is held by 3 documents and
     ``buffet`` (a word the index holds, no Vietnamese syllable) by 20, never beside ``muốn``;
-    ``BMW xDrive`` by 3 and ``drive`` by 10, never after ``bmw``."""
+    ``BMW xDrive`` by 3 and ``drive`` by 10, never after ``bmw``; ``Tổng thống Donald Trump`` by
+    30 and ``trùm`` (a syllable) by 5, never after ``donald``."""
     rows = titled("wb", "Warren Buffett muốn người kế vị", 3)
+    rows += titled("dt", "Tổng thống Donald Trump phát biểu", 30)
+    rows += titled("trum", "Trùm ma túy bị bắt", 5)
     rows += titled("buffet", "Tiệc buffet hải sản", 20)
     rows += titled("bmw", "Xe BMW xDrive mới", 3)
     rows += titled("drive", "Lái thử test drive", 10)
@@ -529,6 +532,19 @@ def test_a_slip_in_a_loan_word_is_read_as_the_word_the_query_holds(
 @pytest.mark.parametrize("typed", [["tiệc", "buffet", "hải"], ["test", "drive"]])
 def test_a_loan_word_in_a_query_some_document_holds_is_taken_as_typed(loan_words_index, typed):
     assert corrector(loan_words_index.searcher()).correct_text(typed) == {}
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [("donald trum", "donald trump"), ("tổng thống donald trum", "tổng thống donald trump")],
+)
+def test_a_syllable_beside_a_name_may_be_a_slip_of_a_name(loan_words_index, query, suggestion):
+    # trum is a syllable (trùm), so its slips were only other syllables; beside letters that
+    # are no syllable (donald), the names one slip away are looked up too: by the pair (two
+    # syllables) and by the whole query (four).
+    page = search(loan_words_index, query)
+    assert page.suggestion == suggestion
+    assert {hit.id[:3] for hit in page.hits} == {"dt-"}
 
 
 def test_search_finds_the_name_a_slip_made_another_word(loan_words_index):

@@ -85,9 +85,10 @@ def window_readings(
         return ()
     floor = math.log(typed_documents) if only is not None and typed_documents else -math.inf
     options = []  # (at, candidate, cost, the pairs it makes)
+    names = not all(map(is_folded_syllable, folded))
     for at, syllable in enumerate(syllables):
         if only is None or at == only:
-            for candidate, cost in held_slips(vocabulary, strip_diacritics(syllable)):
+            for candidate, cost in held_slips(vocabulary, strip_diacritics(syllable), names):
                 window = folded[:at] + [candidate] + folded[at + 1 :]
                 options.append((at, candidate, cost, list(itertools.pairwise(window))))
     held = vocabulary.pairs(p for *_, pairs in options for p in pairs)
