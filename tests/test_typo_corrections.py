@@ -483,6 +483,36 @@ def test_the_suggestion_takes_its_accents_from_what_it_finds(found_accents_index
     assert search(found_accents_index, "tam họ bii").suggestion == "tắm họ bơi"
 
 
+@pytest.fixture(scope="module")
+def restored_accents_index(tmp_path_factory):
+    """``trong năm nay`` in 100 titles and the name ``Trọng Nam`` (a compound word) in 5;
+    ``giá xăng tăng cao`` in 10 and ``gia đình`` in 20."""
+    rows = titled("tn", "Ông Trọng Nam phát biểu", 5)
+    rows += titled("nam", "Kinh tế trong năm nay", 100)
+    rows += titled("xang", "Giá xăng tăng cao", 10)
+    rows += titled("gd", "Gia đình trẻ", 20)
+    rows += titled("tin", "Tin vắn", 100)
+    yield from opened_index(tmp_path_factory, "restored_accents", rows)
+
+
+@pytest.mark.parametrize(
+    ("words", "restored"),
+    [
+        # The only compound of "trong nam" is the name Trọng Nam, in 5 of the 105 documents
+        # holding the pair: the rest write "trong năm", which the syllables beside tell.
+        (["trong", "nam", "nay"], ["trong", "năm", "nay"]),
+        # gia is gia or giá (neither clear alone), but beside xăng the documents write giá.
+        (["gia", "xang", "tang", "cao"], ["giá", "xăng", "tăng", "cao"]),
+    ],
+)
+def test_accents_restored_as_the_documents_write_them_beside_their_neighbours(
+    restored_accents_index, words, restored
+):
+    from indexer.searching.did_you_mean import restore_accents
+
+    assert restore_accents(restored_accents_index.searcher(), words) == restored
+
+
 def test_accents_found_in_the_first_text_holding_the_words():
     from indexer.searching.did_you_mean import accents_found
 

@@ -23,12 +23,16 @@ _FIELDS = (("title", "title_fold"), ("body", "body_fold"))
 
 
 def written_beside(
-    vocabulary: Vocabulary, accented: str, others: dict[str, int], first: bool
+    vocabulary: Vocabulary,
+    accented: str,
+    others: dict[str, int],
+    first: bool,
+    exactly: bool = False,
 ) -> dict[str, float]:
     """For each syllable of ``others`` (lowercase, folded or with accents), given the documents
     holding its folded pair with ``accented``: about how many documents write ``accented``
     (lowercase, with its accents) right before it (``first``) or right after it, with the
-    accents it has."""
+    accents it has (with any, for one without, unless ``exactly``: then with none)."""
     key = fold(accented)
     samples = {}
     for other, held in others.items():
@@ -40,14 +44,14 @@ def written_beside(
                 ids = ids[np.linspace(0, len(ids) - 1, SAMPLED).astype(np.int64)]
             if len(ids):  # none when every document holding the pair is deleted
                 samples[other] = ids
-    written = _written(vocabulary, accented, samples, 1 if first else -1)
+    written = _written(vocabulary, accented, samples, 1 if first else -1, exactly)
     return {
         other: written[other] * held / len(samples[other]) if other in samples else 0.0
         for other, held in others.items()
     }
 
 
-def _written(vocabulary, accented: str, samples: dict, step: int) -> dict[str, int]:
+def _written(vocabulary, accented: str, samples: dict, step: int, exactly: bool) -> dict[str, int]:
     """For each syllable of ``samples``, how many of its documents write it ``step`` places
     after ``accented`` in their title or body."""
     hits: dict[str, set[int]] = {other: set() for other in samples}
@@ -77,7 +81,7 @@ def _written(vocabulary, accented: str, samples: dict, step: int) -> dict[str, i
                 local = np.array([d for d in local.tolist() if d in mine], dtype=np.int64)
                 if not len(local):
                     continue
-                field = exact if has_diacritics(other) else folded
+                field = exact if exactly or has_diacritics(other) else folded
                 theirs = terms.positions_in(field, other.encode("utf-8"), local)
                 for doc, places in zip(local.tolist(), theirs, strict=True):
                     if places and any(p - step in mine[doc] for p in places):
