@@ -92,7 +92,7 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
     scored: Scored = {}
     for text, cost, kind in options:
         _keep(scored, text, frequencies.get(text, 0), cost, kind)
-    for first, second, pair_df in _splits(vocabulary, typed):
+    for first, second, pair_df in split_candidates(vocabulary, typed):
         _keep(scored, f"{first} {second}", pair_df, SPLIT_COST, "split")
     scored.pop(typed, None)
     return scored
@@ -173,7 +173,7 @@ def _bare_except(form: str, letters: set[str], tone: bool) -> str:
     return bare if tone else without_tone(bare)
 
 
-def _splits(vocabulary: Vocabulary, typed: str) -> list[tuple[str, str, int]]:
+def split_candidates(vocabulary: Vocabulary, typed: str) -> list[tuple[str, str, int]]:
     """Two syllables typed without the space between them (``vacxin`` → vac, xin), with the
     documents holding the pair, when that is at least ``SPLIT_DOCUMENTS``."""
     options = []

@@ -1,6 +1,6 @@
 """Corrections of query syllables, from an index's own vocabulary and frequencies.
 
-Three cases, cheapest first:
+Four cases, cheapest first:
 
 - a syllable the index does not hold (``noii``, ``nguyeenx``), holds rarely and never beside
   its neighbours, or holds with other accents far more often (``đuợc``) gets the candidates of
@@ -12,6 +12,9 @@ Three cases, cheapest first:
   (``con bo thong``: cong; ``indexer.searching.window_readings``); of two, or when the query
   is held, by each syllable's pairs with its neighbours (``hình nập``: nhập;
   ``indexer.searching.real_words``);
+- a word the index holds that is no syllable may be two syllables typed without the space
+  (``vietnam``, ``hanoi``): read as them too when the index holds them side by side ten times as
+  often (``Corrector._joined``);
 - anything else is taken as typed, after a look-up or two: the cost for almost every query.
 
 Each ``Correction`` says how much of the typed syllable's weight it gets (all of it for a
@@ -34,9 +37,10 @@ from weakref import WeakKeyDictionary
 from indexer.language import input_methods
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import is_folded_syllable
-from indexer.searching.candidates import Scored, scored_candidates
+from indexer.searching.candidates import Scored, scored_candidates, split_candidates
 from indexer.searching.real_words import (
     CHECKED,
+    COMMON_SHARE,
     NON_SYLLABLE_RARER_BY,
     RealWordFix,
     pair_support,
@@ -297,10 +301,30 @@ class Corrector:
             if seen * ACCENT_RARER_BY < self.vocabulary.folded([fold(typed)])[fold(typed)]:
                 return self._rare(typed, before, after, seen)  # đuợc (7) against được
         if seen > RARE_DOCUMENTS:
-            return ()
+            return self._joined(typed, seen, before, after)
         if seen and (before or after) and self._fits(typed, before, after):
             return ()  # rare, but the index holds it beside a neighbour: chảnh chọe
-        return self._rare(typed, before, after, seen)
+        found = self._rare(typed, before, after, seen)
+        return found or (self._joined(typed, seen, before, after) if seen else ())
+
+    def _joined(self, typed: str, seen: int, before: str, after: str) -> tuple[Correction, ...]:
+        """A word the index holds that is no syllable may be two typed without the space
+        (``vietnam``, ``hanoi``, ``saigon``): read as them too when the index holds them side by
+        side ``NON_SYLLABLE_RARER_BY`` times as often, and suggested unless the word is common;
+        not when the index holds it beside a neighbour (``cheryl cole`` is no ``có lẽ``,
+        ``vietnam airlines`` no ``việt nam airlines``)."""
+        if not typed.isalpha() or is_folded_syllable(fold(typed)):
+            return ()
+        if (before or after) and self._fits(typed, before, after):
+            return ()
+        splits = split_candidates(self.vocabulary, typed)
+        if not splits:
+            return ()
+        first, second, together = max(splits, key=lambda split: split[2])
+        if together < NON_SYLLABLE_RARER_BY * seen:
+            return ()
+        common = seen > COMMON_SHARE * max(self.vocabulary.reader.doc_count_all(), 1)
+        return (Correction(f"{first} {second}", 1.0, "split", CORRECTION_WEIGHT, not common),)
 
     def _rare(self, typed: str, before: str, after: str, seen: int):
         """Corrections of a syllable the index holds in ``seen`` documents (maybe none), when
