@@ -14,7 +14,7 @@ Four cases, cheapest first:
   ``indexer.searching.real_words``);
 - a word the index holds that is no syllable may be two syllables typed without the space
   (``vietnam``, ``hanoi``): read as them too when the index holds them side by side ten times as
-  often (``Corrector._joined``);
+  often, written as a name (``Corrector._joined``);
 - anything else is taken as typed, after a look-up or two: the cost for almost every query.
 
 Each ``Correction`` says how much of the typed syllable's weight it gets (all of it for a
@@ -89,6 +89,9 @@ RARE_DECODE_SHARE = 0.02
 # (``Corrector._pair_shares``); bench/typos.py, seeds 7 and 11: every accented row found as
 # often or more, dropped letters 0.813 -> 0.824 and 0.831 -> 0.845.
 ACCENT_SHARE_POWER = 0.5
+# Two syllables typed together are read apart only where the documents mostly write them as a
+# name (every syllable capitalised): a word written in one piece is a name typed the English way.
+NAME_SHARE = 0.5
 MERGED_SHARE = 0.5  # of the other corrections of a syllable the whole query reads otherwise
 
 
@@ -310,9 +313,9 @@ class Corrector:
     def _joined(self, typed: str, seen: int, before: str, after: str) -> tuple[Correction, ...]:
         """A word the index holds that is no syllable may be two typed without the space
         (``vietnam``, ``hanoi``, ``saigon``): read as them too when the index holds them side by
-        side ``NON_SYLLABLE_RARER_BY`` times as often, and suggested unless the word is common;
-        not when the index holds it beside a neighbour (``cheryl cole`` is no ``có lẽ``,
-        ``vietnam airlines`` no ``việt nam airlines``)."""
+        side ``NON_SYLLABLE_RARER_BY`` times as often and mostly writes them as a name
+        (``_a_name``: ``cole`` is no ``có lẽ``), and suggested unless the word is common; not
+        when the index holds it beside a neighbour (``vietnam airlines``)."""
         if not typed.isalpha() or is_folded_syllable(fold(typed)):
             return ()
         if (before or after) and self._fits(typed, before, after):
@@ -321,10 +324,17 @@ class Corrector:
         if not splits:
             return ()
         first, second, together = max(splits, key=lambda split: split[2])
-        if together < NON_SYLLABLE_RARER_BY * seen:
+        if together < NON_SYLLABLE_RARER_BY * seen or not self._a_name(f"{first} {second}"):
             return ()
         common = seen > COMMON_SHARE * max(self.vocabulary.reader.doc_count_all(), 1)
         return (Correction(f"{first} {second}", 1.0, "split", CORRECTION_WEIGHT, not common),)
+
+    def _a_name(self, folded: str) -> bool:
+        """Whether the documents mostly write the word ``folded`` as a name, every syllable
+        capitalised (``Hà Nội``, ``Sài Gòn``; not ``có lẽ``, which ``cole`` is not)."""
+        written = self.vocabulary.written_words(folded)
+        names = sum(n for form, n in written.items() if all(w[:1].isupper() for w in form.split()))
+        return names >= NAME_SHARE * sum(written.values()) > 0
 
     def _rare(self, typed: str, before: str, after: str, seen: int):
         """Corrections of a syllable the index holds in ``seen`` documents (maybe none), when

@@ -39,7 +39,6 @@ CLEAR_DOCUMENTS = 3
 # of ``trong nam``, in a few documents, where thousands write ``trong năm``.
 WORD_SHARE = 0.1
 MAX_WORD_SYLLABLES = 4
-MAX_FORMS_READ = 200  # completions of one folded word read at most (bounded work)
 _TOKEN = re.compile(r"\w+")
 
 
@@ -149,18 +148,9 @@ def _written_clear(vocabulary: Vocabulary, neighbour: str, word: str, first: boo
 def _clear_word(vocabulary: Vocabulary, words: Sequence[str]) -> str | None:
     """The one written form (lowercase) that the index's compound words give ``words``, when it
     holds ``CLEAR_SHARE`` of them and agrees with the accents typed."""
-    if "completions" not in vocabulary.reader.schema:
-        return None  # an index built before completions existed
-    key = fold(" ".join(words)) + "\t"
-    terms = []
-    for term in vocabulary.reader.expand_prefix("completions", key):
-        terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-        if len(terms) >= MAX_FORMS_READ:
-            break
     counts: dict[str, int] = {}
-    for term, df in vocabulary.frequencies(("completions",), terms).items():
-        shown = term.partition("\t")[2].lower()
-        counts[shown] = counts.get(shown, 0) + df
+    for shown, df in vocabulary.written_words(fold(" ".join(words))).items():
+        counts[shown.lower()] = counts.get(shown.lower(), 0) + df
     total = sum(counts.values())
     if total < CLEAR_DOCUMENTS:
         return None

@@ -22,6 +22,7 @@ from indexer.store.schema import as_text
 FOLDED_FIELDS = ("body_fold", "title_fold")
 ACCENTED_FIELDS = ("body", "title")
 PAIR_FIELDS = ("fold_bigrams",)
+MAX_FORMS_READ = 200  # written forms of one folded word read at most (bounded work)
 MAX_REMEMBERED = 100_000  # frequencies remembered per reader (~150 bytes each), then forgotten
 
 _MEMORY: WeakKeyDictionary = WeakKeyDictionary()
@@ -82,6 +83,23 @@ class Vocabulary:
             for term, df in counts.items():
                 found[term] = max(found.get(term, 0), df)
         return found
+
+    def written_words(self, folded: str, limit: int = MAX_FORMS_READ) -> dict[str, int]:
+        """How the documents write the word (pyvi's compound) whose folded syllables are
+        ``folded`` (space-separated): each written form, case kept, with the documents holding
+        it; at most ``limit`` forms, none for an index built before the ``completions`` field."""
+        if "completions" not in self.reader.schema:
+            return {}
+        key = folded + "\t"
+        terms = [
+            as_text(t)
+            for t in itertools.islice(self.reader.expand_prefix("completions", key), limit)
+        ]
+        counts: dict[str, int] = {}
+        for term, df in self.frequencies(("completions",), terms).items():
+            shown = term.partition("\t")[2]
+            counts[shown] = counts.get(shown, 0) + df
+        return counts
 
     def pairs(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Documents holding each folded pair of syllables next to each other."""
