@@ -489,7 +489,7 @@ def test_the_suggestion_takes_its_accents_from_what_it_finds(found_accents_index
 def joined_index(tmp_path_factory):
     """``Hà Nội`` in 60 titles, ``Hanoi`` in 4 (more than ``RARE_DOCUMENTS``), ``Đà Nẵng`` in 30
     and ``Danang`` in 1; ``London`` in 20 and ``lơn đồn`` (its letters split) in 5; ``Cole`` in
-    4 and ``có lẽ`` (no name) in 80."""
+    4 and ``có lẽ`` (no name) in 80; ``Hồ Chí Minh`` in 40 and ``HoChiMinh`` in 4."""
     rows = titled("hn", "Hà Nội mùa thu", 60)
     rows += titled("hanoi", "Hanoi Times", 4)
     rows += titled("dn", "Đà Nẵng mùa hè", 30)
@@ -497,6 +497,8 @@ def joined_index(tmp_path_factory):
     rows += titled("london", "London mùa đông", 20)
     rows += titled("lon", "Chuyện lơn đồn xa", 5)
     rows += titled("cole", "Ca sĩ Cheryl Cole", 4)
+    rows += titled("hcm", "Thành phố Hồ Chí Minh", 40)
+    rows += titled("hochiminh", "HoChiMinh City", 4)
     rows += titled("cl", "Có lẽ mai mưa", 80)
     rows += titled("tin", "Tin vắn", 600)
     yield from opened_index(tmp_path_factory, "joined", rows)
@@ -504,7 +506,11 @@ def joined_index(tmp_path_factory):
 
 @pytest.mark.parametrize(
     ("query", "suggestion", "first", "then"),
-    [("hanoi", "hà nội", "hanoi", "hn-"), ("danang", "đà nẵng", "danang", "dn-")],
+    [
+        ("hanoi", "hà nội", "hanoi", "hn-"),
+        ("danang", "đà nẵng", "danang", "dn-"),
+        ("hochiminh", "hồ chí minh", "hochiminh", "hcm-"),  # three syllables
+    ],
 )
 def test_a_word_that_is_two_syllables_typed_together_also_matches_them(
     joined_index, query, suggestion, first, then

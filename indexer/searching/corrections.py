@@ -12,9 +12,9 @@ Four cases, cheapest first:
   (``con bo thong``: cong; ``indexer.searching.window_readings``); of two, or when the query
   is held, by each syllable's pairs with its neighbours (``hình nập``: nhập;
   ``indexer.searching.real_words``);
-- a word the index holds that is no syllable may be two syllables typed without the space
-  (``vietnam``, ``hanoi``): read as them too when the index holds them side by side ten times as
-  often, written as a name (``Corrector._joined``);
+- a word the index holds that is no syllable may be two or three syllables typed without the
+  spaces (``vietnam``, ``hanoi``, ``hochiminh``): read as them too when the index holds them
+  side by side ten times as often, written as a name (``Corrector._joined``);
 - anything else is taken as typed, after a look-up or two: the cost for almost every query.
 
 Each ``Correction`` says how much of the typed syllable's weight it gets (all of it for a
@@ -37,7 +37,12 @@ from weakref import WeakKeyDictionary
 from indexer.language import input_methods
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import is_folded_syllable
-from indexer.searching.candidates import Scored, scored_candidates, split_candidates
+from indexer.searching.candidates import (
+    SPLIT_DOCUMENTS,
+    Scored,
+    scored_candidates,
+    split_candidates,
+)
 from indexer.searching.real_words import (
     CHECKED,
     COMMON_SHARE,
@@ -311,23 +316,40 @@ class Corrector:
         return found or (self._joined(typed, seen, before, after) if seen else ())
 
     def _joined(self, typed: str, seen: int, before: str, after: str) -> tuple[Correction, ...]:
-        """A word the index holds that is no syllable may be two typed without the space
-        (``vietnam``, ``hanoi``, ``saigon``): read as them too when the index holds them side by
-        side ``NON_SYLLABLE_RARER_BY`` times as often and mostly writes them as a name
-        (``_a_name``: ``cole`` is no ``có lẽ``), and suggested unless the word is common; not
+        """A word the index holds that is no syllable may be two or three typed without the
+        spaces (``vietnam``, ``hanoi``, ``hochiminh``): read as them too when the index holds
+        them side by side ``NON_SYLLABLE_RARER_BY`` times as often and mostly writes them as a
+        name (``_a_name``: ``cole`` is no ``có lẽ``), and suggested unless the word is common; not
         when the index holds it beside a neighbour (``vietnam airlines``)."""
         if not typed.isalpha() or is_folded_syllable(fold(typed)):
             return ()
         if (before or after) and self._fits(typed, before, after):
             return ()
-        splits = split_candidates(self.vocabulary, typed)
-        if not splits:
-            return ()
-        first, second, together = max(splits, key=lambda split: split[2])
-        if together < NON_SYLLABLE_RARER_BY * seen or not self._a_name(f"{first} {second}"):
-            return ()
-        common = seen > COMMON_SHARE * max(self.vocabulary.reader.doc_count_all(), 1)
-        return (Correction(f"{first} {second}", 1.0, "split", CORRECTION_WEIGHT, not common),)
+        splits = [(f"{a} {b}", n) for a, b, n in split_candidates(self.vocabulary, typed)]
+        splits += self._in_three(fold(typed))
+        for text, together in sorted(splits, key=lambda split: -split[1]):
+            if together < NON_SYLLABLE_RARER_BY * seen:
+                break
+            if self._a_name(text):
+                common = seen > COMMON_SHARE * max(self.vocabulary.reader.doc_count_all(), 1)
+                return (Correction(text, 1.0, "split", CORRECTION_WEIGHT, not common),)
+        return ()
+
+    def _in_three(self, letters: str) -> list[tuple[str, int]]:
+        """``letters`` (folded) as three syllables (``hochiminh``: ho chi minh) whose two pairs
+        the index holds, each with the documents holding its rarer pair."""
+        options = [
+            (letters[:i], letters[i:j], letters[j:])
+            for i in range(1, len(letters) - 1)
+            for j in range(i + 1, len(letters))
+        ]
+        options = [o for o in options if all(map(is_folded_syllable, o))]
+        held = self.vocabulary.pairs(p for a, b, c in options for p in ((a, b), (b, c)))
+        return [
+            (f"{a} {b} {c}", min(held[(a, b)], held[(b, c)]))
+            for a, b, c in options
+            if min(held[(a, b)], held[(b, c)]) >= SPLIT_DOCUMENTS
+        ]
 
     def _a_name(self, folded: str) -> bool:
         """Whether the documents mostly write the word ``folded`` as a name, every syllable

@@ -12,6 +12,7 @@ too (``ha noii``: ``ha noi``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 
 from whoosh import query as wq
@@ -59,7 +60,10 @@ def corrected_pairs(a: str, b: str, fixes: Fixes) -> list[tuple[str, float]]:
 
 
 def split_pairs(fixes: Fixes) -> list[tuple[str, float]]:
-    """The pair a split correction makes (``vac xin``), with its weight, for each split."""
+    """The pairs a split correction makes (``vac xin``; ``ho chi``, ``chi minh``), with its
+    weight, for each split."""
     return [
-        (fold(found[0].text), found[0].weight) for found in fixes.values() if " " in found[0].text
+        (f"{a} {b}", found[0].weight)
+        for found in fixes.values()
+        for a, b in itertools.pairwise(fold(found[0].text).split())
     ]
