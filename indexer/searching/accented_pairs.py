@@ -34,16 +34,18 @@ def written_beside(
     (lowercase, with its accents) right before it (``first``) or right after it, with the
     accents it has (with any, for one without, unless ``exactly``: then with none)."""
     key = fold(accented)
-    samples = {}
+    samples, sampled = {}, {}  # forms of the same letters share their pair's sample
     for other, held in others.items():
         if held:
             pair = f"{key} {fold(other)}" if first else f"{fold(other)} {key}"
-            postings = vocabulary.reader.postings("fold_bigrams", pair)
-            ids = np.fromiter(postings.all_ids(), dtype=np.int64)
-            if len(ids) > SAMPLED:
-                ids = ids[np.linspace(0, len(ids) - 1, SAMPLED).astype(np.int64)]
-            if len(ids):  # none when every document holding the pair is deleted
-                samples[other] = ids
+            if pair not in sampled:
+                postings = vocabulary.reader.postings("fold_bigrams", pair)
+                ids = np.fromiter(postings.all_ids(), dtype=np.int64)
+                if len(ids) > SAMPLED:
+                    ids = ids[np.linspace(0, len(ids) - 1, SAMPLED).astype(np.int64)]
+                sampled[pair] = ids
+            if len(sampled[pair]):  # none when every document holding the pair is deleted
+                samples[other] = sampled[pair]
     written = _written(vocabulary, accented, samples, 1 if first else -1, exactly)
     return {
         other: written[other] * held / len(samples[other]) if other in samples else 0.0
