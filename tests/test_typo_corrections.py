@@ -41,6 +41,9 @@ def best(index, typed: str, before: str = "", after: str = "") -> str:
         ("telex, tone forgotten", "Tuyeens", "tuyến"),
         ("vni", "vie65t", "việt"),
         ("vni", "nguye6n4", "nguyễn"),
+        # The key of đ (Telex's second d, VNI's 9) is the one most often forgotten.
+        ("telex, the stroke of đ forgotten", "duowngf", "đường"),
+        ("vni, the stroke of đ forgotten", "da2", "đà"),
         ("doubled", "noii", "noi"),
         ("doubled", "sôngg", "sông"),
         ("doubled, accented", "ngườii", "người"),
@@ -88,6 +91,14 @@ def test_correction_of_each_kind(index, kind, typed, meant):
 )
 def test_words_the_index_holds_or_cannot_correct_are_left_alone(index, typed, kept):
     assert corrector(index.searcher()).correct_text([typed]) == {}
+
+
+def test_two_lacking_syllables_side_by_side_are_read_beside_each_others_reading(index):
+    # Read beside "nawngx" as typed (no pair the index holds), daf was dat, the commonest
+    # slip; beside nẵng, its reading, it is đà (the second d forgotten).
+    found = corrector(index.searcher()).correct_text(["daf", "nawngx"])
+    assert (found["daf"][0].text, found["nawngx"][0].text) == ("đà", "nẵng")
+    assert search(index, "Da2 Na86ng4").suggestion == "Đà Nẵng"
 
 
 def test_a_correction_of_a_word_the_index_holds_weighs_less(index):

@@ -43,7 +43,7 @@ SPLIT_DOCUMENTS = 3
 # key may have been forgotten: tuyeen, tuyến). It used to start ahead of every edit, and then a
 # neighbouring key that happens to be an input method's key (caj for cau, thonf for thong)
 # decoded to a syllable nobody meant there (cạ, thòn): bench/typos.py, neighbouring keys.
-DECODE_COST, TONELESS_DECODE_COST = 0.0, 0.2
+DECODE_COST, TONELESS_DECODE_COST, STROKE_DECODE_COST = 0.0, 0.2, 0.2
 # A decode whose only key is a tone key typed last (hus: hú, hef: hè) is one key away from the
 # letters typed, as a slip is (hua, het: s is next to a, f to t), so it costs what a neighbouring
 # key does and the two readings compete on frequency and pairs. At no cost, a neighbouring key
@@ -113,10 +113,13 @@ def _keep(scored: Scored, text: str, df: int, cost: float, kind: str) -> None:
 
 def _decodes(typed: str) -> Iterator[tuple[str, float, str]]:
     """What an input method left behind: ``typed`` decoded, and decodes missing only a tone
-    with each tone."""
+    with each tone, or only the stroke of a first đ (Telex ``daf``, VNI ``da2``: đà, whose
+    second d or 9 is the key most often forgotten)."""
     for decoded in input_methods.decode(typed):
         cost = TONE_KEY_DECODE_COST if _only_a_tone_key(typed, decoded) else DECODE_COST
         yield decoded, cost, "ime"
+        if decoded[:1] == "d":
+            yield "đ" + decoded[1:], cost + STROKE_DECODE_COST, "ime"
         if not tone_of(decoded):
             for form in accented_forms(fold(decoded)):
                 if tone_of(form) and without_tone(form) == decoded:

@@ -145,6 +145,11 @@ class Corrector:
         unknown = {s for s, low in zip(syllables, lowered, strict=True) if not known[low]}
         found = self._each(syllables, unknown, lowered)
         best = [found[s][0].text if s in found else s.lower() for s in syllables]
+        if any(a in found and b in found for a, b in itertools.pairwise(syllables)):
+            # Two lacking side by side: each again beside the other's best reading, not its
+            # letters (daf nawngx: đà beside nẵng, not dat beside nothing the index holds).
+            found.update(self._each(syllables, unknown, best))
+            best = [found[s][0].text if s in found else s.lower() for s in syllables]
         found.update(self._each(syllables, set(syllables) - unknown, best))
         if context and len(found) <= 1:  # a short query holds one typo far more often than two
             found = self._whole_query(syllables, lowered, known, found, best)
