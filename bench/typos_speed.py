@@ -2,11 +2,13 @@
 code before typo tolerance, interleaved in one run.
 
     python bench/typos_speed.py [--articles 38084] [--pairs 250] [--index DIR]
-                                [--baseline b3e6244] [--json OUT]
+                                [--baseline b3e6244] [--questions] [--json OUT]
 
 On bench/out/news-N-index (built when missing; ``--index`` to reuse one), takes bench/run.py's
 short queries (unique 1-3 words from the titles: ``--pairs`` accented plus the same folded) and
-the same queries with one typo (a letter doubled in the longest syllable). Two worker processes
+the same queries with one typo (a letter doubled in the longest syllable); with ``--questions``,
+the dev set's questions of 6 words or more, unaccented, instead (long questions, where a typo's
+suggestion restores the accents of many syllables). Two worker processes
 open the index: two run this tree, one with typos on and one with typos off, the third the
 commit ``--baseline`` (exported to bench/out/baseline-REF), as it is. Each warms up
 (``warm_up_index`` where it exists, then 50 searches), then every query goes to the three, in
@@ -36,6 +38,7 @@ from bench import http as load  # noqa: E402
 from indexer.language import fold, has_diacritics  # noqa: E402
 
 WARM_UP = 50
+DEV_QUESTIONS = ROOT.parent / "shared" / "data" / "dev" / "queries_noaccent.tsv"
 # Runs in each worker: reads "typos<TAB>query" lines, answers with milliseconds.
 WORKER = r"""
 import json, sys, time
@@ -110,6 +113,16 @@ def short_queries(articles: Path, pairs: int) -> list[str]:
     return list(dict.fromkeys(chosen + [fold(q) for q in chosen]))
 
 
+def long_questions(count: int) -> list[str]:
+    """The first ``count`` unaccented dev questions of 6 words or more."""
+    questions = []
+    for line in DEV_QUESTIONS.read_text(encoding="utf-8").splitlines():
+        text = line.split("\t")[1] if "\t" in line else ""
+        if len(text.split()) >= 6:
+            questions.append(text)
+    return list(dict.fromkeys(questions))[:count]
+
+
 def with_typo(query: str) -> str:
     """``query`` with a letter of its longest syllable typed twice (``hà nộii``)."""
     words = query.split()
@@ -149,11 +162,15 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=250)
     parser.add_argument("--index", type=Path)
     parser.add_argument("--baseline", default="b3e6244", help="a commit without typo tolerance")
+    parser.add_argument("--questions", action="store_true", help="long dev questions instead")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     articles = load.first_articles(args.articles)
     index = (args.index or load.ensure_index(articles, args.articles)).resolve()
-    queries = short_queries(articles, args.pairs + WARM_UP)
+    if args.questions:
+        queries = long_questions(2 * (args.pairs + WARM_UP))
+    else:
+        queries = short_queries(articles, args.pairs + WARM_UP)
     warm, queries = queries[: WARM_UP * 2], queries[WARM_UP * 2 :]
     workers = {
         "baseline": Worker(export(args.baseline), index),
