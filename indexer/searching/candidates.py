@@ -190,3 +190,18 @@ def split_candidates(vocabulary: Vocabulary, typed: str) -> list[tuple[str, str,
         for a, b in options
         if found[(fold(a), fold(b))] >= SPLIT_DOCUMENTS
     ]
+
+
+def splits_in_three(vocabulary: Vocabulary, letters: str) -> list[tuple[str, int]]:
+    """``letters`` (folded) as three syllables typed without the spaces (``hochiminh``: ho chi
+    minh) whose two pairs the index holds ``SPLIT_DOCUMENTS`` times or more, each with the
+    documents holding its rarer pair."""
+    options = [
+        (letters[:i], letters[i:j], letters[j:])
+        for i in range(1, len(letters) - 1)
+        for j in range(i + 1, len(letters))
+    ]
+    options = [o for o in options if all(map(is_folded_syllable, o))]
+    held = vocabulary.pairs(p for a, b, c in options for p in ((a, b), (b, c)))
+    found = [(f"{a} {b} {c}", min(held[(a, b)], held[(b, c)])) for a, b, c in options]
+    return [(text, documents) for text, documents in found if documents >= SPLIT_DOCUMENTS]

@@ -38,10 +38,10 @@ from indexer.language import input_methods
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import is_folded_syllable
 from indexer.searching.candidates import (
-    SPLIT_DOCUMENTS,
     Scored,
     scored_candidates,
     split_candidates,
+    splits_in_three,
 )
 from indexer.searching.real_words import (
     CHECKED,
@@ -331,7 +331,7 @@ class Corrector:
         if (before or after) and self._fits(typed, before, after):
             return ()
         splits = [(f"{a} {b}", n) for a, b, n in split_candidates(self.vocabulary, typed)]
-        splits += self._in_three(fold(typed))
+        splits += splits_in_three(self.vocabulary, fold(typed))
         for text, together in sorted(splits, key=lambda split: -split[1]):
             if together < NON_SYLLABLE_RARER_BY * seen:
                 break
@@ -339,22 +339,6 @@ class Corrector:
                 common = seen > COMMON_SHARE * max(self.vocabulary.reader.doc_count_all(), 1)
                 return (Correction(text, 1.0, "split", CORRECTION_WEIGHT, not common),)
         return ()
-
-    def _in_three(self, letters: str) -> list[tuple[str, int]]:
-        """``letters`` (folded) as three syllables (``hochiminh``: ho chi minh) whose two pairs
-        the index holds, each with the documents holding its rarer pair."""
-        options = [
-            (letters[:i], letters[i:j], letters[j:])
-            for i in range(1, len(letters) - 1)
-            for j in range(i + 1, len(letters))
-        ]
-        options = [o for o in options if all(map(is_folded_syllable, o))]
-        held = self.vocabulary.pairs(p for a, b, c in options for p in ((a, b), (b, c)))
-        return [
-            (f"{a} {b} {c}", min(held[(a, b)], held[(b, c)]))
-            for a, b, c in options
-            if min(held[(a, b)], held[(b, c)]) >= SPLIT_DOCUMENTS
-        ]
 
     def _a_name(self, folded: str) -> bool:
         """Whether the documents mostly write the word ``folded`` as a name, every syllable

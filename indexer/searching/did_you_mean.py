@@ -150,11 +150,7 @@ def _written_clear(vocabulary: Vocabulary, neighbour: str, word: str, first: boo
     written = written_beside(
         vocabulary, neighbour, {f: together for f in forms if held[f]}, first, exactly=True
     )
-    total = sum(written.values())
-    if not written or total < CLEAR_DOCUMENTS:
-        return None
-    best = max(written, key=written.get)
-    return best if written[best] >= CLEAR_SHARE * total else None
+    return _clear_form(written)
 
 
 def _clear_word(vocabulary: Vocabulary, words: Sequence[str]) -> str | None:
@@ -163,16 +159,13 @@ def _clear_word(vocabulary: Vocabulary, words: Sequence[str]) -> str | None:
     counts: dict[str, int] = {}
     for shown, df in vocabulary.written_words(fold(" ".join(words))).items():
         counts[shown.lower()] = counts.get(shown.lower(), 0) + df
-    total = sum(counts.values())
-    if total < CLEAR_DOCUMENTS:
+    best = _clear_form(counts)
+    if best is None:
         return None
     folded = [fold(w) for w in words]
     together = min(vocabulary.pairs(itertools.pairwise(folded)).values())
-    if total < WORD_SHARE * together:
+    if sum(counts.values()) < WORD_SHARE * together:
         return None  # mostly written as other words: trong nam is trong năm, not trọng nam
-    best = max(counts, key=counts.get)
-    if counts[best] < CLEAR_SHARE * total:
-        return None
     agrees = all(
         not has_diacritics(typed) or typed == shown
         for typed, shown in zip(words, best.split(), strict=True)
@@ -183,13 +176,17 @@ def _clear_word(vocabulary: Vocabulary, words: Sequence[str]) -> str | None:
 def _clear_syllable(vocabulary: Vocabulary, word: str) -> str | None:
     """The accented form of ``word`` that holds ``CLEAR_SHARE`` of its documents, if one does."""
     forms = accented_forms(fold(word))
-    if not forms:
-        return None
-    counts = vocabulary.accented(forms)
+    return _clear_form(vocabulary.accented(forms)) if forms else None
+
+
+def _clear_form(counts: Mapping[str, float]) -> str | None:
+    """The form of ``counts`` (form -> documents) that holds ``CLEAR_SHARE`` of them, when they
+    are ``CLEAR_DOCUMENTS`` or more."""
     total = sum(counts.values())
+    if not counts or total < CLEAR_DOCUMENTS:
+        return None
     best = max(counts, key=counts.get)
-    clear = total >= CLEAR_DOCUMENTS and counts[best] >= CLEAR_SHARE * total
-    return best if clear else None
+    return best if counts[best] >= CLEAR_SHARE * total else None
 
 
 def _rewrite(query: str, replacements: list[tuple[str, str]]) -> str:

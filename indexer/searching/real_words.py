@@ -94,12 +94,18 @@ class RealWordFix:
 
 
 @lru_cache(maxsize=20_000)
+def _slips(letters: str) -> tuple[tuple[str, float, bool], ...]:
+    """Everything one slip away from ``letters`` (``misspellings.typed_edits``), each with the
+    slip's cost and whether it is a syllable; none for letters that are not all ASCII letters."""
+    if not letters.isascii() or not letters.isalpha():
+        return ()
+    return tuple((c, cost, is_folded_syllable(c)) for c, cost in typed_edits(letters).items())
+
+
 def syllable_slips(letters: str) -> tuple[tuple[str, float], ...]:
     """The folded syllables one slip away from ``letters`` (as typed, without accents: a final
     ``y`` kept, ``misspellings.typed_edits``), each with the slip's cost."""
-    if not letters.isascii() or not letters.isalpha():
-        return ()
-    return tuple((c, cost) for c, cost in typed_edits(letters).items() if is_folded_syllable(c))
+    return tuple((c, cost) for c, cost, syllable in _slips(letters) if syllable)
 
 
 def held_slips(
@@ -115,7 +121,7 @@ def held_slips(
     name = not is_folded_syllable(folded) or among_names
     if not typed or not name or len(folded) < MIN_EDIT_LETTERS:
         return slips
-    others = {c: cost for c, cost in typed_edits(letters).items() if not is_folded_syllable(c)}
+    others = {c: cost for c, cost, syllable in _slips(letters) if not syllable}
     held = vocabulary.folded(others)
     return slips + tuple((c, cost) for c, cost in others.items() if held[c])
 
