@@ -373,6 +373,8 @@ class Corrector:
         # the accents typed (real_words.CHECKED); the rest keep their folded pairs, after them.
         likeliest = [t for t in sorted(by_pairs, key=lambda t: -by_pairs[t][0]) if " " not in t]
         checked = {t: (t,) for t in likeliest[:CHECKED]}
+        if not checked:  # splits only (hà aila: ai la)
+            return _ranked(by_pairs, weight)
         support = pair_support(self.vocabulary, [*checked], before, after, own, shares, checked)
         written = _in_context({t: scored[t] for t in checked}, support, inner)
         floor = min(score for score, _, _ in written.values())
