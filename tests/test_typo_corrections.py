@@ -783,3 +783,43 @@ def test_a_reading_pays_for_accents_other_than_those_typed(far_accents_index):
     # Typed without accents, there are none to pay for: the pairs decide.
     found = corrector(far_accents_index.searcher()).correct_text(["hinh", "nap"])
     assert found["nap"][0].text == "nay"
+
+
+@pytest.fixture(scope="module")
+def toneless_decode_index(tmp_path_factory):
+    """``tuyên`` the commonest form of its letters (``tuyên bố``), ``tuyển`` the one the
+    documents write before ``sinh``; ``hô`` more often than ``hồ``, which alone is written
+    before ``chí minh``."""
+    rows = titled("bo", "Tuyên bố chung", 30)
+    rows += titled("ts", "Tuyển sinh đại học", 20)
+    rows += titled("tx", "Tuyến xe buýt", 10)
+    rows += titled("hh", "Hô hào khẩu hiệu", 20)
+    rows += titled("hcm", "Thành phố Hồ Chí Minh", 8)
+    rows += titled("tin", "Tin vắn", 200)
+    yield from opened_index(tmp_path_factory, "toneless_decode", rows)
+
+
+@pytest.mark.parametrize(
+    ("query", "meant", "suggestion"),
+    [
+        (["tuyeen", "sinh"], "tuyển", "tuyển sinh"),
+        (["tuyeen", "xe"], "tuyến", "tuyến xe"),
+        (["tuyeen", "bo"], "tuyên", "tuyên bố"),
+        (["thanh", "pho", "hoo", "chi", "minh"], "hồ", "thành phố hồ chí minh"),
+    ],
+)
+def test_the_tone_of_a_decode_without_one_is_the_one_written_beside_its_neighbours(
+    toneless_decode_index, query, meant, suggestion
+):
+    # Telex "ee" and "oo" type ê and ô, and no tone key was typed: the tone is unknown, not
+    # absent. The pairs are indexed folded, the same for every tone, so the toneless decode
+    # (tuyên, hô) costing least won beside any neighbour; each tone is now counted as the
+    # documents write it beside the neighbours.
+    found = corrector(toneless_decode_index.searcher()).correct_text(query)
+    typed = next(s for s in query if s in ("tuyeen", "hoo"))
+    assert found[typed][0].text == meant
+    assert search(toneless_decode_index, " ".join(query)).suggestion == suggestion
+
+
+def test_a_decode_without_a_tone_alone_is_its_commonest_reading(toneless_decode_index):
+    assert best(toneless_decode_index, "tuyeen") == "tuyên"

@@ -233,6 +233,7 @@ def pair_support(
     shares: dict[str, float] | None = None,
     checked: dict[str, tuple[str, ...]] | None = None,
     spelt: dict[str, str] | None = None,
+    beside_plain: bool = False,
 ) -> dict[str, tuple[float, int]]:
     """For each syllable (folded or not): the log of how likely its pairs with the syllables
     ``before`` and ``after`` make it (each pair's documents, smoothed by the syllable's own
@@ -242,7 +243,9 @@ def pair_support(
     each pair. ``checked`` maps syllables to the spellings (accented or not) whose pairs with
     a neighbour typed with accents are counted as the documents write them, instead
     (``accented_pairs``; the most any of them is written); ``spelt``, when given, is filled
-    with each checked syllable's spelling written most beside them."""
+    with each checked syllable's spelling written most beside them. With ``beside_plain``, a
+    checked spelling with accents is also counted as written beside a neighbour typed without
+    (the neighbour's letters, any accents)."""
     typed = {"before": before.lower(), "after": after.lower()}
     before, after = fold(before), fold(after)
     pairs = {}
@@ -258,11 +261,16 @@ def pair_support(
     }
     tally: dict[tuple[str, str], float] = {}
     for side, neighbour in ((0, typed["before"]), (-1, typed["after"])):
-        if not (checked and neighbour and neighbour.isalpha() and has_diacritics(neighbour)):
+        if not (checked and neighbour and neighbour.isalpha()):
             continue
         forms = {t: f for t, f in checked.items() if t in pairs and " " not in t}
         held = {f: folded_counts[pairs[t][side]] for t, fs in forms.items() for f in fs}
-        written = written_beside(vocabulary, neighbour, held, first=side == 0)
+        if has_diacritics(neighbour):
+            written = written_beside(vocabulary, neighbour, held, first=side == 0)
+        elif beside_plain:
+            written = _spellings_beside(vocabulary, neighbour, held, first=side == -1)
+        else:
+            continue
         for text, spellings in forms.items():
             counts[text][side] = max(written[f] for f in spellings)
             for f in spellings:
@@ -281,6 +289,20 @@ def pair_support(
             min(folded_counts[p] for p in made),
         )
         for s, made in pairs.items()
+    }
+
+
+def _spellings_beside(
+    vocabulary: Vocabulary, plain: str, held: dict[str, int], first: bool
+) -> dict[str, float]:
+    """For each spelling of ``held`` (with its folded pair's documents): about how many
+    documents write it with its accents right before (``first``) or after the letters
+    ``plain``; spellings without accents keep their pair's documents."""
+    return {
+        spelling: written_beside(vocabulary, spelling, {plain: n}, first)[plain]
+        if has_diacritics(spelling)
+        else float(n)
+        for spelling, n in held.items()
     }
 
 
