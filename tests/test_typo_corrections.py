@@ -500,7 +500,8 @@ def test_the_suggestion_takes_its_accents_from_what_it_finds(found_accents_index
 def joined_index(tmp_path_factory):
     """``Hà Nội`` in 60 titles, ``Hanoi`` in 4 (more than ``RARE_DOCUMENTS``), ``Đà Nẵng`` in 30
     and ``Danang`` in 1; ``London`` in 20 and ``lơn đồn`` (its letters split) in 5; ``Cole`` in
-    4 and ``có lẽ`` (no name) in 80; ``Hồ Chí Minh`` in 40 and ``HoChiMinh`` in 4."""
+    4 and ``có lẽ`` (no name) in 80; ``Hồ Chí Minh`` in 40 and ``HoChiMinh`` in 4; ``bất động
+    sản`` in 20."""
     rows = titled("hn", "Hà Nội mùa thu", 60)
     rows += titled("hanoi", "Hanoi Times", 4)
     rows += titled("dn", "Đà Nẵng mùa hè", 30)
@@ -511,6 +512,7 @@ def joined_index(tmp_path_factory):
     rows += titled("hcm", "Thành phố Hồ Chí Minh", 40)
     rows += titled("hochiminh", "HoChiMinh City", 4)
     rows += titled("cl", "Có lẽ mai mưa", 80)
+    rows += titled("bds", "Thị trường bất động sản", 20)
     rows += titled("tin", "Tin vắn", 600)
     yield from opened_index(tmp_path_factory, "joined", rows)
 
@@ -535,6 +537,13 @@ def test_a_word_that_is_two_syllables_typed_together_also_matches_them(
     held = sum(1 for i in ids if i == first + "-")
     assert held and ids[:held] == [first + "-"] * held
     assert ids[held:] and set(ids[held:]) == {then}
+
+
+def test_a_word_the_index_lacks_may_be_three_syllables_typed_together(joined_index):
+    # No document holds batdongsan: read as two syllables only, it found nothing at all.
+    page = search(joined_index, "batdongsan", per_page=50)
+    assert page.suggestion == "bất động sản"
+    assert page.total == 20 and {hit.id.split("-")[0] for hit in page.hits} == {"bds"}
 
 
 def test_a_held_word_whose_split_is_not_far_commoner_is_taken_as_typed(joined_index):

@@ -9,8 +9,8 @@ In order of trust:
    with the accents typed (``nguễn`` → ``nguyễn``); edits of the letters as typed and of their
    key, since a final ``y`` after a consonant is keyed ``i`` (``ngy``: ngi), and only the
    letters typed are one letter from ``ngày`` (``misspellings.typed_edits``);
-4. two syllables typed without the space (``vacxin`` → ``vac xin``), kept when the index holds
-   the pair.
+4. two or three syllables typed without the spaces (``vacxin`` → ``vac xin``, ``batdongsan`` →
+   ``bat dong san``), kept when the index holds each pair.
 
 A candidate's score is the log of the documents holding it less ``COST_SCALE`` times the cost of
 the slip (``indexer.language.misspellings``). Every look-up of one syllable's candidates is one
@@ -94,6 +94,9 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
         _keep(scored, text, frequencies.get(text, 0), cost, kind)
     for first, second, pair_df in split_candidates(vocabulary, typed):
         _keep(scored, f"{first} {second}", pair_df, SPLIT_COST, "split")
+    if typed.isascii() and typed.isalpha() and not is_folded_syllable(typed):
+        for text, documents in splits_in_three(vocabulary, typed):
+            _keep(scored, text, documents, 2 * SPLIT_COST, "split")
     scored.pop(typed, None)
     return scored
 
