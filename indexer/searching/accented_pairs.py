@@ -28,11 +28,13 @@ def written_beside(
     others: dict[str, int],
     first: bool,
     exactly: bool = False,
+    letters: bool = False,
 ) -> dict[str, float]:
     """For each syllable of ``others`` (lowercase, folded or with accents), given the documents
     holding its folded pair with ``accented``: about how many documents write ``accented``
-    (lowercase, with its accents) right before it (``first``) or right after it, with the
-    accents it has (with any, for one without, unless ``exactly``: then with none)."""
+    (lowercase, with its accents; its letters with any accents when ``letters``) right before
+    it (``first``) or right after it, with the accents it has (with any, for one without,
+    unless ``exactly``: then with none)."""
     key = fold(accented)
     samples, sampled = {}, {}  # forms of the same letters share their pair's sample
     for other, held in others.items():
@@ -46,14 +48,16 @@ def written_beside(
                 sampled[pair] = ids
             if len(sampled[pair]):  # none when every document holding the pair is deleted
                 samples[other] = sampled[pair]
-    written = _written(vocabulary, accented, samples, 1 if first else -1, exactly)
+    written = _written(vocabulary, accented, samples, 1 if first else -1, exactly, letters)
     return {
         other: written[other] * held / len(samples[other]) if other in samples else 0.0
         for other, held in others.items()
     }
 
 
-def _written(vocabulary, accented: str, samples: dict, step: int, exactly: bool) -> dict[str, int]:
+def _written(
+    vocabulary, accented: str, samples: dict, step: int, exactly: bool, letters: bool
+) -> dict[str, int]:
     """For each syllable of ``samples``, how many of its documents write it ``step`` places
     after ``accented`` in their title or body."""
     hits: dict[str, set[int]] = {other: set() for other in samples}
@@ -76,7 +80,8 @@ def _written(vocabulary, accented: str, samples: dict, step: int, exactly: bool)
             continue
         terms = terms_reader(leaf)
         for exact, folded in _FIELDS:
-            places = terms.positions_in(exact, accented.encode("utf-8"), here)
+            anchor = folded if letters else exact
+            places = terms.positions_in(anchor, accented.encode("utf-8"), here)
             mine = {doc: set(p) for doc, p in zip(here.tolist(), places, strict=True) if p}
             for other, local in mine_ids.items():
                 # only where the neighbour is written

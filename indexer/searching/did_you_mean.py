@@ -105,7 +105,11 @@ def restore_accents(searcher, words: Sequence[str]) -> list[str]:
             if all(done[i] for i in window):
                 continue
             written = _clear_word(vocabulary, words[start : start + size])
-            if written:
+            # a word overlapping one restored before must agree with it (bóng đá, not dã ngoại)
+            if written and all(
+                not done[i] or out[i] == syllable
+                for i, syllable in zip(window, written.split(), strict=True)
+            ):
                 for i, syllable in zip(window, written.split(), strict=True):
                     out[i], done[i] = syllable, True
     for i, word in enumerate(words):
@@ -117,30 +121,41 @@ def restore_accents(searcher, words: Sequence[str]) -> list[str]:
 
 
 def _restore_beside(vocabulary: Vocabulary, words: Sequence[str], out: list[str], done: list):
-    """Accents for the syllables still without, from a neighbour that has its own: the form the
-    documents write beside it (``accented_pairs``) when it is ``CLEAR_SHARE`` of them (``gia``
-    beside ``xăng``: giá). Each syllable restored is a neighbour for the next; at most
-    ``MAX_LOOKED_BESIDE`` look-ups, each a few reads of positions."""
-    progress, looked = True, set()
-    while progress:
-        progress = False
-        for i, word in enumerate(words):
-            for j in (i - 1, i + 1):
-                if done[i] or not 0 <= j < len(words) or not done[j] or not out[j].isalpha():
-                    continue
-                if (i, j) in looked:
-                    continue
-                if len(looked) >= MAX_LOOKED_BESIDE:
-                    return
-                looked.add((i, j))
-                written = _written_clear(vocabulary, out[j], word, j < i)
-                if written:
-                    out[i], done[i], progress = written, True, True
+    """Accents for the syllables still without, from a neighbour: the form the documents write
+    beside it (``accented_pairs``) when it is ``CLEAR_SHARE`` of them, beside a neighbour with
+    its accents first (``gia`` beside ``xăng``: giá), else beside one still without (``mien``
+    before ``bac``: miền, which then gives ``bắc``). Each syllable restored is a neighbour for
+    the next; at most ``MAX_LOOKED_BESIDE`` look-ups, each a few reads of positions."""
+    looked: set = set()
+    while _restore_one(vocabulary, words, out, done, looked, plain=False) or _restore_one(
+        vocabulary, words, out, done, looked, plain=True
+    ):
+        pass
 
 
-def _written_clear(vocabulary: Vocabulary, neighbour: str, word: str, first: bool) -> str | None:
-    """The accented form of ``word`` that the documents write beside ``neighbour`` (before it
-    when ``first``), when one holds ``CLEAR_SHARE`` of them."""
+def _restore_one(vocabulary, words, out, done, looked: set, plain: bool) -> bool:
+    """Whether a syllable without accents got them beside a neighbour with its own (or, when
+    ``plain``, one without), each pair looked at once with each form of the neighbour."""
+    for i, word in enumerate(words):
+        for j in (i - 1, i + 1):
+            if done[i] or not 0 <= j < len(words) or done[j] == plain or not out[j].isalpha():
+                continue
+            if (i, j, out[j]) in looked or len(looked) >= MAX_LOOKED_BESIDE:
+                continue
+            looked.add((i, j, out[j]))
+            written = _written_clear(vocabulary, out[j], word, j < i, plain)
+            if written:
+                out[i], done[i] = written, True
+                return True
+    return False
+
+
+def _written_clear(
+    vocabulary: Vocabulary, neighbour: str, word: str, first: bool, letters: bool = False
+) -> str | None:
+    """The accented form of ``word`` that the documents write beside ``neighbour`` (as written,
+    or its letters with any accents when ``letters``; before it when ``first``), when one
+    holds ``CLEAR_SHARE`` of them."""
     pair = (fold(neighbour), fold(word)) if first else (fold(word), fold(neighbour))
     together = vocabulary.pairs([pair])[pair]
     forms = accented_forms(fold(word))
@@ -148,7 +163,12 @@ def _written_clear(vocabulary: Vocabulary, neighbour: str, word: str, first: boo
         return None
     held = vocabulary.accented(forms)
     written = written_beside(
-        vocabulary, neighbour, {f: together for f in forms if held[f]}, first, exactly=True
+        vocabulary,
+        neighbour,
+        {f: together for f in forms if held[f]},
+        first,
+        exactly=True,
+        letters=letters,
     )
     return _clear_form(written)
 

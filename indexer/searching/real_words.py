@@ -298,12 +298,9 @@ def _spellings_beside(
     """For each spelling of ``held`` (with its folded pair's documents): about how many
     documents write it with its accents right before (``first``) or after the letters
     ``plain``; spellings without accents keep their pair's documents."""
-    return {
-        spelling: written_beside(vocabulary, spelling, {plain: n}, first)[plain]
-        if has_diacritics(spelling)
-        else float(n)
-        for spelling, n in held.items()
-    }
+    accented = {spelling: n for spelling, n in held.items() if has_diacritics(spelling)}
+    written = written_beside(vocabulary, plain, accented, first=not first, letters=True)
+    return {spelling: written.get(spelling, float(n)) for spelling, n in held.items()}
 
 
 def with_accents(vocabulary: Vocabulary, typed: str, folded: list[str]) -> list[str]:
