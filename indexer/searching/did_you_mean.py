@@ -13,7 +13,10 @@ syllables side by side (``trọng nam``, a name, is the only compound of ``trong
 thousands write ``trong năm``). A syllable outside any such word gets its accents when one
 accented form holds nearly all its documents, else when one holds nearly all of those that
 write it beside a neighbour with accents (``accented_pairs``: ``gia`` beside ``xăng`` is
-``giá``); the others stay as typed. bench/typos.py, seed 7, ``exact`` for unaccented queries:
+``giá``), or, failing that, beside a neighbour's letters (``mien`` before ``bac`` is ``miền``,
+and then ``bac`` after ``miền`` is ``bắc``); the others stay as typed. A compound word that
+overlaps syllables restored before must agree with them (``bong da ngoai``: bóng đá ngoại, not
+the compound dã ngoại). bench/typos.py, seed 7, ``exact`` for unaccented queries:
 Telex leftovers 0.978 -> 0.985, a doubled letter 0.873 -> 0.888, a neighbouring key 0.783 ->
 0.797, swapped letters 0.859 -> 0.873 (a doubled letter accented 0.993 -> 0.989: ``gia``
 typed among accents became ``giá``). Nothing is suggested for a query with nothing to correct.
