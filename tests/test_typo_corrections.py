@@ -501,7 +501,7 @@ def joined_index(tmp_path_factory):
     """``Hà Nội`` in 60 titles, ``Hanoi`` in 4 (more than ``RARE_DOCUMENTS``), ``Đà Nẵng`` in 30
     and ``Danang`` in 1; ``London`` in 20 and ``lơn đồn`` (its letters split) in 5; ``Cole`` in
     4 and ``có lẽ`` (no name) in 80; ``Hồ Chí Minh`` in 40 and ``HoChiMinh`` in 4; ``bất động
-    sản`` in 20."""
+    sản`` in 20; ``VN-Index`` in 10."""
     rows = titled("hn", "Hà Nội mùa thu", 60)
     rows += titled("hanoi", "Hanoi Times", 4)
     rows += titled("dn", "Đà Nẵng mùa hè", 30)
@@ -513,6 +513,7 @@ def joined_index(tmp_path_factory):
     rows += titled("hochiminh", "HoChiMinh City", 4)
     rows += titled("cl", "Có lẽ mai mưa", 80)
     rows += titled("bds", "Thị trường bất động sản", 20)
+    rows += titled("vni", "Chỉ số VN-Index tăng", 10)
     rows += titled("tin", "Tin vắn", 600)
     yield from opened_index(tmp_path_factory, "joined", rows)
 
@@ -544,6 +545,13 @@ def test_a_word_the_index_lacks_may_be_three_syllables_typed_together(joined_ind
     page = search(joined_index, "batdongsan", per_page=50)
     assert page.suggestion == "bất động sản"
     assert page.total == 20 and {hit.id.split("-")[0] for hit in page.hits} == {"bds"}
+
+
+def test_a_word_the_index_lacks_may_be_two_words_that_are_no_syllables(joined_index):
+    # vn is no syllable: a split was tried only into two syllables, and vnindex found nothing.
+    page = search(joined_index, "vnindex", per_page=50)
+    assert page.suggestion == "vn index"
+    assert page.total == 10 and {hit.id.split("-")[0] for hit in page.hits} == {"vni"}
 
 
 def test_a_held_word_whose_split_is_not_far_commoner_is_taken_as_typed(joined_index):

@@ -10,7 +10,8 @@ In order of trust:
    key, since a final ``y`` after a consonant is keyed ``i`` (``ngy``: ngi), and only the
    letters typed are one letter from ``ngày`` (``misspellings.typed_edits``);
 4. two or three syllables typed without the spaces (``vacxin`` → ``vac xin``, ``batdongsan`` →
-   ``bat dong san``), kept when the index holds each pair.
+   ``bat dong san``), kept when the index holds each pair; letters that are no syllable may
+   also be two words that are none (``vnindex`` → ``vn index``, ``seagames`` → ``sea games``).
 
 A candidate's score is the log of the documents holding it less ``COST_SCALE`` times the cost of
 the slip (``indexer.language.misspellings``). Every look-up of one syllable's candidates is one
@@ -180,12 +181,16 @@ def _bare_except(form: str, letters: set[str], tone: bool) -> str:
 
 
 def split_candidates(vocabulary: Vocabulary, typed: str) -> list[tuple[str, str, int]]:
-    """Two syllables typed without the space between them (``vacxin`` → vac, xin), with the
-    documents holding the pair, when that is at least ``SPLIT_DOCUMENTS``."""
+    """Two syllables typed without the space between them (``vacxin`` → vac, xin), or for
+    ASCII letters that are no syllable, two words of two letters or more (``vnindex`` → vn,
+    index), with the documents holding the pair, when that is at least ``SPLIT_DOCUMENTS``."""
     options = []
+    loan = typed.isascii() and typed.isalpha() and not is_folded_syllable(typed)
     for i in range(2, len(typed) - 1):
         first, second = typed[:i], typed[i:]
         if is_folded_syllable(fold(first)) and is_folded_syllable(fold(second)):
+            options.append((first, second))
+        elif loan and len(first) > 1 and len(second) > 1:
             options.append((first, second))
     found = vocabulary.pairs((fold(a), fold(b)) for a, b in options)
     return [
