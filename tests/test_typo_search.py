@@ -28,6 +28,7 @@ def index(sample_index):
     ("query", "suggestion"),
     [
         ("ha noii", "hà nội"),
+        ("HA NOII", "HÀ NỘI"),  # typed in capitals, suggested in capitals (not "Hà Nội")
         ("covit", "covid"),
         ("quochoi", "quốc hội"),
         ("Nguyễn Thị Tuyeens", "Nguyễn Thị Tuyến"),

@@ -214,14 +214,16 @@ def _clear_form(counts: Mapping[str, float]) -> str | None:
 
 def _rewrite(query: str, replacements: list[tuple[str, str]]) -> str:
     """``query`` with each typed syllable, in order, replaced by its new text (keeping a capital
-    first letter)."""
+    first letter, or capitals throughout)."""
     out, at = [], 0
     for typed, new in replacements:
         pattern = re.compile(r"(?<!\w)" + re.escape(typed) + r"(?!\w)", re.IGNORECASE)
         found = pattern.search(query, at)
         if found is None:
             continue
-        if found.group()[:1].isupper():
+        if found.group().isupper() and len(found.group()) > 1:
+            new = new.upper()  # typed in capitals: TP HCMM is TP HCM, not Tp Hcm
+        elif found.group()[:1].isupper():
             new = new[:1].upper() + new[1:]
         out.append(query[at : found.start()] + new)
         at = found.end()
