@@ -96,13 +96,17 @@ def test_folded_forms_and_their_accented_readings():
         ("d9u7o7ng2", "đường"),
         ("vie^.t", "việt"),  # VIQR
         ("ddu+o+`ng", "đường"),
+        # The marks placed by the input method, the tone key left behind as typed.
+        ("trươngf", "trường"),
+        ("trương2", "trường"),
+        ("hôngf", "hồng"),
     ],
 )
 def test_input_method_leftovers_decode_exactly(keys, meant):
     assert decode(keys)[0] == meant
 
 
-@pytest.mark.parametrize("word", ["ha", "noii", "covid", "2021", "vietnam"])
+@pytest.mark.parametrize("word", ["ha", "noii", "covid", "2021", "vietnam", "hồngf", "việtj"])
 def test_words_without_method_keys_decode_to_nothing(word):
     assert decode(word) == []
 

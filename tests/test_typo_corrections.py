@@ -41,6 +41,9 @@ def best(index, typed: str, before: str = "", after: str = "") -> str:
         ("telex, tone forgotten", "Tuyeens", "tuyến"),
         ("vni", "vie65t", "việt"),
         ("vni", "nguye6n4", "nguyễn"),
+        # The marks typed with the input method on, the tone key left as a letter or a digit.
+        ("telex, tone key after the marks", "hôngf", "hồng"),
+        ("vni, tone key after the marks", "trương2", "trường"),
         # The key of đ (Telex's second d, VNI's 9) is the one most often forgotten.
         ("telex, the stroke of đ forgotten", "duowngf", "đường"),
         ("vni, the stroke of đ forgotten", "da2", "đà"),

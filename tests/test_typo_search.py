@@ -29,6 +29,7 @@ def index(sample_index):
     [
         ("ha noii", "hà nội"),
         ("HA NOII", "HÀ NỘI"),  # typed in capitals, suggested in capitals (not "Hà Nội")
+        ("sông hôngf", "sông hồng"),  # the tone key left after the marks: not sông hông
         ("covit", "covid"),
         ("quochoi", "quốc hội"),
         ("Nguyễn Thị Tuyeens", "Nguyễn Thị Tuyến"),

@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 from indexer.language.normalize import normalize
-from indexer.language.syllables import is_syllable
+from indexer.language.syllables import is_syllable, tone_of
 
 HUYEN, SAC, HOI, NGA, NANG = "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"
 CIRCUMFLEX, BREVE, HORN = "\u0302", "\u0306", "\u031b"
@@ -34,7 +34,18 @@ def decode(word: str) -> list[str]:
     empty when it is none (``nguyeenx`` → ``["nguyễn"]``, ``vie65t`` → ``["việt"]``)."""
     lowered = word.lower()
     found = decode_telex(lowered) + decode_vni(lowered) + decode_viqr(lowered)
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found + decode_tone_key(lowered)))
+
+
+def decode_tone_key(word: str) -> list[str]:
+    """The syllable typed with its vowel marks but its tone as a Telex or VNI key, last
+    (``trươngf`` and ``trương2`` → ``trường``): the input method placed the marks and missed
+    the tone key. Empty for ASCII letters (``decode_telex``) and for letters that have a tone."""
+    tone = TELEX_TONES.get(word[-1:]) or VNI_TONES.get(word[-1:])
+    letters = word[:-1]
+    if not tone or word.isascii() or not letters.isalpha() or tone_of(letters):
+        return []
+    return _syllables("", [unicodedata.normalize("NFC", letters)], tone)
 
 
 def decode_telex(word: str) -> list[str]:

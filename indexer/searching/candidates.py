@@ -132,10 +132,10 @@ def _decodes(typed: str) -> Iterator[tuple[str, float, str]]:
 
 def _only_a_tone_key(typed: str, decoded: str) -> bool:
     """Whether ``decoded`` is ``typed`` read by Telex with its last letter as a tone key and no
-    other key (``hus``: hú; not ``nguyeenx``, whose ``ee`` is a key too)."""
+    other key (``hus``: hú; ``trươngf``: trường, its marks typed; not ``nguyeenx``, whose ``ee``
+    is a key too)."""
     return (
-        typed.isascii()
-        and typed[-1:] in input_methods.TELEX_TONES
+        typed[-1:] in input_methods.TELEX_TONES
         and fold(decoded) == fold(typed[:-1])  # myx: mỹ, keyed mi as the letters my are
     )
 

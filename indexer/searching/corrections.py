@@ -307,7 +307,7 @@ class Corrector:
     def _correct(self, typed: str, before: str, after: str):
         if not 1 < len(typed) <= MAX_LETTERS or not typed.isalnum():
             return ()
-        if not typed.isalpha() and not input_methods.decode_vni(typed):
+        if not typed.isalpha() and not input_methods.decode(typed):
             return ()  # numbers and codes (9h30, covid19) are taken as typed
         seen = self.known(typed)
         if seen and has_diacritics(typed):
