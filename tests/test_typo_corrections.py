@@ -10,6 +10,7 @@ from indexer.searching.corrections import (
     CONTEXT_WEIGHT_MAX,
     CORRECTION_WEIGHT,
     FULL_GAIN,
+    SUGGESTED_WEIGHT,
     context_weight,
     corrector,
 )
@@ -126,6 +127,8 @@ def test_a_sure_reading_shares_fully_though_another_gains_more(index):
     (first, second, *_) = fixer.correct_text(["vua", "vam"])["vam"]
     assert (first.text, first.share, first.sure) == ("van", 1.0, True)
     assert (second.text, second.share, second.sure) == ("va", 1.0, False)
+    # and at more of the typed syllable's weight than readings not suggested, less than its own
+    assert first.weight == SUGGESTED_WEIGHT > second.weight and SUGGESTED_WEIGHT < 1.0
 
 
 @pytest.mark.parametrize(
