@@ -20,8 +20,8 @@ Four cases, cheapest first:
 Each ``Correction`` says how much of the typed syllable's weight it gets (all of it for a
 syllable the index does not hold, ``CORRECTION_WEIGHT`` for one it holds, so that exact matches
 rank first, up to ``CONTEXT_WEIGHT_MAX`` for a reading its neighbours make far likelier, and
-``SUGGESTED_WEIGHT`` for the one a "did you mean" shows) and whether it is sure enough for one. Answers are remembered per
-index reader.
+``SUGGESTED_WEIGHT`` for the one a "did you mean" shows) and whether it is sure enough for one.
+Answers are remembered per index reader.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ ACCENT_SHARE_POWER = 0.5
 # Two syllables typed together are read apart only where the documents mostly write them as a
 # name (every syllable capitalised): a word written in one piece is a name typed the English way.
 NAME_SHARE = 0.5
-MERGED_SHARE = 0.5
+MERGED_SHARE = 0.5  # of the other corrections of a syllable the whole query reads otherwise
 # The reading a "did you mean" shows, of a syllable the index holds, weighs at least this much
 # (the others, CORRECTION_WEIGHT up to CONTEXT_WEIGHT_MAX). bench/typos.py, found, against
 # 0.5 and up: seed 7, Telex unaccented 0.996 -> 1.000, dropped letters accented 0.892 -> 0.896,
@@ -105,7 +105,7 @@ MERGED_SHARE = 0.5
 # seed 3, dropped unaccented 0.836 -> 0.839, neighbouring keys accented 0.975 -> 0.978; no row
 # lower. Applied to the terms only (not the pairs), 0.7 and 0.9 gained less than 0.8 on seed 7
 # and 1.0 lost a dropped letter.
-SUGGESTED_WEIGHT = 0.8  # of the other corrections of a syllable the whole query reads otherwise
+SUGGESTED_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)
@@ -401,10 +401,11 @@ class Corrector:
         either way (``tie6n bac``: tiền bạc, the title tiên bác); found one query lower once
         (Telex, seed 7) and one higher once (a doubled letter, seed 3)."""
         toneless = {d for d in input_methods.decode(typed) if not tone_of(d)}
+        toneless |= {"đ" + d[1:] for d in toneless if d[:1] == "d"}  # as _decodes yields them
         toned = {
             text: (text,)
             for text, (_, kind, _) in scored.items()
-            if kind == "ime" and without_tone(text) in toneless | {"đ" + d[1:] for d in toneless}
+            if kind == "ime" and without_tone(text) in toneless
         }
         if len(toned) < 2:
             return {}

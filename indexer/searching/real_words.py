@@ -265,12 +265,10 @@ def pair_support(
             continue
         forms = {t: f for t, f in checked.items() if t in pairs and " " not in t}
         held = {f: folded_counts[pairs[t][side]] for t, fs in forms.items() for f in fs}
-        if has_diacritics(neighbour):
-            written = written_beside(vocabulary, neighbour, held, first=side == 0)
-        elif beside_plain:
-            written = _spellings_beside(vocabulary, neighbour, held, first=side == -1)
-        else:
+        plain = not has_diacritics(neighbour)
+        if plain and not beside_plain:
             continue
+        written = written_beside(vocabulary, neighbour, held, first=side == 0, letters=plain)
         for text, spellings in forms.items():
             counts[text][side] = max(written[f] for f in spellings)
             for f in spellings:
@@ -290,17 +288,6 @@ def pair_support(
         )
         for s, made in pairs.items()
     }
-
-
-def _spellings_beside(
-    vocabulary: Vocabulary, plain: str, held: dict[str, int], first: bool
-) -> dict[str, float]:
-    """For each spelling of ``held`` (with its folded pair's documents): about how many
-    documents write it with its accents right before (``first``) or after the letters
-    ``plain``; spellings without accents keep their pair's documents."""
-    accented = {spelling: n for spelling, n in held.items() if has_diacritics(spelling)}
-    written = written_beside(vocabulary, plain, accented, first=not first, letters=True)
-    return {spelling: written.get(spelling, float(n)) for spelling, n in held.items()}
 
 
 def with_accents(vocabulary: Vocabulary, typed: str, folded: list[str]) -> list[str]:
