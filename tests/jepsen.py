@@ -29,6 +29,7 @@ from whoosh import index as whoosh_index
 
 from indexer.replication.log import MSG_ID_HEADER, Log, LogConfig, is_valid
 from indexer.replication.node import read_applier_report
+from indexer.store.positions import read_position
 from tests.cluster_nodes import ClusterUnderTest, Node
 from tests.write_client import Client
 
@@ -179,6 +180,28 @@ def stored(node: Node) -> dict[str, str]:
         return {f["id"]: f.get("title", "") for f in searcher.all_stored_fields()}
 
 
+def differences(cluster: ClusterUnderTest, held: list[dict[str, str]], history: History) -> str:
+    """Where the nodes' documents differ: for each node, its position, the ids the others hold
+    and it lacks, those it alone holds and those it holds with other content (at most 5 of
+    each), and what the history says of the writes those ids came from."""
+    every = set().union(*held)
+    writes = {i: op for op in history.ops for i in op.ids}
+    lines = []
+    for node, mine in zip(cluster.nodes, held, strict=True):
+        lacks = sorted(every - set(mine))
+        others = [h for h in held if h is not mine]
+        alone = sorted(i for i in mine if all(i not in h for h in others))
+        other = sorted(i for i in mine if any(i in h and h[i] != mine[i] for h in others))
+        lines.append(
+            f"{node.name} (position {read_position(node.index).seq}, {len(mine)} documents): "
+            f"lacks {len(lacks)} {lacks[:5]}, alone holds {len(alone)} {alone[:5]}, "
+            f"other content {len(other)} {other[:5]}"
+        )
+        for i in (lacks + alone + other)[:5]:
+            lines.append(f"    {i}: {writes.get(i)}")
+    return "\n".join(lines)
+
+
 def _diagnosis(node: Node) -> str:
     """What a node that did not converge says: its applier's report (which process holds the
     applier, its last trouble) and the end of its log without the health checks, which fill
@@ -250,7 +273,9 @@ def check(cluster: ClusterUnderTest, history: History, seq: int) -> dict:
     """Check the history against every node (see the module docstring); the figures."""
     assert not history.bad_answers, history.bad_answers[:5]
     held = [stored(node) for node in cluster.nodes]
-    assert all(h == held[0] for h in held), "the nodes hold different documents"
+    assert all(h == held[0] for h in held), "the nodes hold different documents: " + differences(
+        cluster, held, history
+    )
     everything = held[0]
     lost = lost_writes(everything, history)
     assert not lost, f"acknowledged writes lost: {lost[:10]}"
