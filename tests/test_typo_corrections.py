@@ -220,22 +220,29 @@ def test_letters_that_are_no_syllable_are_suggested_away_only_for_a_far_commoner
 
 
 @pytest.mark.parametrize(
-    ("typed", "at", "meant"),
+    ("typed", "at", "meant", "sure"),
     [
         # One letter dropped makes another syllable the index holds; no document holds the
         # query as typed, many hold it as meant ("một trong những", "là một trong").
-        (["mot", "rong", "nhung"], 1, "trong"),
-        (["la", "mot", "tron"], 2, "trong"),
-        (["vào", "than", "năm"], 1, "thang"),
-        (["được", "gọ", "là"], 1, "gọi"),  # accented: the reading keeps the accents typed
+        (["mot", "rong", "nhung"], 1, "trong", False),
+        (["la", "mot", "tron"], 2, "trong", False),
+        (["vào", "than", "năm"], 1, "thang", False),
+        (["duoc", "go", "la"], 1, "goi", False),
+        # Typed with its tone, gọ is another syllable than go, gò, gõ or gố, and a rare one:
+        # suggested away. The reading keeps the accents typed.
+        (["được", "gọ", "là"], 1, "gọi", True),
     ],
 )
-def test_a_slip_that_makes_a_held_syllable_is_read_from_the_whole_query(index, typed, at, meant):
+def test_a_slip_that_makes_a_held_syllable_is_read_from_the_whole_query(
+    index, typed, at, meant, sure
+):
     found = corrector(index.searcher()).correct_text(typed)
     (best, *_) = found[typed[at]]
-    # Matched at half weight, not suggested: each typed syllable is held by more than 1% of
-    # the sample's documents, and a common syllable is never suggested away.
-    assert (best.text, best.kind, best.weight, best.sure) == (meant, "phrase", 0.5, False)
+    # Not suggested, matched at half weight, where the syllable typed is common: held by more
+    # than 1% of the sample's documents (folded when typed without accents), and a common
+    # syllable is never suggested away; suggested, the reading weighs SUGGESTED_WEIGHT.
+    weight = SUGGESTED_WEIGHT if sure else CORRECTION_WEIGHT
+    assert (best.text, best.kind, best.weight, best.sure) == (meant, "phrase", weight, sure)
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,9 @@ from indexer.language.misspellings import mark_distance
 from indexer.language.normalize import fold, has_diacritics, strip_diacritics
 from indexer.language.syllables import has_vowel, is_folded_syllable
 from indexer.searching.real_words import (
-    COMMON_SHARE,
     NON_SYLLABLE_RARER_BY,
     held_slips,
+    is_common,
     with_accents,
 )
 from indexer.searching.vocabulary import Vocabulary
@@ -126,9 +126,8 @@ def _replaceable(vocabulary: Vocabulary, typed: str, folded: str) -> bool:
     query of real words nobody wrote together is more often typed right than not), and an
     accented one only by a reading that keeps its accents (``vụ`` is no slip of ``vệ``), and
     letters that are no syllable only by a far commoner reading."""
-    documents = max(vocabulary.reader.doc_count_all(), 1)
     held = vocabulary.folded([fold(typed), folded])
-    if held[fold(typed)] > COMMON_SHARE * documents:
+    if is_common(vocabulary, typed):
         return False
     if (
         not is_folded_syllable(fold(typed))
