@@ -30,7 +30,7 @@ index (``real``: accented as typed, or folded for unaccented queries) and how ma
 queries occur word for word, as a phrase, in some article (``as text``): for those, no
 corrector can know a typo was made, and the ``undetectable`` rows give the figures without them.
 ``common`` is the share of typo'd queries whose syllables are all held and common (in more than
-1% of the documents; with its accents, for a syllable typed with some): issue 16 allows no
+1% of the documents; as written, in accented queries): issue 16 allows no
 suggestion for those, so for the kinds that change the letters (all but misplaced, wrong_tone
 and partial) ``right`` is at most one less that share.
 """
@@ -277,14 +277,14 @@ def real_word(index, syllable: str, accented: bool) -> bool:
 
 def all_common(index, query: str, accented: bool) -> bool:
     """Whether every syllable of ``query`` is one the index holds (accents as typed in accented
-    queries) and is common: in more than ``COMMON_SHARE`` of the documents, with its accents
-    when typed with some (a tone makes another syllable), else folded. Issue 16 says no
-    suggestion for a query of known, common syllables, so a typo'd query like this can only be
-    "right" by being typed right."""
+    queries) and is common: in more than ``COMMON_SHARE`` of the documents, as written in
+    accented queries (a tone makes another syllable), else folded. Issue 16 says no suggestion
+    for a query of known, common syllables, so a typo'd query like this can only be "right" by
+    being typed right."""
     reader = index.searcher().reader()
     documents = max(reader.doc_count_all(), 1)
     for word in normalize(query).lower().split():
-        if accented and has_diacritics(word):
+        if accented:
             held = max(reader.doc_frequency(f, word) for f in ("title", "body"))
         else:
             held = max(reader.doc_frequency(f, fold(word)) for f in ("title_fold", "body_fold"))

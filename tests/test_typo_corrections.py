@@ -864,3 +864,39 @@ def test_the_tone_of_a_decode_without_one_is_the_one_written_beside_its_neighbou
 
 def test_a_decode_without_a_tone_alone_is_its_commonest_reading(toneless_decode_index):
     assert best(toneless_decode_index, "tuyeen") == "tuyên"
+
+
+@pytest.fixture(scope="module")
+def tones_index(tmp_path_factory):
+    """``nam`` in 60 documents (Việt Nam), ``nan`` folded in 40 (tai nạn, a common word by its
+    letters) but written ``nan``, with no accent, in none; ``rán`` folded in 40 and written
+    ``rận`` in one; among 520 others."""
+    rows = titled("vn", "Việt Nam mới", 60)
+    rows += titled("tn", "Tai nạn giao thông", 40)
+    rows += titled("tran", "Trận đầu mùa", 60)
+    rows += titled("ran", "Cá rán giòn", 39)
+    rows += titled("ran1", "Con rận", 1)
+    rows += titled("tin", "Tin vắn", 520)
+    yield from opened_index(tmp_path_factory, "tones", rows)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "sure"),
+    [
+        # Typed with its tone, rận is another syllable than ran, rán or rắn, and a rare one:
+        # suggested away where no document writes it beside its neighbour.
+        (["rận", "đầu"], "trận", True),
+        # By its letters, ran is common (rán): matched, never suggested away.
+        (["ran", "dau"], "tran", False),
+        # Beside accents, nan typed is the syllable with no accent, which nobody writes; without
+        # any, it is any of them, and nạn is common.
+        (["việt", "nan"], "nam", True),  # (the reading keeps the accents typed: none)
+        (["viet", "nan"], "nam", False),
+    ],
+)
+def test_a_syllable_is_common_as_written_in_a_query_typed_with_accents(
+    tones_index, typed, meant, sure
+):
+    found = corrector(tones_index.searcher()).correct_text(typed)
+    (best, *_) = found[next(s for s in typed if fold(s) in ("ran", "nan"))]
+    assert (best.text, best.kind, best.sure) == (meant, "context", sure)

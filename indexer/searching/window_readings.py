@@ -111,7 +111,9 @@ def window_readings(
         typed_documents == 0
         and best.documents >= _sure_documents(folded[best.at])
         and best.score - runner_up >= SURE_MARGIN
-        and _replaceable(vocabulary, syllables[best.at], best.folded)
+        and _replaceable(
+            vocabulary, syllables[best.at], best.folded, any(map(has_diacritics, syllables))
+        )
     )
     return (WindowReading(best.at, best.folded, best.score, best.documents, sure), *kept)
 
@@ -121,13 +123,13 @@ def _sure_documents(typed: str) -> int:
     return SURE_DOCUMENTS if has_vowel(typed) else VOWELLESS_SURE_DOCUMENTS
 
 
-def _replaceable(vocabulary: Vocabulary, typed: str, folded: str) -> bool:
+def _replaceable(vocabulary: Vocabulary, typed: str, folded: str, accented: bool) -> bool:
     """Whether a suggestion may replace ``typed`` by ``folded``: never a common syllable (a
     query of real words nobody wrote together is more often typed right than not), and an
     accented one only by a reading that keeps its accents (``vụ`` is no slip of ``vệ``), and
     letters that are no syllable only by a far commoner reading."""
     held = vocabulary.folded([fold(typed), folded])
-    if is_common(vocabulary, typed):
+    if is_common(vocabulary, typed, accented):
         return False
     if (
         not is_folded_syllable(fold(typed))
