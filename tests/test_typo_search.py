@@ -29,6 +29,10 @@ def index(sample_index):
     [
         ("ha noii", "hà nội"),
         ("HA NOII", "HÀ NỘI"),  # typed in capitals, suggested in capitals (not "Hà Nội")
+        ("Covit", "Covid"),
+        # Typed in mixed case, each letter as the letter typed for it (not "iphone").
+        ("iPhonee", "iPhone"),
+        ("QuocHoi", "Quốc Hội"),
         ("sông hôngf", "sông hồng"),  # the tone key left after the marks: not sông hông
         ("covit", "covid"),
         ("quochoi", "quốc hội"),

@@ -24,6 +24,7 @@ typed among accents became ``giá``). Nothing is suggested for a query with noth
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -213,19 +214,33 @@ def _clear_form(counts: Mapping[str, float]) -> str | None:
 
 
 def _rewrite(query: str, replacements: list[tuple[str, str]]) -> str:
-    """``query`` with each typed syllable, in order, replaced by its new text (keeping a capital
-    first letter, or capitals throughout)."""
+    """``query`` with each typed syllable, in order, replaced by its new text, in the case it
+    was typed in (``_cased_as_typed``)."""
     out, at = [], 0
     for typed, new in replacements:
         pattern = re.compile(r"(?<!\w)" + re.escape(typed) + r"(?!\w)", re.IGNORECASE)
         found = pattern.search(query, at)
         if found is None:
             continue
-        if found.group().isupper() and len(found.group()) > 1:
-            new = new.upper()  # typed in capitals: TP HCMM is TP HCM, not Tp Hcm
-        elif found.group()[:1].isupper():
-            new = new[:1].upper() + new[1:]
-        out.append(query[at : found.start()] + new)
+        out.append(query[at : found.start()] + _cased_as_typed(found.group(), new))
         at = found.end()
     out.append(query[at:])
+    return "".join(out)
+
+
+def _cased_as_typed(typed: str, new: str) -> str:
+    """``new`` (lowercase) in the case ``typed`` was: in capitals throughout (TP HCMM: TP HCM,
+    not Tp Hcm), with a capital first letter, or, typed in mixed case, each letter as the typed
+    letter it stands for, matched by their letters without accents (iPhonee: iPhone)."""
+    if typed.isupper() and len(typed) > 1:
+        return new.upper()
+    letters, new_letters = fold(typed.lower()), fold(new)
+    if typed[1:].islower() or len(letters) != len(typed) or len(new_letters) != len(new):
+        return new[:1].upper() + new[1:] if typed[:1].isupper() else new
+    out = list(new)
+    matcher = difflib.SequenceMatcher(None, letters, new_letters, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            if typed[block.a + k].isupper():
+                out[block.b + k] = out[block.b + k].upper()
     return "".join(out)
