@@ -27,9 +27,9 @@ from urllib.parse import quote
 
 from whoosh import index as whoosh_index
 
-from indexer.replication.log import MSG_ID_HEADER, Log, LogConfig, is_valid
+from indexer.replication.log import DEADLINE_HEADER, MSG_ID_HEADER, Log, LogConfig, is_valid
 from indexer.replication.node import read_applier_report
-from indexer.store.positions import read_position
+from indexer.store.positions import outcome_of, read_position
 from tests.cluster_nodes import ClusterUnderTest, Node
 from tests.write_client import Client
 
@@ -199,7 +199,33 @@ def differences(cluster: ClusterUnderTest, held: list[dict[str, str]], history: 
         )
         for i in (lacks + alone + other)[:5]:
             lines.append(f"    {i}: {writes.get(i)}")
-    return "\n".join(lines)
+    differing = {writes[i].key for i in every if len({h.get(i) for h in held}) > 1 and i in writes}
+    return "\n".join(lines + _batches_of(cluster, sorted(differing)[:5]))
+
+
+def _batches_of(cluster: ClusterUnderTest, keys: list[str]) -> list[str]:
+    """For each write key, its batches in the stream (read from the leader): sequence, stamp,
+    deadline and whether they count, and what each node's commit record says it did with
+    them (``outcome_of``: [created, replaced, deleted], None for discarded or no record)."""
+    if not keys:
+        return []
+    log = _connect(cluster)
+    lines = []
+    try:
+        last = log.state().last_seq
+        for n in range(1, last + 1):
+            stamp, headers, _ = log.get(n, timeout=10)
+            key = headers.get(MSG_ID_HEADER, "").split("~")[0]
+            if key in keys:
+                outcomes = {node.name: outcome_of(node.index, n) for node in cluster.nodes}
+                deadline = headers.get(DEADLINE_HEADER)
+                lines.append(
+                    f"  batch {n} of {key}: stamp {stamp} deadline {deadline} "
+                    f"counts {is_valid(stamp, headers)}; on the nodes: {outcomes}"
+                )
+    finally:
+        log.close()
+    return lines
 
 
 def _diagnosis(node: Node) -> str:
@@ -321,14 +347,7 @@ def check(cluster: ClusterUnderTest, history: History, seq: int) -> dict:
 def _applied_twice(cluster: ClusterUnderTest, seq: int) -> list[str]:
     """Writes (Idempotency-Keys) the stream holds more than one valid batch of: each would be
     applied twice on every node. Ids are new when written, so the documents cannot show it."""
-    nats = cluster.nats
-    config = LogConfig(
-        servers=tuple(nats.urls),
-        user=nats.auth.user,
-        password=nats.auth.password,
-        tls_ca=str(nats.tls.ca) if nats.tls else None,
-    )
-    log = Log(config).connect()
+    log = _connect(cluster)
     copies: Counter = Counter()
     try:
         for n in range(1, seq + 1):
@@ -338,3 +357,15 @@ def _applied_twice(cluster: ClusterUnderTest, seq: int) -> list[str]:
     finally:
         log.close()
     return [key for key, count in copies.items() if count > 1]
+
+
+def _connect(cluster: ClusterUnderTest) -> Log:
+    """A connection of this process to the cluster's write log."""
+    nats = cluster.nats
+    config = LogConfig(
+        servers=tuple(nats.urls),
+        user=nats.auth.user,
+        password=nats.auth.password,
+        tls_ca=str(nats.tls.ca) if nats.tls else None,
+    )
+    return Log(config).connect()
