@@ -869,8 +869,8 @@ def test_a_decode_without_a_tone_alone_is_its_commonest_reading(toneless_decode_
 @pytest.fixture(scope="module")
 def tones_index(tmp_path_factory):
     """``nam`` in 60 documents (Việt Nam), ``nan`` folded in 40 (tai nạn, a common word by its
-    letters) but written ``nan``, with no accent, in none; ``rán`` folded in 40 and written
-    ``rận`` in one; among 520 others."""
+    letters) but written ``nan``, with no accent, in none; ``ran`` folded in 40 (``rán`` 39, a
+    common word by its letters), written ``rận`` in one; among 520 others."""
     rows = titled("vn", "Việt Nam mới", 60)
     rows += titled("tn", "Tai nạn giao thông", 40)
     rows += titled("tran", "Trận đầu mùa", 60)
