@@ -147,6 +147,12 @@ def test_highlight_all_of_the_seed_title(seed):
         ("Mưa & gió", ["gió"], "Mưa &amp; <mark>gió</mark>"),
         ('Gọi "Hà Nội"', ["noi"], "Gọi &quot;Hà <mark>Nội</mark>&quot;"),
         ("<mark>Hà</mark>", ["xyzzy"], "&lt;mark&gt;Hà&lt;/mark&gt;"),
+        ("Bão 'Noru' đổ bộ", ["bão"], "<mark>Bão</mark> &#x27;Noru&#x27; đổ bộ"),
+        # Whitespace runs and whitespace other than a space show as one space, the only change
+        # a passage without a character to escape can need.
+        ("Hà  Nội\tmưa", ["nội"], "Hà <mark>Nội</mark> mưa"),
+        ("Hà\u00a0Nội mưa", ["mưa"], "Hà Nội <mark>mưa</mark>"),
+        ("Hà Nội \n mưa", ["hà"], "<mark>Hà</mark> Nội mưa"),
     ],
 )
 def test_escapes_everything_but_marks(text, query, expected):
