@@ -4,7 +4,7 @@ corrected that was typed right."""
 
 import pytest
 
-from indexer import search
+from indexer import delete_documents, search
 from indexer.language.normalize import fold
 from indexer.searching.corrections import (
     CONTEXT_WEIGHT_MAX,
@@ -784,6 +784,25 @@ def test_a_pair_held_by_many_documents_is_counted_on_a_sample_and_scaled(sampled
     assert 90 <= found["tau"] <= 110 and 90 <= found["tàu"] <= 110
     assert found["cá"] == 0
     assert written_beside(vocabulary, "cá", {"tàu": 100}, first=False)["tàu"] == 100
+
+
+def test_documents_deleted_are_not_counted_as_writing_a_pair(tmp_path):
+    """``phát tàu`` in 20 titles and ``phạt tàu`` in 20, then every ``phát tàu`` deleted: the
+    pair's documents still count them (deleted documents stay in the postings until a merge),
+    the sample of its writing does not."""
+    from indexer.searching.accented_pairs import written_beside
+
+    rows = titled("phat", "Phát tàu lượn", 20) + titled("phat2", "Phạt tàu cá", 20)
+    small_index(tmp_path, rows).close()
+    assert delete_documents(tmp_path / "index", [f"phat-{n}" for n in range(20)]) == 20
+    index = open_index(tmp_path / "index")
+    try:
+        vocabulary = corrector(index.searcher()).vocabulary
+        assert vocabulary.pairs([("phat", "tau")])[("phat", "tau")] == 40
+        assert written_beside(vocabulary, "phạt", {"tàu": 40}, first=True)["tàu"] == 40
+        assert written_beside(vocabulary, "phát", {"tàu": 40}, first=True)["tàu"] == 0
+    finally:
+        index.close()
 
 
 @pytest.fixture(scope="module")
