@@ -786,6 +786,34 @@ def test_a_pair_held_by_many_documents_is_counted_on_a_sample_and_scaled(sampled
     assert written_beside(vocabulary, "cá", {"tàu": 100}, first=False)["tàu"] == 100
 
 
+@pytest.fixture(scope="module")
+def rare_accents_index(tmp_path_factory):
+    """Folded, ``cac no`` is held by 12 documents, all writing ``các nó``; ``nộ`` is written in
+    2 of the 14 holding its letters (``phẫn nộ``); ``các nội`` in 60 titles."""
+    rows = titled("nó", "Các nó bảo", 12)
+    rows += titled("nộ", "Phẫn nộ", 2)
+    rows += titled("nội", "Các nội dung", 60)
+    rows += titled("tin", "Tin vắn", 300)
+    yield from opened_index(tmp_path_factory, "rare_accents", rows)
+
+
+def test_a_syllable_typed_with_rare_accents_fits_its_neighbours_by_their_share(
+    rare_accents_index,
+):
+    """``các nộ``: the pair's letters are held beside each other often enough to take them as
+    typed (12 documents, more than 5), but by ``các nó``: credited with the share of documents
+    that write ``nộ`` with those accents, the pair is rare, so ``nộ`` may be a slip of
+    ``nội``, which then matches. The same letters typed without accents fit as typed."""
+    fixer = corrector(rare_accents_index.searcher())
+    assert fixer.vocabulary.pairs([("cac", "no")])[("cac", "no")] == 12
+    assert real_word_fix(fixer.vocabulary, "nộ", "các", "").texts[:1] == ("nội",)
+    assert real_word_fix(fixer.vocabulary, "no", "cac", "").texts == ()
+    found = [hit.id for hit in search(rare_accents_index, "các nộ", per_page=100).hits]
+    assert sum(hit.startswith("nội-") for hit in found) == 60
+    # matched, never suggested: the documents hold the letters typed side by side
+    assert search(rare_accents_index, "các nộ").suggestion is None
+
+
 def test_documents_deleted_are_not_counted_as_writing_a_pair(tmp_path):
     """``phát tàu`` in 20 titles and ``phạt tàu`` in 20, then every ``phát tàu`` deleted: the
     pair's documents still count them (deleted documents stay in the postings until a merge),
