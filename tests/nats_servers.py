@@ -9,6 +9,7 @@ started again on the same store.
 from __future__ import annotations
 
 import json
+import random
 import signal
 import socket
 import subprocess
@@ -19,20 +20,47 @@ from pathlib import Path
 
 from tests.cluster_configs import Auth, TlsFiles, nats_config
 
+# Ports are picked from here on, outside the kernel's ephemeral range (``free_ports``).
+_LOWEST_PORT = 20000
+_RANDOM = random.SystemRandom()
 # The streams the tests use: the default one, and a small one for the retention test.
 TEST_STREAMS = ("vietsearch", "vietsearch_small")
 
 
 def free_ports(count: int) -> list[int]:
-    """Ports free right now, all different (their sockets are held open together)."""
-    sockets = [socket.socket() for _ in range(count)]
+    """Ports free right now, all different (their sockets are held open together).
+
+    Chosen at random outside the kernel's ephemeral range: a port the kernel hands out (bind
+    to port 0) may be handed out again, to any outgoing connection, between its release here
+    and the server's bind; a port outside the range never is, and two test processes pick the
+    same one only by chance."""
+    low, high = _ephemeral_range()
+    outside = [(_LOWEST_PORT, low), (high + 1, 65536)]
+    outside = [(a, b) for a, b in outside if b - a >= 1000] or [(_LOWEST_PORT, 65536)]
+    chosen: list[socket.socket] = []
     try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
+        while len(chosen) < count:
+            candidate = socket.socket()
+            try:
+                candidate.bind(("127.0.0.1", _RANDOM.randrange(*_RANDOM.choice(outside))))
+            except OSError:
+                candidate.close()  # taken: another
+                continue
+            chosen.append(candidate)
+        return [s.getsockname()[1] for s in chosen]
     finally:
-        for s in sockets:
+        for s in chosen:
             s.close()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The kernel's range of ports for port 0 and outgoing connections (Linux's default when
+    unreadable)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
 
 
 def make_tls(folder: Path) -> TlsFiles:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.nats_servers import free_ports
 
 STARTUP_TIMEOUT_S = 60
 REQUEST_TIMEOUT_S = 15
@@ -39,10 +39,9 @@ class Reply:
 
 
 def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port nothing listens on right now (outside the ports the kernel hands out:
+    ``tests.nats_servers.free_ports``)."""
+    return free_ports(1)[0]
 
 
 def fetch(url: str, method: str = "GET", data: bytes | None = None) -> Reply:
