@@ -159,8 +159,7 @@ def _holding(vocabulary: Vocabulary, pairs: list[tuple[str, str]], read: dict | 
     together = None
     for pair in sorted(set(pairs), key=counts.get):  # the rarest first: the smallest sets
         if pair not in read:
-            postings = vocabulary.reader.postings("fold_bigrams", f"{pair[0]} {pair[1]}")
-            read[pair] = np.fromiter(postings.all_ids(), dtype=np.int64)
+            read[pair] = vocabulary.pair_documents(f"{pair[0]} {pair[1]}")
         ids = read[pair]
         together = ids if together is None else np.intersect1d(together, ids, assume_unique=True)
         if not len(together):
