@@ -31,9 +31,9 @@ nan``: nan, not nạn). Read right, accented, seeds 7 / 11 / 3: dropped letters 
 0.899, swapped letters 0.971 / 0.979 / 0.960 -> 0.975 / 0.982 / 0.960 (found one query lower on
 seed 3); titles typed right unchanged.
 
-Pairs are folded, so a syllable typed with accents fits its neighbours only in the share of
-its letters' pairs that its accents make likely (``_fits``): ``các nộ`` was taken as typed for
-``các nó``, 22 of 10,000 articles, and never matched ``các nội``. bench/typos.py, seeds 7 / 11
+A syllable typed with accents fits its neighbours only in the share of its letters' (folded)
+pairs that its accents make likely (``_fits``): ``các nộ`` was taken as typed for ``các nó``,
+22 of 10,000 articles, and never matched ``các nội``. bench/typos.py, seeds 7 / 11
 / 3, accented, found: dropped letters 0.899 / 0.888 / 0.903 -> 0.899 / 0.895 / 0.914,
 neighbouring keys (seed 11) 0.979 -> 0.986, partial accents (seed 11) 0.993 -> 0.996, wrong
 tones (seed 11) 0.950 -> 0.943 (a right syllable beside the wrong one now matches its slips
