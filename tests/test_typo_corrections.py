@@ -287,6 +287,47 @@ def test_a_whole_query_reading_is_suggested_only_on_strong_evidence(
     assert (best.text, best.kind, best.sure) == (meant, "phrase", sure)
 
 
+def _one_text_rows(beside: str) -> list[dict]:
+    """One document writes ``giả trộm cắp tài``; ``ti`` is held but not common, written
+    ``beside`` (a title holding ``cắp`` and a ``ti``)."""
+    rows = titled("one", "Giả trộm cắp tài sản", 1)
+    rows += titled("ti", "Ti vi mới", 2)
+    rows += titled("beside", beside, 1)
+    rows += titled("tin", "Tin vắn", 400)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def one_text_indexes(tmp_path_factory):
+    """Two indexes: in ``apart``, the only ``cắp`` before a ``ti`` is ``cắp tí`` (other accents);
+    in ``beside``, a document writes ``cắp ti``."""
+    apart = small_index(tmp_path_factory.mktemp("apart"), _one_text_rows("Kẻ cắp tí hon"))
+    beside = small_index(tmp_path_factory.mktemp("beside"), _one_text_rows("Kẻ cắp ti vi"))
+    yield {"apart": apart, "beside": beside}
+    apart.close()
+    beside.close()
+
+
+@pytest.mark.parametrize(
+    ("which", "typed", "sure"),
+    [
+        # No document writes ti after cắp (tí, with another tone, is another syllable): the
+        # one text writing the reading is enough.
+        ("apart", ["giả", "trộm", "cắp", "ti"], True),
+        # Unaccented, cắp tí counts as cap ti: the syllable typed is written beside cắp.
+        ("apart", ["gia", "trom", "cap", "ti"], False),
+        ("beside", ["giả", "trộm", "cắp", "ti"], False),
+        ("beside", ["gia", "trom", "cap", "ti"], False),
+    ],
+)
+def test_a_reading_one_text_writes_is_suggested_for_a_syllable_written_beside_neither_neighbour(
+    one_text_indexes, which, typed, sure
+):
+    found = corrector(one_text_indexes[which].searcher()).correct_text(typed)
+    (best, *_) = found["ti"]
+    assert (fold(best.text), best.kind, best.sure) == ("tai", "phrase", sure)
+
+
 @pytest.fixture(scope="module")
 def own_first_index(tmp_path_factory):
     """A small index where ``công bố thông`` is held by 60 documents and ``con bố`` by 100,

@@ -14,8 +14,9 @@ Readings are looked for when the typed query's pairs are held together by fewer 
 ``ATTESTED`` documents, or at one syllable the index holds rarely with the accents typed (then a
 reading must be held more often than the letters as typed, which other accents may fix). The
 best reading is sure enough for a "did you mean" only with strong evidence: the typed query held
-by no document, the reading by ``SURE_DOCUMENTS`` (one, for letters with no vowel), no other
-reading within ``SURE_MARGIN``, the syllable it replaces not common, and the accents typed kept.
+by no document, the reading by ``SURE_DOCUMENTS`` (one, for letters with no vowel or a syllable
+no document writes beside its neighbours), no other reading within ``SURE_MARGIN``, the
+syllable it replaces not common, and the accents typed kept.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from indexer.codec.postings import terms_reader, uses_array_codec
 from indexer.language.misspellings import mark_distance
 from indexer.language.normalize import fold, has_diacritics, strip_diacritics
 from indexer.language.syllables import has_vowel, is_folded_syllable
+from indexer.searching.accented_pairs import written_beside
 from indexer.searching.real_words import (
     NON_SYLLABLE_RARER_BY,
     held_slips,
@@ -53,6 +55,18 @@ SURE_DOCUMENTS = 3
 # typed right. (At 1 for every syllable: 10 more read right, but a rare word was replaced by a
 # reading one document held, mỏm by mỏi, and a loan word, moto, by một.)
 VOWELLESS_SURE_DOCUMENTS = 1
+# A known-item query is often a piece of one text: a reading only that text writes is enough
+# when no document writes the syllable typed beside either neighbour (``giả trộm cắp ti``,
+# tài; ``đang quay li thị``, lại), though a typo leaves such a syllable far more often than a
+# query typed right does. bench/typos.py, seeds 7 / 11 / 3, read right: dropped letters
+# accented 0.594 / 0.621 / 0.568 -> 0.629 / 0.674 / 0.604, unaccented 0.333 / 0.331 / 0.368 ->
+# 0.337 / 0.345 / 0.386; neighbouring keys accented 0.885 / 0.884 / 0.899 -> 0.896 / 0.895 /
+# 0.917, unaccented 0.815 / 0.815 / 0.789 -> 0.822 / 0.829 / 0.800; swapped letters
+# unaccented 0.895 / 0.929 / 0.929 -> 0.899 / 0.940 / 0.932; found unchanged; titles typed
+# right that get no suggestion 0.987 -> 0.983 (seed 7, unaccented: ``dao nha nghet``,
+# nghèo), 0.977 / 0.977 -> 0.970 / 0.973 (seed 11: ``là ghiền từ``, thiền; and ``xả xúng
+# kinh``, súng, a title typed wrong).
+APART_SURE_DOCUMENTS = 1
 SURE_MARGIN = math.log(3)
 CHECKED_UP_TO = 3  # readings held by this few documents are checked word by word
 _NONE = np.zeros(0, dtype=np.int64)
@@ -109,18 +123,48 @@ def window_readings(
     runner_up = readings[1].score if len(readings) > 1 else -math.inf
     sure = (
         typed_documents == 0
-        and best.documents >= _sure_documents(folded[best.at])
         and best.score - runner_up >= SURE_MARGIN
         and _replaceable(
             vocabulary, syllables[best.at], best.folded, any(map(has_diacritics, syllables))
         )
+        and _enough_documents(vocabulary, syllables, best.at, best.documents)
     )
     return (WindowReading(best.at, best.folded, best.score, best.documents, sure), *kept)
 
 
-def _sure_documents(typed: str) -> int:
-    """How many documents must hold a reading replacing ``typed`` (folded) for a suggestion."""
-    return SURE_DOCUMENTS if has_vowel(typed) else VOWELLESS_SURE_DOCUMENTS
+def _enough_documents(vocabulary: Vocabulary, syllables: list[str], at: int, held: int) -> bool:
+    """Whether ``held`` documents writing a reading that replaces the syllable at ``at`` are
+    enough for a suggestion: ``SURE_DOCUMENTS``, or one when the syllable typed is letters with
+    no vowel or is written beside neither of its neighbours (``written_beside_neighbours``)."""
+    if held >= SURE_DOCUMENTS:
+        return True
+    if not has_vowel(fold(syllables[at])):
+        return held >= VOWELLESS_SURE_DOCUMENTS
+    return held >= APART_SURE_DOCUMENTS and not written_beside_neighbours(vocabulary, syllables, at)
+
+
+def written_beside_neighbours(vocabulary: Vocabulary, syllables: list[str], at: int) -> bool:
+    """Whether some document writes the syllable at ``at`` right after the one before it or
+    right before the one after it: as typed, accents included, when the query has any (a
+    syllable typed without them is the one with none), else by their letters."""
+    folded = [fold(s) for s in syllables]
+    accented = any(map(has_diacritics, syllables))
+    typed = syllables[at]
+    for near in (at - 1, at + 1):
+        if not 0 <= near < len(syllables):
+            continue
+        first = near < at  # the neighbour first
+        pair = (folded[near], folded[at]) if first else (folded[at], folded[near])
+        held = vocabulary.pairs([pair])[pair]
+        if held and not accented:
+            return True
+        if held:
+            written = written_beside(
+                vocabulary, syllables[near], {typed: held}, first, exactly=not has_diacritics(typed)
+            )
+            if written[typed]:
+                return True
+    return False
 
 
 def _replaceable(vocabulary: Vocabulary, typed: str, folded: str, accented: bool) -> bool:
