@@ -328,6 +328,53 @@ def test_a_reading_one_text_writes_is_suggested_for_a_syllable_written_beside_ne
     assert (fold(best.text), best.kind, best.sure) == ("tai", "phrase", sure)
 
 
+def _common_syllable_rows(tan: int, toan: int, common_sedan: bool) -> list[dict]:
+    """Three documents write ``sedan hoàn toàn mới``; ``tàn`` and ``toàn`` are common (more
+    than 1% of about 1,000 documents), written ``tan`` and ``toan`` more times; ``sedan`` and
+    ``hoàn`` are rare unless ``common_sedan``."""
+    rows = titled("one", "Sedan hoàn toàn mới", 3)
+    rows += titled("tan", "Tàn cuộc chơi", tan) + titled("toan", "Toàn dân vui", toan)
+    rows += titled("sedan", "Sedan hoàn mới", 30) if common_sedan else []
+    rows += titled("tin", "Tin vắn", 900)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def common_syllable_indexes(tmp_path_factory):
+    """``commoner``: toàn written more than tàn; ``rarer``: less; ``all common``: as
+    ``commoner``, but every syllable of ``sedan hoàn tàn mới`` is common."""
+    built = {
+        name: small_index(tmp_path_factory.mktemp(name.replace(" ", "_")), rows)
+        for name, rows in [
+            ("commoner", _common_syllable_rows(30, 60, False)),
+            ("rarer", _common_syllable_rows(100, 10, False)),
+            ("all common", _common_syllable_rows(30, 60, True)),
+        ]
+    }
+    yield built
+    for opened in built.values():
+        opened.close()
+
+
+@pytest.mark.parametrize(
+    ("which", "typed", "sure"),
+    [
+        ("commoner", ["sedan", "hoàn", "tàn", "mới"], True),
+        # Typed without accents, tan is the letters of many common words.
+        ("commoner", ["sedan", "hoan", "tan", "moi"], False),
+        # Never a rarer word for a common one, never in a query of common syllables.
+        ("rarer", ["sedan", "hoàn", "tàn", "mới"], False),
+        ("all common", ["sedan", "hoàn", "tàn", "mới"], False),
+    ],
+)
+def test_a_common_syllable_is_suggested_away_only_for_a_commoner_reading_written_with_its_accents(
+    common_syllable_indexes, which, typed, sure
+):
+    found = corrector(common_syllable_indexes[which].searcher()).correct_text(typed)
+    (best, *_) = found[typed[2]]
+    assert (fold(best.text), best.kind, best.sure) == ("toan", "phrase", sure)
+
+
 @pytest.fixture(scope="module")
 def own_first_index(tmp_path_factory):
     """A small index where ``công bố thông`` is held by 60 documents and ``con bố`` by 100,
