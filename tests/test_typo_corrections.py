@@ -16,6 +16,8 @@ from indexer.searching.corrections import (
 )
 from indexer.searching.real_words import real_word_fix
 from indexer.searching.searchers import open_index
+from indexer.searching.vocabulary import Vocabulary
+from indexer.searching.window_readings import window_readings
 from tests.titled_indexes import opened_index, small_index, titled
 
 
@@ -373,6 +375,23 @@ def test_a_common_syllable_is_suggested_away_only_for_a_commoner_reading_written
     found = corrector(common_syllable_indexes[which].searcher()).correct_text(typed)
     (best, *_) = found[typed[2]]
     assert (fold(best.text), best.kind, best.sure) == ("toan", "phrase", sure)
+
+
+@pytest.fixture(scope="module")
+def other_accents_index(tmp_path_factory):
+    """``trên cầu nhật`` written by 5 documents, ``trẻ của nhật`` by 3, ``trê`` held by 2."""
+    rows = titled("tren", "Trên cầu Nhật Tân", 5) + titled("tre", "Trẻ của Nhật Bản", 3)
+    rows += titled("ca", "Cá trê nướng", 2) + titled("tin", "Tin vắn", 600)
+    yield from opened_index(tmp_path_factory, "other_accents", rows)
+
+
+def test_a_whole_query_reading_pays_for_the_accents_it_changes(other_accents_index):
+    # Both readings are one slip away by their letters; của for cầu also changes the accents
+    # typed, so trên leads by enough to be suggested, and của is still matched.
+    vocabulary = Vocabulary(other_accents_index.searcher().reader())
+    best, *others = window_readings(vocabulary, ["trê", "cầu", "nhật"])
+    assert (best.folded, best.at, best.sure) == ("tren", 0, True)
+    assert [(r.folded, r.at) for r in others] == [("cua", 1)]
 
 
 @pytest.fixture(scope="module")
