@@ -395,6 +395,35 @@ def test_a_whole_query_reading_pays_for_the_accents_it_changes(other_accents_ind
 
 
 @pytest.fixture(scope="module")
+def put_back_index(tmp_path_factory):
+    """``đảm bảo giao`` and ``mỹ ngưỡng mộ trước`` written by 4 documents each; ``ảm`` and
+    ``trưc`` held by one."""
+    rows = titled("dam", "Đảm bảo giao thông", 4) + titled("truoc", "Mỹ ngưỡng mộ trước", 4)
+    rows += titled("am", "Ảm đạm", 1) + titled("trưc", "Trưc tuyến", 1)
+    rows += titled("tin", "Tin vắn", 600)
+    yield from opened_index(tmp_path_factory, "put_back", rows)
+
+
+@pytest.mark.parametrize(
+    ("typed", "at", "meant"),
+    [
+        # The đ put back brings its stroke.
+        (["ảm", "bảo", "giao"], 0, "đảm"),
+        # The ơ put back brings its tone: none was typed.
+        (["mỹ", "ngưỡng", "mộ", "trưc"], 3, "trước"),
+    ],
+)
+def test_a_letter_put_back_brings_its_own_marks_to_a_whole_query_suggestion(
+    put_back_index, typed, at, meant
+):
+    vocabulary = Vocabulary(put_back_index.searcher().reader())
+    (best,) = window_readings(vocabulary, typed)
+    assert (best.folded, best.at, best.sure) == (fold(meant), at, True)
+    found = corrector(put_back_index.searcher()).correct_text(typed)
+    assert found[typed[at]][0].text == meant
+
+
+@pytest.fixture(scope="module")
 def own_first_index(tmp_path_factory):
     """A small index where ``công bố thông`` is held by 60 documents and ``con bố`` by 100,
     never before ``thông``."""
