@@ -12,6 +12,7 @@ from indexer.language.normalize import fold
 from indexer.searching.corrections import corrector
 from indexer.searching.parse import QueryError
 from tests.conftest import RATE_LIMITS_OFF
+from tests.titled_indexes import opened_index, titled
 from web import create_app
 
 SEED = "000_e74d3da79069b4c0"
@@ -213,3 +214,30 @@ def test_the_page_links_the_suggestion_and_keeps_typos_off(sample_index):
     html = client.get("/search?q=ha+noii&typos=0").get_data(as_text=True)
     assert "Có phải bạn muốn tìm:" in html
     assert 'href="/search?q=h%C3%A0+n%E1%BB%99i&amp;typos=0">hà nội</a>' in html
+
+
+@pytest.fixture(scope="module")
+def question_words_index(tmp_path_factory):
+    """``ít ai biết`` and ``ở hải dương bị`` written by 4 documents each; ``bit`` and ``hả``
+    held by 2 each, never beside those words."""
+    rows = titled("biet", "Ít ai biết chuyện", 4) + titled("bit", "Bit coin", 2)
+    rows += titled("hai", "Ở Hải Dương bị mưa", 4) + titled("ha", "Hả hê", 2)
+    rows += titled("tin", "Tin vắn", 600)
+    yield from opened_index(tmp_path_factory, "question_words", rows)
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion", "meant"),
+    [
+        # ai is a question word, but the query is short: read in context whole, bit is biết.
+        ("ít ai bit", "ít ai biết", "biet"),
+        # hả is a question word too, and the slip itself (hải).
+        ("ở hả dương bị", "ở hải dương bị", "hai"),
+    ],
+)
+def test_a_short_query_is_read_whole_with_its_question_words(
+    question_words_index, query, suggestion, meant
+):
+    page = search(question_words_index, query)
+    assert page.suggestion == suggestion
+    assert page.hits and page.hits[0].id.startswith(f"{meant}-")

@@ -89,6 +89,9 @@ class CompiledQuery:
     syllables: list[str] = field(default_factory=list)
     free_text: list[str] = field(default_factory=list)
     strict: bool = True
+    # The free-text syllables the corrections read, in order: a short query's question words
+    # too (``_add_text``), so that the "did you mean" may correct them.
+    read_text: list[str] = field(default_factory=list)
     # Each mistyped free-text syllable's corrections (indexer.searching.corrections).
     corrections: dict[str, tuple[Correction, ...]] = field(default_factory=dict)
 
@@ -118,17 +121,20 @@ class QueryCompiler:
         self.corrections: dict[str, tuple[Correction, ...]] = {}
         self._idf: dict[str, float] = {}
         self._segments: dict[str, Segmentation] = {}
+        self._short = True  # whether the free text is a short query, question words included
+        self._read: list[str] = []
 
     def compile(self, parsed: ParsedQuery) -> CompiledQuery:
         """Build the Whoosh query for ``parsed``."""
         segs = [self._segment(p.text) for p in parsed.parts if isinstance(p, Text)]
         free = [s for seg in segs for s in self._content_syllables(seg)]
+        self._short = len({s for seg in segs for s in seg.syllables}) <= STRICT_MAX_TERMS
         if self.strict is None:
             asks = any("?" in p.text for p in parsed.parts if isinstance(p, Text))
             asks = asks or any(_question_words(seg) for seg in segs)
             self.strict = len(set(free)) <= STRICT_MAX_TERMS and not asks
         parts = self._compile_parts(parsed.parts, top=True)
-        compiled = CompiledQuery(_combine(parts), parts.syllables, free, self.strict)
+        compiled = CompiledQuery(_combine(parts), parts.syllables, free, self.strict, self._read)
         compiled.corrections = self.corrections
         return compiled
 
@@ -164,10 +170,15 @@ class QueryCompiler:
     def _add_text(self, node: Text, parts: _Parts) -> None:
         seg = self._segment(node.text)
         syllables = self._content_syllables(seg)
-        # Corrections are found with typos off too: the "did you mean" still needs them.
-        found = corrector(self.searcher).correct_text(syllables, context=bool(self.strict))
+        # Corrections are found with typos off too: the "did you mean" still needs them. A
+        # short query is read in context whole, its question words too: cut from a title, ``ít
+        # ai bit`` is no question (biết), and ``ở hả dương`` holds no question word (hải).
+        read = seg.syllables if self._short else syllables
+        self._read += read
+        found = corrector(self.searcher).correct_text(read, context=self._short)
         self.corrections.update(found)
-        fixes = found if self.typos else {}
+        content = set(syllables)
+        fixes = {s: c for s, c in found.items() if s in content} if self.typos else {}
         weights = self._weights(syllables, fixes)
         groups = {s: self._group(s, weights[s], node.title_only) for s in dict.fromkeys(syllables)}
         group = partial(self._group, title_only=node.title_only)

@@ -151,7 +151,7 @@ def search(
             for k, (docnum, score) in enumerate(shown)
         ]
         suggestion = did_you_mean(
-            searcher, query, compiled.free_text, compiled.corrections, _texts(hits)
+            searcher, query, compiled.read_text, compiled.corrections, _texts(hits)
         )
         return SearchPage(
             query=query,
