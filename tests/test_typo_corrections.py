@@ -240,10 +240,11 @@ def test_a_slip_that_makes_a_held_syllable_is_read_from_the_whole_query(
 ):
     found = corrector(index.searcher()).correct_text(typed)
     (best, *_) = found[typed[at]]
-    # Not suggested, matched at half weight, where the syllable typed is common: held by more
-    # than 1% of the sample's documents (folded when typed without accents), and a common
-    # syllable is never suggested away; suggested, the reading weighs SUGGESTED_WEIGHT.
-    weight = SUGGESTED_WEIGHT if sure else CORRECTION_WEIGHT
+    # Not suggested where the syllable typed is common: held by more than 1% of the sample's
+    # documents (folded when typed without accents), and a common syllable is not suggested
+    # away in these queries; but many documents hold the reading and no other comes near, so
+    # it weighs as a reading in context at its best. Suggested, it weighs SUGGESTED_WEIGHT.
+    weight = SUGGESTED_WEIGHT if sure else CONTEXT_WEIGHT_MAX
     assert (best.text, best.kind, best.weight, best.sure) == (meant, "phrase", weight, sure)
 
 
@@ -287,6 +288,22 @@ def test_a_whole_query_reading_is_suggested_only_on_strong_evidence(
     found = corrector(phrases_index.searcher()).correct_text(typed)
     (best, *_) = found[typed[at]]
     assert (best.text, best.kind, best.sure) == (meant, "phrase", sure)
+
+
+def test_a_whole_query_reading_with_a_suggestions_evidence_weighs_more_though_not_suggested(
+    common_syllable_indexes, one_text_indexes
+):
+    # Three documents write sedan hoàn toàn mới and no other reading comes near, but every
+    # syllable is common: not suggested, yet weighed as a reading in context at its best.
+    typed = ["sedan", "hoàn", "tàn", "mới"]
+    (best, *_) = corrector(common_syllable_indexes["all common"].searcher()).correct_text(typed)[
+        "tàn"
+    ]
+    assert (best.text, best.sure, best.weight) == ("toàn", False, CONTEXT_WEIGHT_MAX)
+    # One document writes giả trộm cắp tài: the evidence of no suggestion.
+    typed = ["giả", "trộm", "cắp", "ti"]
+    (best, *_) = corrector(one_text_indexes["beside"].searcher()).correct_text(typed)["ti"]
+    assert (fold(best.text), best.sure, best.weight) == ("tai", False, CORRECTION_WEIGHT)
 
 
 def _one_text_rows(beside: str) -> list[dict]:
