@@ -967,6 +967,24 @@ def test_a_syllable_typed_with_rare_accents_fits_its_neighbours_by_their_share(
     assert search(rare_accents_index, "các nộ").suggestion is None
 
 
+def test_a_syllable_whose_letters_fit_is_read_against_its_accents_and_as_its_letters(
+    rare_accents_index,
+):
+    """``các nộ``: its readings gain against the share of ``các no``'s 12 documents that its
+    accents hold (2 of the 14 holding ``no``), not against all 12: ``nội`` gains about 2.9
+    (log 60 against log(12 * 2 / 14), less the slip), not 1.0 (against log 12); and the letters
+    themselves join the readings as likely as the best (a wrong tone, ``các nó``, is as likely
+    as a slip), each then weighing alike."""
+    vocabulary = corrector(rare_accents_index.searcher()).vocabulary
+    typed = real_word_fix(vocabulary, "nộ", "các", "")
+    assert typed.texts == ("nội", "no")
+    assert typed.gains[0] == typed.gains[1]
+    assert 2.5 < typed.gains[0] < 3.5
+    readings = corrector(rare_accents_index.searcher()).correct_text(["các", "nộ"])["nộ"]
+    assert [(c.text, c.share) for c in readings] == [("nội", 1.0), ("no", 1.0)]
+    assert readings[0].weight == readings[1].weight > CORRECTION_WEIGHT + 0.1
+
+
 def test_documents_deleted_are_not_counted_as_writing_a_pair(tmp_path):
     """``phát tàu`` in 20 titles and ``phạt tàu`` in 20, then every ``phát tàu`` deleted: the
     pair's documents still count them (deleted documents stay in the postings until a merge),
