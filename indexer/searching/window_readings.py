@@ -69,13 +69,6 @@ VOWELLESS_SURE_DOCUMENTS = 1
 # kinh``, súng, a title typed wrong).
 APART_SURE_DOCUMENTS = 1
 SURE_MARGIN = math.log(3)
-# A common syllable is replaced by a commoner reading in a query typed with accents that holds
-# one that is not common (``_common_replaceable``). bench/typos.py, seeds 7 / 11 / 3, accented,
-# read right: dropped letters 0.629 / 0.674 / 0.604 -> 0.640 / 0.695 / 0.608, neighbouring
-# keys 0.896 / 0.895 -> 0.899 / 0.898 (seeds 7 / 11), swapped letters 0.982 -> 0.986 (seed
-# 11); partial accents 1.000 -> 0.996 (seed 7: ``diem trong thất`` read nhất); titles typed
-# right unchanged. In queries typed without accents too: dropped letters 0.337 / 0.345 ->
-# 0.359 / 0.367 (seeds 7 / 11), but two titles typed right got one (seed 3).
 CHECKED_UP_TO = 3  # readings held by this few documents are checked word by word
 _NONE = np.zeros(0, dtype=np.int64)
 
@@ -155,15 +148,17 @@ def _accents_changed(vocabulary: Vocabulary, typed: str, folded: str) -> float:
 def _enough_documents(vocabulary: Vocabulary, syllables: list[str], at: int, held: int) -> bool:
     """Whether ``held`` documents writing a reading that replaces the syllable at ``at`` are
     enough for a suggestion: ``SURE_DOCUMENTS``, or one when the syllable typed is letters with
-    no vowel or is written beside neither of its neighbours (``written_beside_neighbours``)."""
+    no vowel or is written beside neither of its neighbours (``_written_beside_neighbours``)."""
     if held >= SURE_DOCUMENTS:
         return True
     if not has_vowel(fold(syllables[at])):
         return held >= VOWELLESS_SURE_DOCUMENTS
-    return held >= APART_SURE_DOCUMENTS and not written_beside_neighbours(vocabulary, syllables, at)
+    return held >= APART_SURE_DOCUMENTS and not _written_beside_neighbours(
+        vocabulary, syllables, at
+    )
 
 
-def written_beside_neighbours(vocabulary: Vocabulary, syllables: list[str], at: int) -> bool:
+def _written_beside_neighbours(vocabulary: Vocabulary, syllables: list[str], at: int) -> bool:
     """Whether some document writes the syllable at ``at`` right after the one before it or
     right before the one after it: as typed, accents included, when the query has any (a
     syllable typed without them is the one with none), else by their letters."""
@@ -228,7 +223,12 @@ def _common_replaceable(vocabulary: Vocabulary, syllables: list[str], at: int, f
     ``vì sa ceo``: sao). Never in a query of common syllables, never by a rarer word (issue 16);
     and never in a query typed without accents, where a common syllable's letters are many
     words (``tn mt bac`` read ``bao``, commoner than ``bac`` folded, but bắc, bác and bạc are
-    all common)."""
+    all common). bench/typos.py, seeds 7 / 11 / 3, accented, read right: dropped letters 0.629
+    / 0.674 / 0.604 -> 0.640 / 0.695 / 0.608, neighbouring keys 0.896 / 0.895 -> 0.899 / 0.898
+    (seeds 7 / 11), swapped letters 0.982 -> 0.986 (seed 11); partial accents 1.000 -> 0.996
+    (seed 7: ``diem trong thất`` read nhất); titles typed right unchanged. In queries typed
+    without accents too: dropped letters 0.337 / 0.345 -> 0.359 / 0.367 (seeds 7 / 11), but
+    two titles typed right got one (seed 3)."""
     if not any(map(has_diacritics, syllables)):
         return False
     if all(is_common(vocabulary, s, True) for s in syllables):
