@@ -528,13 +528,14 @@ def _window_corrections(syllables, readings, vocabulary) -> dict:
     much less it scores than the best; only the best reading may be sure."""
     top = readings[0].score
     found: dict[str, list[Correction]] = {}
+    clear = _clear_best(readings)
     for reading in readings:
         typed = syllables[reading.at]
         text = reading.folded
         if has_diacritics(typed):
             text = with_accents(vocabulary, typed.lower(), [text])[0]
         share = round(math.exp(reading.score - top), 3)
-        weight = CONTEXT_WEIGHT_MAX if reading is _clear_best(readings) else CORRECTION_WEIGHT
+        weight = CONTEXT_WEIGHT_MAX if reading is clear else CORRECTION_WEIGHT
         found.setdefault(typed, []).append(Correction(text, share, "phrase", weight, reading.sure))
     return {s: tuple(sorted(c, key=lambda c: -c.share)) for s, c in found.items()}
 
