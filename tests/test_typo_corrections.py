@@ -18,7 +18,7 @@ from indexer.searching.real_words import real_word_fix
 from indexer.searching.searchers import open_index
 from indexer.searching.vocabulary import Vocabulary
 from indexer.searching.window_readings import window_readings
-from tests.titled_indexes import opened_index, small_index, titled
+from tests.titled_indexes import opened_index, opened_indexes, small_index, titled
 
 
 @pytest.fixture(scope="module")
@@ -320,11 +320,8 @@ def _one_text_rows(beside: str) -> list[dict]:
 def one_text_indexes(tmp_path_factory):
     """Two indexes: in ``apart``, the only ``cắp`` before a ``ti`` is ``cắp tí`` (other accents);
     in ``beside``, a document writes ``cắp ti``."""
-    apart = small_index(tmp_path_factory.mktemp("apart"), _one_text_rows("Kẻ cắp tí hon"))
-    beside = small_index(tmp_path_factory.mktemp("beside"), _one_text_rows("Kẻ cắp ti vi"))
-    yield {"apart": apart, "beside": beside}
-    apart.close()
-    beside.close()
+    rows = {"apart": _one_text_rows("Kẻ cắp tí hon"), "beside": _one_text_rows("Kẻ cắp ti vi")}
+    yield from opened_indexes(tmp_path_factory, rows)
 
 
 @pytest.mark.parametrize(
@@ -362,17 +359,12 @@ def _common_syllable_rows(tan: int, toan: int, common_sedan: bool) -> list[dict]
 def common_syllable_indexes(tmp_path_factory):
     """``commoner``: toàn written more than tàn; ``rarer``: less; ``all common``: as
     ``commoner``, but every syllable of ``sedan hoàn tàn mới`` is common."""
-    built = {
-        name: small_index(tmp_path_factory.mktemp(name.replace(" ", "_")), rows)
-        for name, rows in [
-            ("commoner", _common_syllable_rows(30, 60, False)),
-            ("rarer", _common_syllable_rows(100, 10, False)),
-            ("all common", _common_syllable_rows(30, 60, True)),
-        ]
+    rows = {
+        "commoner": _common_syllable_rows(30, 60, False),
+        "rarer": _common_syllable_rows(100, 10, False),
+        "all common": _common_syllable_rows(30, 60, True),
     }
-    yield built
-    for opened in built.values():
-        opened.close()
+    yield from opened_indexes(tmp_path_factory, rows)
 
 
 @pytest.mark.parametrize(
@@ -899,13 +891,8 @@ def _accented_pair_rows(held_ta: bool) -> list[dict]:
 @pytest.fixture(scope="module")
 def accented_pair_indexes(tmp_path_factory):
     """Two indexes of ``_accented_pair_rows``: with ``tà`` held and without."""
-    held = small_index(tmp_path_factory.mktemp("accented_pair_held"), _accented_pair_rows(True))
-    lacking = small_index(
-        tmp_path_factory.mktemp("accented_pair_lacking"), _accented_pair_rows(False)
-    )
-    yield {"held": held, "lacking": lacking}
-    held.close()
-    lacking.close()
+    rows = {"held": _accented_pair_rows(True), "lacking": _accented_pair_rows(False)}
+    yield from opened_indexes(tmp_path_factory, rows)
 
 
 @pytest.mark.parametrize("which", ["held", "lacking"])

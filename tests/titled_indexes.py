@@ -25,3 +25,15 @@ def opened_index(tmp_path_factory, name: str, rows: list[dict]):
     opened = small_index(tmp_path_factory.mktemp(name), rows)
     yield opened
     opened.close()
+
+
+def opened_indexes(tmp_path_factory, named_rows: dict[str, list[dict]]):
+    """A module fixture's body for several indexes: ``small_index`` of each name's rows, each in
+    a new folder, yielded open as a dict by name and closed after."""
+    built = {
+        name: small_index(tmp_path_factory.mktemp(name.replace(" ", "_")), rows)
+        for name, rows in named_rows.items()
+    }
+    yield built
+    for opened in built.values():
+        opened.close()
