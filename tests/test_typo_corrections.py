@@ -388,8 +388,9 @@ def test_a_common_syllable_is_suggested_away_only_for_a_commoner_reading_written
 
 @pytest.fixture(scope="module")
 def other_accents_index(tmp_path_factory):
-    """``trên cầu nhật`` written by 5 documents, ``trẻ của nhật`` by 3, ``trê`` held by 2."""
-    rows = titled("tren", "Trên cầu Nhật Tân", 5) + titled("tre", "Trẻ của Nhật Bản", 3)
+    """``trên cầu nhật`` written by 5 documents, ``trê của nhật`` by 3 (a reading is counted
+    as written with the accents typed on the syllables it keeps), ``trê`` held by 2 more."""
+    rows = titled("tren", "Trên cầu Nhật Tân", 5) + titled("tre", "Cá trê của Nhật", 3)
     rows += titled("ca", "Cá trê nướng", 2) + titled("tin", "Tin vắn", 600)
     yield from opened_index(tmp_path_factory, "other_accents", rows)
 
@@ -430,6 +431,40 @@ def test_a_letter_put_back_brings_its_own_marks_to_a_whole_query_suggestion(
     assert (best.folded, best.at, best.sure) == (fold(meant), at, True)
     found = corrector(put_back_index.searcher()).correct_text(typed)
     assert found[typed[at]][0].text == meant
+
+
+@pytest.fixture(scope="module")
+def accents_typed_index(tmp_path_factory):
+    """``lại vẫn là`` written by 8 documents, ``lại văn hóa`` by 3; ``óa`` held by 5 others,
+    ``vấn`` by 20."""
+    rows = titled("la", "Lại vẫn là", 8) + titled("hoa", "Lại văn hóa", 3)
+    rows += titled("oa", "Óa khóc", 5) + titled("van", "Vấn đề", 20)
+    rows += titled("tin", "Tin vắn", 600)
+    yield from opened_index(tmp_path_factory, "accents_typed", rows)
+
+
+def test_a_whole_query_reading_is_counted_as_written_with_the_accents_typed(
+    accents_typed_index,
+):
+    # By their letters (pairs are folded), lai van la is held by 8 documents and lai van hoa
+    # by 3, with slips as cheap: lá led, not far enough ahead to be suggested. No document
+    # writes "lại văn" before là, with the breve typed: hóa is the reading, and suggested.
+    vocabulary = Vocabulary(accents_typed_index.searcher().reader())
+    (best,) = window_readings(vocabulary, ["lại", "văn", "óa"])
+    assert (best.folded, best.at, best.documents, best.sure) == ("hoa", 2, 3, True)
+    assert search(accents_typed_index, "lại văn óa").suggestion == "lại văn hóa"
+
+
+def test_readings_written_with_other_accents_still_match_but_are_not_suggested(
+    accents_typed_index,
+):
+    # No document writes "lại vấn": no reading is written with the accents typed, so the
+    # readings of the letters are kept (a slip may have changed an accent too), none sure.
+    vocabulary = Vocabulary(accents_typed_index.searcher().reader())
+    readings = window_readings(vocabulary, ["lại", "vấn", "óa"])
+    assert [(r.folded, r.at, r.documents) for r in readings] == [("la", 2, 8), ("hoa", 2, 3)]
+    assert not any(r.sure for r in readings)
+    assert search(accents_typed_index, "lại vấn óa").suggestion is None
 
 
 @pytest.fixture(scope="module")
