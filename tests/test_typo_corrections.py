@@ -406,10 +406,14 @@ def test_a_whole_query_reading_pays_for_the_accents_it_changes(other_accents_ind
 
 @pytest.fixture(scope="module")
 def put_back_index(tmp_path_factory):
-    """``đảm bảo giao`` and ``mỹ ngưỡng mộ trước`` written by 4 documents each; ``ảm`` and
-    ``trưc`` held by one."""
+    """``đảm bảo giao``, ``mỹ ngưỡng mộ trước``, ``muốn thi đấu cho`` and ``độc đáo cho``
+    written by 4 documents each; ``ảm`` and ``trưc`` held by one, ``đu`` by 20, ``đc`` by 4, and
+    ``đau`` and ``đọc``, nearer the accents typed, by 50."""
     rows = titled("dam", "Đảm bảo giao thông", 4) + titled("truoc", "Mỹ ngưỡng mộ trước", 4)
     rows += titled("am", "Ảm đạm", 1) + titled("trưc", "Trưc tuyến", 1)
+    rows += titled("dau", "Muốn thi đấu cho đội", 4) + titled("doc", "Độc đáo cho em", 4)
+    rows += titled("du", "Đu quay", 20) + titled("dc", "Đc rồi", 4)
+    rows += titled("dau2", "Đau lòng", 50) + titled("doc2", "Đọc sách", 50)
     rows += titled("tin", "Tin vắn", 600)
     yield from opened_index(tmp_path_factory, "put_back", rows)
 
@@ -421,6 +425,11 @@ def put_back_index(tmp_path_factory):
         (["ảm", "bảo", "giao"], 0, "đảm"),
         # The ơ put back brings its tone: none was typed.
         (["mỹ", "ngưỡng", "mộ", "trưc"], 3, "trước"),
+        # The â put back brings its circumflex and its tone, as the documents write it: not
+        # đau, the form nearest the accents typed, which they do not write there.
+        (["muốn", "thi", "đu", "cho"], 2, "đấu"),
+        # Letters with no vowel lost every mark of it: độc as written, not the commoner đọc.
+        (["đc", "đáo", "cho"], 0, "độc"),
     ],
 )
 def test_a_letter_put_back_brings_its_own_marks_to_a_whole_query_suggestion(

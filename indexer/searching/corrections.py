@@ -525,14 +525,16 @@ def _first_held(vocabulary, lowered: list[str], at: int, spellings: tuple) -> in
 
 def _window_corrections(syllables, readings, vocabulary) -> dict:
     """Whole-query readings as corrections of the syllables they change, each sharing by how
-    much less it scores than the best; only the best reading may be sure."""
+    much less it scores than the best; only the best reading may be sure. A syllable typed
+    with accents is read as the documents write it (``muốn thi đu cho``: đấu, not đau, the form
+    nearest the accents typed)."""
     top = readings[0].score
     found: dict[str, list[Correction]] = {}
     clear = _clear_best(readings)
     for reading in readings:
         typed = syllables[reading.at]
-        text = reading.folded
-        if has_diacritics(typed):
+        text = reading.written or reading.folded
+        if has_diacritics(typed) and not reading.written:
             text = with_accents(vocabulary, typed.lower(), [text])[0]
         share = round(math.exp(reading.score - top), 3)
         weight = CONTEXT_WEIGHT_MAX if reading is clear else CORRECTION_WEIGHT

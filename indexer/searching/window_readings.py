@@ -27,14 +27,20 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from indexer.codec.postings import terms_reader, uses_array_codec
 from indexer.language.misspellings import mark_distance
 from indexer.language.normalize import fold, has_diacritics, strip_diacritics
-from indexer.language.syllables import has_vowel, is_folded_syllable, tone_of, without_tone
+from indexer.language.syllables import (
+    accented_forms,
+    has_vowel,
+    is_folded_syllable,
+    tone_of,
+    without_tone,
+)
 from indexer.searching.accented_pairs import SAMPLED, written_beside
 from indexer.searching.candidates import accents_cost
 from indexer.searching.real_words import (
@@ -81,13 +87,15 @@ _FIELDS = (("title", "title_fold"), ("body", "body_fold"))  # (accented, folded)
 @dataclass(frozen=True)
 class WindowReading:
     """One reading of the query: the syllable at ``at`` read as ``folded``, its score, the
-    documents holding all of its pairs, and whether it is sure enough to be suggested."""
+    documents holding all of its pairs, whether it is sure enough to be suggested, and, for a
+    syllable typed with accents, the form the documents write it in (else empty)."""
 
     at: int
     folded: str
     score: float
     documents: int
     sure: bool = False
+    written: str = ""
 
 
 def window_readings(
@@ -122,9 +130,10 @@ def window_readings(
         if documents and has_diacritics(syllables[at]):
             cost += _accents_changed(vocabulary, syllables[at], candidate)
         by_letters.append(_reading(at, candidate, cost, documents))
+        written = ""
         if accented and documents:
-            documents = _written_as_typed(vocabulary, syllables, at, window, read)
-        readings.append(_reading(at, candidate, cost, documents))
+            documents, written = _written_as_typed(vocabulary, syllables, at, window, read)
+        readings.append(_reading(at, candidate, cost, documents, written))
     readings = _best_first([r for r in readings if r.score > floor])
     if not readings:
         # None written with the accents typed: the readings of the letters still match, as a
@@ -138,14 +147,16 @@ def window_readings(
         and _replaceable(vocabulary, syllables, best.at, best.folded)
         and _enough_documents(vocabulary, syllables, best.at, best.documents)
     )
-    return (WindowReading(best.at, best.folded, best.score, best.documents, sure), *readings[1:])
+    return (replace(best, sure=sure), *readings[1:])
 
 
-def _reading(at: int, candidate: str, cost: float, documents: int) -> WindowReading:
+def _reading(
+    at: int, candidate: str, cost: float, documents: int, written: str = ""
+) -> WindowReading:
     """The reading of the syllable at ``at`` as ``candidate``, scored by the documents writing
     it and the cost of the slip."""
     score = math.log(documents) - COST_SCALE * cost if documents else -math.inf
-    return WindowReading(at, candidate, score, documents)
+    return WindowReading(at, candidate, score, documents, written=written)
 
 
 def _best_first(readings: list[WindowReading]) -> tuple[WindowReading, ...]:
@@ -298,16 +309,17 @@ def documents_writing(vocabulary: Vocabulary, words: list[str], read: dict | Non
     held = _holding(vocabulary, list(itertools.pairwise(words)), read)
     if not 0 < len(held) <= CHECKED_UP_TO or len(words) < 3:
         return len(held)
-    return _in_a_row(vocabulary, held, [(False, w) for w in words])
+    return _in_a_row(vocabulary, held, [(False, (w,)) for w in words])[0]
 
 
 def _written_as_typed(
     vocabulary: Vocabulary, syllables: list[str], at: int, window: list[str], read: dict
-) -> int:
+) -> tuple[int, str]:
     """About how many documents write ``window`` (the folded reading of ``syllables`` that
     replaces the one at ``at``) with the accents typed: each syllable typed with accents as
-    typed, the one replaced as the form a suggestion would show (``with_accents``), the others
-    by their letters. Checked word by word on an even sample of at most ``SAMPLED`` of the
+    typed, the one replaced in a form that keeps them (``_forms_kept``), the others by their
+    letters; and the form of the one replaced that they write most (empty when it was typed
+    without accents). Checked word by word on an even sample of at most ``SAMPLED`` of the
     documents holding its pairs, scaled to them all. Pairs are folded: ``lại văn óa`` was read
     ``lá`` (7 of 10,000 news articles hold ``lai van la``, as lại vẫn là) over ``hóa``, and
     ``nhiu cảnh mát`` ``chịu`` (chịu cảnh mất) over ``nhiều``. bench/typos.py, seeds 7 / 11 /
@@ -319,26 +331,49 @@ def _written_as_typed(
     (bench/typos_speed.py against the code before): typed right p50 1.00x, p95 1.02x."""
     held = _holding(vocabulary, list(itertools.pairwise(window)), read)
     if not len(held):
-        return 0
+        return 0, ""
     sample = held
     if len(held) > SAMPLED:
         sample = held[np.linspace(0, len(held) - 1, SAMPLED).astype(np.int64)]
     words = []
     for k, (typed, letters) in enumerate(zip(syllables, window, strict=True)):
         if not has_diacritics(typed):
-            words.append((False, letters))
+            words.append((False, (letters,)))
         elif k == at:
-            words.append((True, with_accents(vocabulary, typed, [letters])[0]))
+            words.append((True, _forms_kept(vocabulary, typed, letters)))
         else:
-            words.append((True, typed))
-    return round(_in_a_row(vocabulary, sample, words) * len(held) / len(sample))
+            words.append((True, (typed,)))
+    written, forms = _in_a_row(vocabulary, sample, words, at)
+    shown = max(forms, key=forms.get) if forms and has_diacritics(syllables[at]) else ""
+    return round(written * len(held) / len(sample)), shown
 
 
-def _in_a_row(vocabulary: Vocabulary, documents: np.ndarray, words: list[tuple[bool, str]]) -> int:
+def _forms_kept(vocabulary: Vocabulary, typed: str, letters: str) -> tuple[str, ...]:
+    """The written forms of the folded reading ``letters`` of ``typed`` (with accents): the one
+    nearest the accents typed (``with_accents``), and any other the index holds that keeps them
+    (``_keeps_accents``: ``muốn thi đu cho``, đấu, the tone gone with the letter left out, where
+    đau is nearest; ``đc đáo cho``, độc, every mark gone with the vowel, where đọc is commoner).
+    bench/typos.py, seeds 7 / 11 / 3, dropped letters accented, against the nearest form alone:
+    read right 0.662 -> 0.673 (seed 7), found 0.921 -> 0.924 (seed 3), no row lower."""
+    nearest = with_accents(vocabulary, typed, [letters])[0]
+    forms = accented_forms(letters)
+    held = vocabulary.accented(forms)
+    kept = (f for f in forms if f != nearest and held[f] and _keeps_accents(typed, f))
+    return (nearest, *kept)
+
+
+def _in_a_row(
+    vocabulary: Vocabulary,
+    documents: np.ndarray,
+    words: list[tuple[bool, tuple[str, ...]]],
+    pivot: int = 0,
+) -> tuple[int, dict[str, int]]:
     """How many of ``documents`` (the reader's numbers) hold ``words`` one after another in
-    their title or body: each word ``(accented, text)`` as written when ``accented``, else by its
-    letters. A segment in Whoosh's own format is believed (its documents all count)."""
-    written = 0
+    their title or body, each word ``(accented, forms)`` as one of its forms, as written when
+    ``accented``, else by their letters; and how many hold them with each form of the word at
+    ``pivot``. A segment in Whoosh's own format is believed (its documents all count, with the
+    first form)."""
+    written, by_form = 0, dict.fromkeys(words[pivot][1], 0)
     for leaf, offset in vocabulary.reader.leaf_readers():
         size = leaf.doc_count_all()
         local = documents[(documents >= offset) & (documents < offset + size)] - offset
@@ -346,26 +381,41 @@ def _in_a_row(vocabulary: Vocabulary, documents: np.ndarray, words: list[tuple[b
             continue
         if not uses_array_codec(leaf):
             written += len(local)
+            by_form[words[pivot][1][0]] += len(local)
             continue
-        found = np.zeros(len(local), dtype=bool)
+        found: list[set[str]] = [set() for _ in range(len(local))]
         for exact, plain in _FIELDS:
-            terms = [(exact if accented else plain, text) for accented, text in words]
-            found |= _in_a_row_here(leaf, terms, local)
-        written += int(found.sum())
-    return written
+            terms = [(exact if accented else plain, forms) for accented, forms in words]
+            for j, forms in enumerate(_in_a_row_here(leaf, terms, local, pivot)):
+                found[j] |= forms
+        written += sum(1 for forms in found if forms)
+        for forms in found:
+            for form in forms:
+                by_form[form] += 1
+    return written, by_form
 
 
-def _in_a_row_here(reader, terms: list[tuple[str, str]], docnums: np.ndarray) -> np.ndarray:
-    """For each of a segment's ``docnums``, whether it holds the ``(field, text)`` terms in a
-    row."""
+def _in_a_row_here(
+    reader, terms: list[tuple[str, tuple[str, ...]]], docnums: np.ndarray, pivot: int
+) -> list[set[str]]:
+    """For each of a segment's ``docnums``, the forms of the term at ``pivot`` with which it
+    holds the terms in a row, each term ``(field, forms)`` as one of its forms."""
     found = [
-        terms_reader(reader).positions_in(field, text.encode("utf-8"), docnums)
-        for field, text in terms
+        [terms_reader(reader).positions_in(field, form.encode("utf-8"), docnums) for form in forms]
+        for field, forms in terms
     ]
     rows = []
     for j in range(len(docnums)):
-        starts = set(found[0][j] or ())
-        for k in range(1, len(terms)):
-            starts &= {p - k for p in found[k][j] or ()}
-        rows.append(bool(starts))
-    return np.array(rows, dtype=bool)
+        starts = None  # where a row may start, by every term but the one at pivot
+        for k, places in enumerate(found):
+            if k != pivot:
+                here = {p - k for held in places for p in held[j] or ()}
+                starts = here if starts is None else starts & here
+        rows.append(
+            {
+                form
+                for form, held in zip(terms[pivot][1], found[pivot], strict=True)
+                if starts is None or starts & {p - pivot for p in held[j] or ()}
+            }
+        )
+    return rows
