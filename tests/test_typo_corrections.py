@@ -167,6 +167,37 @@ def test_a_held_syllable_beside_neighbours_it_never_follows(index, typed, meant,
     assert (best.text, best.kind, best.sure) == (meant, "context", sure)
 
 
+@pytest.fixture(scope="module")
+def letters_and_accents_indexes(tmp_path_factory):
+    """``ùa`` held by 5 documents, never before ``phụ``; 30 write ``của phụ`` in one index,
+    ``quà phụ`` in the other."""
+    rows = titled("ua", "Ùa vào", 5) + titled("tin", "Tin vắn", 600)
+    yield from opened_indexes(
+        tmp_path_factory,
+        {
+            "cua": rows + titled("cua", "Của phụ nữ", 30),
+            "qua": rows + titled("qua", "Quà phụ nữ", 30),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "meant", "sure"),
+    [
+        # c put back and the tone changed: two typos, not one. Matched, not suggested.
+        ("cua", "của", False),
+        # q put back, the accents typed kept: suggested.
+        ("qua", "quà", True),
+    ],
+)
+def test_a_reading_beside_neighbours_that_changes_letters_and_accents_is_not_suggested(
+    letters_and_accents_indexes, name, meant, sure
+):
+    vocabulary = Vocabulary(letters_and_accents_indexes[name].searcher().reader())
+    fix = real_word_fix(vocabulary, "ùa", "", "phụ")
+    assert (fix.texts[0], fix.sure) == (meant, sure)
+
+
 @pytest.mark.parametrize("typed", [["viet", "nam"], ["dau", "tien"], ["đầu", "tiên"]])
 def test_held_syllables_beside_their_usual_neighbours_are_left_alone(index, typed):
     assert corrector(index.searcher()).correct_text(typed) == {}

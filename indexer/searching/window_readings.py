@@ -32,17 +32,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from indexer.codec.postings import terms_reader, uses_array_codec
-from indexer.language.misspellings import mark_distance
 from indexer.language.normalize import fold, has_diacritics, strip_diacritics
 from indexer.language.syllables import (
     accented_forms,
     has_vowel,
     is_folded_syllable,
-    tone_of,
-    without_tone,
 )
 from indexer.searching.accented_pairs import SAMPLED, written_beside
-from indexer.searching.candidates import accents_cost
+from indexer.searching.candidates import accents_cost, keeps_accents
 from indexer.searching.real_words import (
     NON_SYLLABLE_RARER_BY,
     held_slips,
@@ -221,7 +218,7 @@ def _replaceable(vocabulary: Vocabulary, syllables: list[str], at: int, folded: 
     """Whether a suggestion may replace the syllable at ``at`` by ``folded``: a common one
     only by a commoner reading (``_common_replaceable``; a query of real words nobody wrote
     together is more often typed right than not), an accented one only by a reading that keeps
-    its accents (``_keeps_accents``), and letters that are no syllable only by a far commoner
+    its accents (``keeps_accents``), and letters that are no syllable only by a far commoner
     reading."""
     typed, accented = syllables[at], any(map(has_diacritics, syllables))
     held = vocabulary.folded([fold(typed), folded])
@@ -235,20 +232,8 @@ def _replaceable(vocabulary: Vocabulary, syllables: list[str], at: int, folded: 
     ):
         return False  # letters that are no syllable (vs, big): abbreviations and loan words
     if has_diacritics(typed):
-        return _keeps_accents(typed, with_accents(vocabulary, typed, [folded])[0])
+        return keeps_accents(typed, with_accents(vocabulary, typed, [folded])[0])
     return True
-
-
-def _keeps_accents(typed: str, form: str) -> bool:
-    """Whether ``form`` keeps the accents of ``typed``: all of them (``vụ`` is no slip of
-    ``vệ``), or, when it puts a letter back, those on the letters typed, the letter put back
-    bringing its own marks (``ảm bảo giao``: đảm) and its tone when none was typed (``mỹ
-    ngưỡng mộ trưc``: trước; the tone went with the letter). bench/typos.py, seeds 7 / 11 / 3,
-    dropped letters accented, read right: 0.644 / 0.695 / 0.608 -> 0.647 / 0.705 / 0.608, no
-    row lower."""
-    if len(fold(form)) <= len(fold(typed)):
-        return mark_distance(typed, form) == 0
-    return accents_cost(typed, form if tone_of(typed) else without_tone(form)) == 0
 
 
 def _common_replaceable(vocabulary: Vocabulary, syllables: list[str], at: int, folded: str) -> bool:
@@ -351,14 +336,14 @@ def _written_as_typed(
 def _forms_kept(vocabulary: Vocabulary, typed: str, letters: str) -> tuple[str, ...]:
     """The written forms of the folded reading ``letters`` of ``typed`` (with accents): the one
     nearest the accents typed (``with_accents``), and any other the index holds that keeps them
-    (``_keeps_accents``: ``muốn thi đu cho``, đấu, the tone gone with the letter left out, where
+    (``keeps_accents``: ``muốn thi đu cho``, đấu, the tone gone with the letter left out, where
     đau is nearest; ``đc đáo cho``, độc, every mark gone with the vowel, where đọc is commoner).
     bench/typos.py, seeds 7 / 11 / 3, dropped letters accented, against the nearest form alone:
     read right 0.662 -> 0.673 (seed 7), found 0.921 -> 0.924 (seed 3), no row lower."""
     nearest = with_accents(vocabulary, typed, [letters])[0]
     forms = accented_forms(letters)
     held = vocabulary.accented(forms)
-    kept = (f for f in forms if f != nearest and held[f] and _keeps_accents(typed, f))
+    kept = (f for f in forms if f != nearest and held[f] and keeps_accents(typed, f))
     return (nearest, *kept)
 
 
