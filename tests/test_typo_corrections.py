@@ -198,6 +198,24 @@ def test_a_reading_beside_neighbours_that_changes_letters_and_accents_is_not_sug
     assert (fix.texts[0], fix.sure) == (meant, sure)
 
 
+@pytest.fixture(scope="module")
+def second_typo_index(tmp_path_factory):
+    """``lạc được`` written by 40 documents, ``lạc bước`` by 5; ``ước`` held by 20 others."""
+    rows = titled("duoc", "Liên lạc được", 40) + titled("buoc", "Lạc bước", 5)
+    rows += titled("uoc", "Ước mơ", 20) + titled("tin", "Tin vắn", 600)
+    yield from opened_index(tmp_path_factory, "second_typo", rows)
+
+
+def test_a_slip_that_also_changes_the_accents_typed_matches_after_one_that_keeps_them(
+    second_typo_index,
+):
+    # được puts the đ back and changes the tone typed: two typos, so bước, eight times rarer
+    # beside lạc, leads; được still matches.
+    found = corrector(second_typo_index.searcher()).correct_text(["lạc", "ước"])["ước"]
+    assert [c.text for c in found] == ["bước", "được"]
+    assert found[0].share == 1.0 > found[1].share
+
+
 @pytest.mark.parametrize("typed", [["viet", "nam"], ["dau", "tien"], ["đầu", "tiên"]])
 def test_held_syllables_beside_their_usual_neighbours_are_left_alone(index, typed):
     assert corrector(index.searcher()).correct_text(typed) == {}
