@@ -221,6 +221,43 @@ def test_a_slip_that_also_changes_the_accents_typed_matches_after_one_that_keeps
     assert [(r.written, r.documents) for r in readings] == [("bước", 5), ("được", 40)]
 
 
+def _wrong_tone_rows(typed_beside: int) -> list[dict]:
+    """``nhất thế giới`` written by 200 documents, ``thệ`` held by 4 others, and written after
+    ``nhất`` by ``typed_beside``."""
+    rows = titled("the", "Nhất thế giới", 200) + titled("thệ", "Thệ nguyện", 4)
+    return rows + titled("nhat", "Nhất thệ", typed_beside) + titled("tin", "Tin vắn", 600)
+
+
+@pytest.fixture(scope="module")
+def wrong_tone_indexes(tmp_path_factory):
+    yield from opened_indexes(
+        tmp_path_factory, {"unwritten": _wrong_tone_rows(0), "written": _wrong_tone_rows(1)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "before", "suggested"),
+    [
+        # Pairs are folded: "nhat the" and "the gioi" fit, so no slip of the letters reads
+        # thệ again. As written, no document writes thệ beside either neighbour, 200 write thế.
+        ("unwritten", "nhất", "thế"),
+        # One document of the 201 holding "nhat the" writes "nhất thệ": it may be meant (a
+        # sample of them would miss it).
+        ("written", "nhất", None),
+        # A neighbour typed without accents tells nothing of the accents.
+        ("unwritten", "nhat", None),
+    ],
+)
+def test_a_wrong_tone_the_neighbours_make_clear_is_suggested(
+    wrong_tone_indexes, name, before, suggested
+):
+    opened = wrong_tone_indexes[name]
+    fix = real_word_fix(Vocabulary(opened.searcher().reader()), "thệ", before, "giới")
+    assert (fix.texts[0] if fix.sure else None) == suggested
+    expected = None if suggested is None else f"{before} {suggested} giới"
+    assert search(opened, f"{before} thệ giới").suggestion == expected
+
+
 @pytest.mark.parametrize("typed", [["viet", "nam"], ["dau", "tien"], ["đầu", "tiên"]])
 def test_held_syllables_beside_their_usual_neighbours_are_left_alone(index, typed):
     assert corrector(index.searcher()).correct_text(typed) == {}

@@ -93,3 +93,28 @@ def _written(
                     if places and any(p - step in mine[doc] for p in places):
                         hits[other].add(doc + offset)
     return {other: len(found) for other, found in hits.items()}
+
+
+def written_exactly(vocabulary: Vocabulary, accented: str, other: str, first: bool) -> int:
+    """How many documents write ``accented`` right before (``first``) or after ``other``, both
+    exactly as given (lowercase, with their accents): every document holding their folded
+    pair and ``other`` as written is checked, none sampled (for a rare ``other``, whose few
+    documents a sample of a common pair's would miss)."""
+    pair = f"{fold(accented)} {fold(other)}" if first else f"{fold(other)} {fold(accented)}"
+    ids = vocabulary.pair_documents(pair)
+    if not len(ids):
+        return 0
+    holding = []
+    for leaf, offset in vocabulary.reader.leaf_readers():
+        if not uses_array_codec(leaf):
+            return len(ids)  # a segment in Whoosh's own format: the pair is believed
+        for field, _ in _FIELDS:
+            found = terms_reader(leaf).arrays(field, other.encode("utf-8"))
+            if found is not None:
+                holding.append(found[0].astype(np.int64) + offset)
+    if not holding:
+        return 0
+    ids = np.intersect1d(ids, np.concatenate(holding))
+    if not len(ids):
+        return 0
+    return _written(vocabulary, accented, {other: ids}, 1 if first else -1, True, False)[other]
