@@ -263,7 +263,7 @@ def _other_accents(
     ``OTHER_ACCENTS_DOCUMENTS`` at least, ``OTHER_ACCENTS_COMMONER_BY`` times as common as
     ``typed``, whose gain at ``SURE_COST_SCALE`` is positive and ``OTHER_ACCENTS_MARGIN`` ahead
     of the next form's. Pairs are folded, so the slips of the letters never saw ``sợ nhất thệ
-    giới`` (thế: 1,559 of 10,000 news articles write thế giới, none thệ giới)."""
+    giới`` (thế: 1,551 of 10,000 news articles write thế giới, none thệ giới)."""
     sides = [(n, at == 0) for at, n in enumerate((before, after)) if n]
     if not all(has_diacritics(n) and n.isalpha() for n, _ in sides):
         return None
@@ -375,8 +375,8 @@ def _second_typo(typed: str, slips: dict[str, float], spelt: dict[str, str]) -> 
     """The cost of each of ``slips`` of ``typed`` (with accents) when deciding how much it
     matches, plus ``SECOND_TYPO_COST`` where its spelling (``spelt``) does not keep the accents
     typed (``candidates.keeps_accents``): a slip of the letters that also changes the accents is
-    two typos, not one (``lạc ước``: được, 61 of 10,000 news articles write lạc được, is as
-    likely as bước, 5, only by their pairs). Whether it is suggested is left as it was: it never
+    two typos, not one (``lạc ước``: được, 35 of 10,000 news articles write lạc được, is
+    likelier than bước, 3, only by their pairs). Whether it is suggested is left as it was: it never
     is, and a reading that does keep them is suggested only if nothing scores above it."""
     return {
         c: cost + (0.0 if keeps_accents(typed, spelt[c]) else SECOND_TYPO_COST)
