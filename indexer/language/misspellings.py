@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 from indexer.language.normalize import fold, strip_diacritics
 from indexer.language.syllables import tone_of
@@ -99,6 +100,7 @@ def typed_edits(typed: str) -> dict[str, float]:
     return found
 
 
+@lru_cache(maxsize=65_536)  # asked of the same few forms dozens of times a search
 def marks(syllable: str) -> tuple[str, frozenset[tuple[str, str]]]:
     """The tone and the vowel marks (with the letter they sit on) of ``syllable``."""
     tone, quality = tone_of(syllable), set()
