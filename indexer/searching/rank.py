@@ -288,7 +288,9 @@ class _Leaf:
             norms = weights + K1 * ((1 - B) + B * lengths / avgfl)
             scores = idf * ((weights * (K1 + 1)) / norms)
             stored = POSTINGS_CACHE.put(key, (ids.astype(np.int32), scores))
-        ids, scores = stored
+        # Kept in 32 bits, returned in the platform's: numpy indexes with an int32 array two
+        # to three times slower, and every union and intersection indexes with these.
+        ids, scores = stored[0].astype(np.intp), stored[1]
         deleted = _deleted(self.reader)
         if deleted is not None and len(ids):
             live = ~deleted[ids]
