@@ -186,7 +186,7 @@ class ArrayTermsReader(base.TermsReader):
         """For each of ``docnums`` (this segment's), the term's positions in that document as
         a list, or None where the document does not hold the term (or the field has no
         positions). Reads the term's documents, then frequencies up to the last one asked for
-        and each found document's positions, with ``pread``."""
+        and the found documents' positions (``_read_ranges``), with ``pread``."""
         found = self._find(fieldname, tbytes)
         places = self._postings.directory.get(fieldname, {})
         if found is None or "positions" not in places:
@@ -206,20 +206,11 @@ class ArrayTermsReader(base.TermsReader):
         counts = read(places["freqs"], first, int(at[held].max()) + 1)
         ends = np.cumsum(counts, dtype=np.int64) + int(terms.position_starts[index])
         starts = ends - counts
-        low, high = int(starts[at[held]].min()), int(ends[at[held]].max())
-        # The hits' positions in one read when they lie close together, else a read each.
-        span = read(places["positions"], low, high - low) if high - low <= _ONE_READ else None
-        out = []
-        for i, present in zip(at.tolist(), held.tolist(), strict=True):
-            if not present:
-                out.append(None)
-                continue
-            start, stop = int(starts[i]), int(ends[i])
-            if span is not None:
-                out.append(span[start - low : stop - low].tolist())
-            else:
-                out.append(read(places["positions"], start, stop - start).tolist())
-        return out
+        wanted = at[held].tolist()
+        ranges = zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=True)
+        values = _read_ranges(read, places["positions"], dict(zip(wanted, ranges, strict=True)))
+        asked = zip(at.tolist(), held.tolist(), strict=True)
+        return [values[i].tolist() if present else None for i, present in asked]
 
     def _postings_of(self, fieldname: str, terms: FieldTerms, index: int):
         first, count = _posting_range(terms, index)
@@ -335,6 +326,25 @@ class ArrayTermsReader(base.TermsReader):
     def close(self):
         self._table.close()
         self._postfile.close()
+
+
+def _read_ranges(read, place, ranges: dict) -> dict:
+    """The values in each ``(start, stop)`` range of ``ranges`` (key -> range) of the array at
+    ``place``, ranges lying close together read at once (at most ``_ONE_READ`` values apart):
+    a system call costs more than the few kilobytes between them."""
+    values = {}
+    pending = sorted(ranges.items(), key=lambda item: item[1])
+    while pending:
+        low, high = pending[0][1]
+        taken = 1
+        while taken < len(pending) and max(high, pending[taken][1][1]) - low <= _ONE_READ:
+            high = max(high, pending[taken][1][1])
+            taken += 1
+        block = read(place, low, high - low)
+        for key, (start, stop) in pending[:taken]:
+            values[key] = block[start - low : stop - low]
+        pending = pending[taken:]
+    return values
 
 
 def _posting_range(terms: FieldTerms, index: int) -> tuple[int, int]:
