@@ -9,9 +9,12 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pyvi.ViTokenizer import ViTokenizer
 
-from indexer.codec.spans import decode_spans, encode_spans
+from indexer.codec import spans as spans_codec
+from indexer.codec.spans import decode_span_arrays, decode_spans, encode_spans
 from indexer.highlight import snippets
 from indexer.highlight.snippets import MatchTerms, highlight_all, snippet
 from indexer.language import segmentation
@@ -160,6 +163,15 @@ def test_escapes_everything_but_marks(text, query, expected):
     out = snippet(text, spans_of(text), terms(*query))
     assert out == expected
     assert set(TAG.findall(out)) <= {"<mark>", "</mark>"}
+
+
+WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+@given(st.text(alphabet=st.sampled_from(WHITESPACE + list("a&<>\"'")) | st.characters()))
+def test_escaping_collapses_every_whitespace_run_to_one_space(text):
+    """Pieces without whitespace but single spaces skip the pattern; the same text comes out."""
+    assert snippets._escape(text) == html.escape(re.sub(r"\s+", " ", text), quote=True)
 
 
 def test_without_spans_a_title_is_escaped_and_a_snippet_is_empty():
@@ -368,6 +380,20 @@ def test_spans_round_trip_across_the_surrogate_block(size):
     text = "x" * ends[-1]
     assert decode_spans(encode_spans(seg, text)) == list(zip(starts, ends, joined, strict=True))
     assert decode_spans(first_format(seg)) == list(zip(starts, ends, joined, strict=True))
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS + ["\n\n".join(ODD_TEXTS) * 4])
+def test_few_spans_decode_as_the_arrays_decode_them(seed, text):
+    """Spans of a few syllables (titles) decode a number at a time, longer ones as arrays: the
+    same syllables either way, in both formats."""
+    title, body, _ = seed
+    for sample in (text, title, body[:300], body):
+        seg = segment(sample)
+        for encoded in (encode_spans(seg, sample), first_format(seg)):
+            arrays = [values.tolist() for values in decode_span_arrays(encoded)]
+            assert spans_codec._decode_few(encoded) == list(zip(*arrays, strict=True))
+            assert decode_spans(encoded) == list(zip(*arrays, strict=True))
+            assert spans_codec.span_count(encoded) == len(arrays[0])
 
 
 def first_format(seg: Segmentation) -> str:

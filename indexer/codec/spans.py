@@ -21,6 +21,7 @@ from indexer.language.segmentation import Segmentation
 _SURROGATES = 0xD800
 _SHIFT = 0x800  # code points from 0xD800 on skip the surrogate block, which UTF-8 cannot hold
 _VERSION_2 = "\x00\x01"
+_FEW_SPANS = 64  # up to this many syllables, spans decode a number at a time
 # Python's \s (str.isspace) for every code point that has it; past the table: not a space.
 IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
 _LAST_SPACE_CODE = len(IS_SPACE) - 1
@@ -52,8 +53,32 @@ def spaces_between(text: str, ends: np.ndarray, starts: np.ndarray) -> np.ndarra
 
 def decode_spans(encoded: str) -> list[tuple[int, int, bool]]:
     """Return ``(start, end, joined)`` for every syllable encoded by ``encode_spans``."""
+    if span_count(encoded) <= _FEW_SPANS:
+        return _decode_few(encoded)
     starts, ends, joined = decode_span_arrays(encoded)
     return list(zip(starts.tolist(), ends.tolist(), joined.tolist(), strict=True))
+
+
+def span_count(encoded: str) -> int:
+    """How many syllables ``encoded`` locates, without decoding it."""
+    return (len(encoded) - (len(_VERSION_2) if encoded.startswith(_VERSION_2) else 0)) // 2
+
+
+def _decode_few(encoded: str) -> list[tuple[int, int, bool]]:
+    """``decode_spans`` a number at a time: for a title's few syllables, ten array operations
+    cost more than the loop (10 µs against 3)."""
+    version_2 = encoded.startswith(_VERSION_2)
+    numbers = map(ord, encoded[len(_VERSION_2) :] if version_2 else encoded)
+    shift, spans, end = 2 if version_2 else 1, [], 0
+    for gap, flags in zip(numbers, numbers, strict=False):
+        if gap >= _SURROGATES:
+            gap -= _SHIFT
+        if flags >= _SURROGATES:
+            flags -= _SHIFT
+        start = end + gap
+        end = start + (flags >> shift)
+        spans.append((start, end, bool(flags & 1)))
+    return spans
 
 
 def decode_span_arrays(encoded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
