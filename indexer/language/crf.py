@@ -25,6 +25,9 @@ from indexer.language.crf_model import FLAGS, Weights, read_pyvi_model
 
 _CACHE_LIMIT = 200_000
 _FAST_ROUNDS = 16
+# Up to this many pieces the exact loop is the faster (a query's 2 pieces: 1 µs against 33; 128:
+# 38 against 65; 256: 77 against 68).
+_EXACT_UP_TO = 128
 
 
 class Tagger:
@@ -160,6 +163,8 @@ class Tagger:
 
     def viterbi(self, state: np.ndarray) -> np.ndarray:
         """The best label sequence for per-piece label scores ``state``, as crfsuite finds it."""
+        if state.shape[1] <= _EXACT_UP_TO:
+            return self.viterbi_exact(state)
         labels = self._viterbi_fast(state)
         return self.viterbi_exact(state) if labels is None else labels
 
