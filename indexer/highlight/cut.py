@@ -7,7 +7,7 @@ any ``Units``: the unit and mark arrays of ``indexer.highlight.snippets``' docum
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple, Protocol
 
 
@@ -15,8 +15,8 @@ class Units(Protocol):
     """What the cut reads of a document: each unit's character range, and for each marked
     syllable its unit and the bit of the query syllable it matched."""
 
-    starts: list[int]
-    ends: list[int]
+    starts: Sequence[int]
+    ends: Sequence[int]
     units: list[int]
     bits: list[int]
 
