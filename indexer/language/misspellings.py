@@ -100,7 +100,7 @@ def typed_edits(typed: str) -> dict[str, float]:
     return found
 
 
-@lru_cache(maxsize=65_536)  # asked of the same few forms dozens of times a search
+@lru_cache(maxsize=16_384)  # the same few forms, dozens of times a search (~500 bytes each)
 def marks(syllable: str) -> tuple[str, frozenset[tuple[str, str]]]:
     """The tone and the vowel marks (with the letter they sit on) of ``syllable``."""
     tone, quality = tone_of(syllable), set()
