@@ -148,7 +148,7 @@ def window_readings(
     sure = (
         typed_documents == 0
         and best.score - runner_up >= SURE_MARGIN
-        and _replaceable(vocabulary, syllables, best.at, best.folded)
+        and _replaceable(vocabulary, syllables, best.at, best.folded, best.written)
         and _enough_documents(vocabulary, syllables, best.at, best.documents)
     )
     return (replace(best, sure=sure), *readings[1:])
@@ -221,12 +221,15 @@ def _written_beside_neighbours(vocabulary: Vocabulary, syllables: list[str], at:
     return False
 
 
-def _replaceable(vocabulary: Vocabulary, syllables: list[str], at: int, folded: str) -> bool:
-    """Whether a suggestion may replace the syllable at ``at`` by ``folded``: a common one
-    only by a commoner reading (``_common_replaceable``; a query of real words nobody wrote
-    together is more often typed right than not), an accented one only by a reading that keeps
-    its accents (``keeps_accents``), and letters that are no syllable only by a far commoner
-    reading."""
+def _replaceable(
+    vocabulary: Vocabulary, syllables: list[str], at: int, folded: str, written: str = ""
+) -> bool:
+    """Whether a suggestion may replace the syllable at ``at`` by ``folded`` (shown as
+    ``written`` when the documents write it so, else in the form nearest the accents typed):
+    a common one only by a commoner reading (``_common_replaceable``; a query of real words
+    nobody wrote together is more often typed right than not), an accented one only by a
+    reading shown with its accents kept (``keeps_accents``), and letters that are no syllable
+    only by a far commoner reading."""
     typed, accented = syllables[at], any(map(has_diacritics, syllables))
     held = vocabulary.folded([fold(typed), folded])
     if is_common(vocabulary, typed, accented) and not _common_replaceable(
@@ -239,7 +242,7 @@ def _replaceable(vocabulary: Vocabulary, syllables: list[str], at: int, folded: 
     ):
         return False  # letters that are no syllable (vs, big): abbreviations and loan words
     if has_diacritics(typed):
-        return keeps_accents(typed, with_accents(vocabulary, typed, [folded])[0])
+        return keeps_accents(typed, written or with_accents(vocabulary, typed, [folded])[0])
     return True
 
 
