@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from indexer.codec import terms_reader
+from indexer.codec.terms import FEW_TERMS
 from indexer.documents.files import read_documents
 from indexer.searching import vocabulary as vocabulary_module
 from indexer.searching.searchers import open_index
@@ -42,6 +43,18 @@ def test_one_segment_in_a_batch_as_whoosh_term_by_term(reader, field):
     for leaf in leaves:
         batch = terms_reader(leaf).doc_frequencies(field, [t.encode("utf-8") for t in asked])
         assert batch.tolist() == [leaf.doc_frequency(field, t) for t in asked]
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_small_batches_one_term_at_a_time_as_whoosh(reader, field):
+    """Up to ``FEW_TERMS`` terms are looked up one by one, not by the arrays: the same counts."""
+    leaf = reader.leaf_readers()[0][0]
+    asked = _asked(reader, field)
+    for size in range(1, FEW_TERMS + 2):
+        for first in range(0, len(asked), 7 * size):
+            batch = asked[first : first + size]
+            found = terms_reader(leaf).doc_frequencies(field, [t.encode("utf-8") for t in batch])
+            assert found.tolist() == [leaf.doc_frequency(field, t) for t in batch]
 
 
 @pytest.mark.parametrize("field", FIELDS)
