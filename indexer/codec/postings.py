@@ -332,18 +332,18 @@ def _read_ranges(read, place, ranges: dict) -> dict:
     """The values in each ``(start, stop)`` range of ``ranges`` (key -> range) of the array at
     ``place``, ranges lying close together read at once (at most ``_ONE_READ`` values apart):
     a system call costs more than the few kilobytes between them."""
-    values = {}
-    pending = sorted(ranges.items(), key=lambda item: item[1])
-    while pending:
-        low, high = pending[0][1]
-        taken = 1
-        while taken < len(pending) and max(high, pending[taken][1][1]) - low <= _ONE_READ:
-            high = max(high, pending[taken][1][1])
-            taken += 1
+    values, ordered = {}, sorted(ranges.items(), key=lambda item: item[1])
+    first = 0
+    while first < len(ordered):
+        low, high = ordered[first][1]
+        last = first + 1
+        while last < len(ordered) and max(high, ordered[last][1][1]) - low <= _ONE_READ:
+            high = max(high, ordered[last][1][1])
+            last += 1
         block = read(place, low, high - low)
-        for key, (start, stop) in pending[:taken]:
+        for key, (start, stop) in ordered[first:last]:
             values[key] = block[start - low : stop - low]
-        pending = pending[taken:]
+        first = last
     return values
 
 

@@ -152,9 +152,10 @@ def _analyse(
     Short texts (titles), where arrays cost more than they save, and phrases, which need every
     syllable's folded form, take the general way. Given ``marks``, nothing is looked for.
     """
-    if marks is not None and marks and max(marks) >= span_count(encoded_spans):
+    syllables = span_count(encoded_spans)
+    if marks is not None and marks and max(marks) >= syllables:
         marks = None  # positions from another analysis than the spans': trust the text
-    if (marks is None and terms.phrases) or span_count(encoded_spans) <= _FEW_SYLLABLES:
+    if (marks is None and terms.phrases) or syllables <= _FEW_SYLLABLES:
         spans = decode_spans(encoded_spans)
         if marks is None:
             return _analyse_each(text, spans, terms)
