@@ -182,12 +182,19 @@ def measure_size(articles: Path, index: Path) -> dict:
 # --- in-process search ----------------------------------------------------------------------
 
 
-def measure_in_process(index_dir: Path, queries: list[str]) -> tuple[dict, dict]:
-    """Latency of ``indexer.search`` for short queries, then for the dev set's questions."""
+def short_query_set(queries: list[str]) -> tuple[list[str], list[str]]:
+    """The warm-up searches and the short queries timed, from ``load.make_queries``: the first
+    ``SHORT_QUERY_PAIRS`` accented queries and the same folded, the next accented ones to warm
+    up (bench/search_stages.py times the same)."""
     accented = [q for q in queries if has_diacritics(q)]
     warm_up = accented[SHORT_QUERY_PAIRS : SHORT_QUERY_PAIRS + WARM_UP_SEARCHES]
     pairs = accented[:SHORT_QUERY_PAIRS]
-    short_queries = list(dict.fromkeys(pairs + [fold(q) for q in pairs]))
+    return warm_up, list(dict.fromkeys(pairs + [fold(q) for q in pairs]))
+
+
+def measure_in_process(index_dir: Path, queries: list[str]) -> tuple[dict, dict]:
+    """Latency of ``indexer.search`` for short queries, then for the dev set's questions."""
+    warm_up, short_queries = short_query_set(queries)
     index = open_index(index_dir)
     try:
         print(f"in process: {len(short_queries)} short queries, the dev questions ...", flush=True)
@@ -198,8 +205,8 @@ def measure_in_process(index_dir: Path, queries: list[str]) -> tuple[dict, dict]
     finally:
         index.close()
     short_figures = latency_figures(list(short.values()))
-    for label, chosen in (("accented", set(pairs)), ("unaccented", {fold(q) for q in pairs})):
-        figures = latency_figures([ms for q, ms in short.items() if q in chosen])
+    for label, accented in (("accented", True), ("unaccented", False)):
+        figures = latency_figures([ms for q, ms in short.items() if has_diacritics(q) == accented])
         short_figures[label] = {k: v for k, v in figures.items() if k != "queries"}
     return short_figures, latency_figures(list(long.values()))
 

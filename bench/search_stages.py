@@ -31,7 +31,7 @@ from whoosh.reading import SegmentReader  # noqa: E402
 from bench import http as load  # noqa: E402
 from bench import run  # noqa: E402
 from indexer import open_index, search  # noqa: E402
-from indexer.language.normalize import fold, has_diacritics  # noqa: E402
+from indexer.language.normalize import has_diacritics  # noqa: E402
 from indexer.searching import compile as compiling  # noqa: E402
 from indexer.searching import corrections, rank, service  # noqa: E402
 
@@ -58,10 +58,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=run.OUT / "run-38084-index")
     args = parser.parse_args()
     queries = load.make_queries(load.first_articles(args.articles), run.HTTP_QUERIES)
-    accented = [q for q in queries if has_diacritics(q)]
-    warm_up = accented[run.SHORT_QUERY_PAIRS : run.SHORT_QUERY_PAIRS + run.WARM_UP_SEARCHES]
-    pairs = accented[: run.SHORT_QUERY_PAIRS]
-    short = run.shuffled(list(dict.fromkeys(pairs + [fold(q) for q in pairs])))
+    warm_up, short = run.short_query_set(queries)
+    short = run.shuffled(short)
     spent: dict[str, float] = defaultdict(float)
     for owner, name, stage in STAGES:
         setattr(owner, name, timed(getattr(owner, name), stage, spent))
