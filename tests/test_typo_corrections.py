@@ -11,11 +11,13 @@ from indexer.searching.corrections import (
     CORRECTION_WEIGHT,
     FULL_GAIN,
     SUGGESTED_WEIGHT,
+    Correction,
     context_weight,
     corrector,
 )
 from indexer.searching.real_words import real_word_fix
 from indexer.searching.searchers import open_index
+from indexer.searching.typo_terms import FOLDED_PAIR_LIFT, corrected_pairs
 from indexer.searching.vocabulary import Vocabulary
 from indexer.searching.window_readings import window_readings
 from tests.titled_indexes import opened_index, opened_indexes, small_index, titled
@@ -1264,3 +1266,32 @@ def test_a_syllable_is_common_as_written_in_a_query_typed_with_accents(
     found = corrector(tones_index.searcher()).correct_text(typed)
     (best, *_) = found[next(s for s in typed if fold(s) in ("ran", "nan"))]
     assert (best.text, best.kind, best.sure) == (meant, "context", sure)
+
+
+def test_a_correction_weighs_more_in_a_pair_typed_without_accents():
+    # Folded, the pair is what tells tội phạm from "truy tố thực phẩm": its correction's pair
+    # gets FOLDED_PAIR_LIFT times the correction's weight, never more than the pair as typed.
+    fixes = {"to": (Correction("toi", 1.0, "context", 0.6), Correction("tu", 0.5, "context", 0.8))}
+    assert corrected_pairs("to", "pham", fixes) == [
+        ("toi pham", pytest.approx(0.6 * FOLDED_PAIR_LIFT)),
+        ("tu pham", pytest.approx(0.5)),  # 0.8 lifted is 1, at its share
+    ]
+    accented = {"tô": (Correction("tội", 1.0, "context", 0.6),)}
+    assert corrected_pairs("tô", "phạm", accented) == [("toi pham", 0.6)]
+
+
+@pytest.fixture(scope="module")
+def folded_pair_index(tmp_path_factory):
+    rows = titled("reading", "tội phạm", 10) + titled("apart", "truy tố thực phẩm", 9)
+    yield from opened_index(
+        tmp_path_factory, "folded_pair", rows + titled("x", "hôm nay trời đẹp", 60)
+    )
+
+
+def test_the_pair_a_correction_makes_ranks_it_above_the_syllables_typed_apart(folded_pair_index):
+    # "to pham" is held by no document: ten write tội phạm, nine hold tố and phẩm apart (the
+    # rarer tố outweighs tội; without FOLDED_PAIR_LIFT they come first up to nine, with it
+    # up to seven).
+    page = search(folded_pair_index, "to pham")
+    assert page.hits[0].id.startswith("reading-")
+    assert search(folded_pair_index, "to pham", typos=False).hits[0].id.startswith("apart-")
