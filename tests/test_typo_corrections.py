@@ -6,6 +6,7 @@ import pytest
 
 from indexer import delete_documents, search
 from indexer.language.normalize import fold
+from indexer.language.syllables import accented_syllables
 from indexer.searching.corrections import (
     CONTEXT_WEIGHT_MAX,
     CORRECTION_WEIGHT,
@@ -1295,3 +1296,55 @@ def test_the_pair_a_correction_makes_ranks_it_above_the_syllables_typed_apart(fo
     page = search(folded_pair_index, "to pham")
     assert page.hits[0].id.startswith("reading-")
     assert search(folded_pair_index, "to pham", typos=False).hits[0].id.startswith("apart-")
+
+
+def _commonest_rows(typo_docs: int, beside: int = 0, reading_commoner: bool = True) -> list[dict]:
+    """A thousand syllables written in exactly ten documents each (the 1,000 commonest: a
+    syllable in fewer is outside them), ``đô hà nội`` written by three documents, ``nộ`` by
+    ``typo_docs`` (``beside`` of them after ``hà``), and ``nội`` by more (or fewer) than it."""
+    test = {"đô", "hà", "nội", "nộ", "thất", "bài", "phẫn"}
+    pool = [s for s in sorted(accented_syllables()) if s not in test][:1000]
+    rows = [
+        {"id": f"pool-{i}", "title": "bài", "body": " ".join(pool[i * 100 % 1000 :][:100])}
+        for i in range(100)
+    ]
+    rows += titled("reading", "đô hà nội", 3)
+    rows += titled("noi", "nội thất", typo_docs + 3 if reading_commoner else 1)
+    return rows + titled("no", "phẫn nộ", typo_docs - beside) + titled("beside", "hà nộ", beside)
+
+
+@pytest.fixture(scope="module")
+def commonest_indexes(tmp_path_factory):
+    yield from opened_indexes(
+        tmp_path_factory,
+        {
+            "apart": _commonest_rows(5),
+            "beside": _commonest_rows(5, beside=1),
+            "among the commonest": _commonest_rows(12),
+            "rarer reading": _commonest_rows(5, reading_commoner=False),
+        },
+    )
+
+
+def test_the_written_floor_is_the_documents_of_the_nth_commonest_syllable(commonest_indexes):
+    vocabulary = Vocabulary(commonest_indexes["apart"].searcher().reader())
+    assert vocabulary.written_floor(1000) == 10  # the pool's thousand, each in ten documents
+    assert vocabulary.written_floor(1) == 100  # bài, every pool document's title
+    assert vocabulary.written_floor(20_000) == 1  # more than the syllables there are
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        # Every syllable of "đô hà nộ" is in more than 1% of the 116 documents, but nộ (5) is
+        # outside the 1,000 commonest (10 at least) and no document writes "hà nộ".
+        ("apart", "đô hà nội"),
+        ("beside", None),  # one document writes "hà nộ": typed as meant
+        ("among the commonest", None),  # nộ in 12: issue 16's common syllables stay
+        ("rarer reading", None),  # never a rarer word (nội in 4, nộ in 5)
+    ],
+)
+def test_a_syllable_outside_the_commonest_written_apart_is_read_whole(
+    commonest_indexes, name, suggestion
+):
+    assert search(commonest_indexes[name], "đô hà nộ").suggestion == suggestion

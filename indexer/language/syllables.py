@@ -119,6 +119,11 @@ def accented_forms(folded: str) -> tuple[str, ...]:
     return _inventory()[1].get(folded, ())
 
 
+def accented_syllables() -> frozenset[str]:
+    """Every possible syllable with its accents, lowercase (about 18,000)."""
+    return _inventory()[0]
+
+
 def folded_syllables() -> frozenset[str]:
     """The folded form of every possible syllable (about 2,400)."""
     return frozenset(_inventory()[1])
