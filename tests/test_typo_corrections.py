@@ -1348,3 +1348,21 @@ def test_a_syllable_outside_the_commonest_written_apart_is_read_whole(
     commonest_indexes, name, suggestion
 ):
     assert search(commonest_indexes[name], "đô hà nộ").suggestion == suggestion
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        # Typed without accents: the letters no (nộ, 5 documents) are held less often than the
+        # 1,000th commonest syllable as written (10), and no document holds "ha no".
+        ("apart", "do ha noi"),
+        ("beside", None),
+        ("among the commonest", None),  # no in 12 documents
+        ("rarer reading", None),
+    ],
+)
+def test_letters_held_less_than_the_commonest_syllables_are_read_whole(
+    commonest_indexes, name, suggestion
+):
+    found = search(commonest_indexes[name], "do ha no").suggestion
+    assert (found and fold(found)) == suggestion
