@@ -30,9 +30,11 @@ index (``real``: accented as typed, or folded for unaccented queries) and how ma
 queries occur word for word, as a phrase, in some article (``as text``): for those, no
 corrector can know a typo was made, and the ``undetectable`` rows give the figures without them.
 ``common`` is the share of typo'd queries whose syllables are all held and common (in more than
-1% of the documents; as written, in accented queries): issue 16 allows no
-suggestion for those, so for the kinds that change the letters (all but misplaced, wrong_tone
-and partial) ``right`` is at most one less that share.
+1% of the documents; as written, in accented queries): the library suggests nothing for those
+but where a query of 3 to 6 syllables read whole replaces one outside issue 16's 1,000
+commonest syllables (``window_readings._common_replaceable``), so for the kinds that change
+the letters (all but misplaced, wrong_tone and partial) ``right`` is mostly below one less that
+share.
 """
 
 from __future__ import annotations
@@ -279,8 +281,8 @@ def all_common(index, query: str, accented: bool) -> bool:
     """Whether every syllable of ``query`` is one the index holds (accents as typed in accented
     queries) and is common: in more than ``COMMON_SHARE`` of the documents, as written in
     accented queries (a tone makes another syllable), else folded. Issue 16 says no suggestion
-    for a query of known, common syllables, so a typo'd query like this can only be "right" by
-    being typed right."""
+    for a query of known, common syllables, so a typo'd query like this is mostly "right" only
+    by being typed right (see the module's account of ``common``)."""
     reader = index.searcher().reader()
     documents = max(reader.doc_count_all(), 1)
     for word in normalize(query).lower().split():
