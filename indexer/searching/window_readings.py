@@ -252,74 +252,54 @@ def _replaceable(
 
 
 def _common_replaceable(vocabulary: Vocabulary, syllables: list[str], at: int, folded: str) -> bool:
-    """Whether the common syllable at ``at`` may be replaced by ``folded``: in a query typed
-    with accents, by a reading written more often with the accents typed (``sedan hoàn tàn
-    mới``: toàn, 3,573 of 10,000 news articles against 198; ``vì sa ceo``: sao), when the
-    query holds a syllable that is not common, or when this one is not among the ``COMMONEST``
-    syllables the documents write most and no document writes it beside its neighbours. Never
-    by a rarer word (issue 16); and in a query typed without accents, where a common
-    syllable's letters are many words, only as ``_letters_replaceable`` says. bench/typos.py,
-    seeds 7 / 11 / 3, accented, read right: dropped letters 0.629 / 0.674 / 0.604 -> 0.640 /
-    0.695 / 0.608, neighbouring keys 0.896 / 0.895 -> 0.899 / 0.898 (seeds 7 / 11), swapped
-    letters 0.982 -> 0.986 (seed 11); partial accents 1.000 -> 0.996 (seed 7: ``diem trong
-    thất`` read nhất); titles typed right unchanged. The first rule in queries typed without
-    accents too: dropped letters 0.337 / 0.345 -> 0.359 / 0.367 (seeds 7 / 11), but two
-    titles typed right got one (seed 3).
+    """Whether the common syllable at ``at`` may be replaced by ``folded``: never by a rarer
+    word (issue 16), counted as written in a query typed with accents, else by letters; in a
+    query typed with accents that holds a syllable that is not common (``sedan hoàn tàn
+    mới``: toàn, 3,573 of 10,000 news articles against 198; ``vì sa ceo``: sao); and in any
+    query, when the syllable is held less often than the last of the ``COMMONEST`` syllables
+    as written (its letters with any accents, typed without) and no document writes it beside
+    its neighbours. bench/typos.py, seeds 7 / 11 / 3, accented, read right, for the first
+    rule: dropped letters 0.629 / 0.674 / 0.604 -> 0.640 / 0.695 / 0.608, neighbouring keys
+    0.896 / 0.895 -> 0.899 / 0.898 (seeds 7 / 11), swapped letters 0.982 -> 0.986 (seed 11);
+    partial accents 1.000 -> 0.996 (seed 7: ``diem trong thất`` read nhất); titles typed right
+    unchanged. In queries typed without accents it read dropped letters 0.337 / 0.345 -> 0.359
+    / 0.367 (seeds 7 / 11), but two titles typed right got one (seed 3): a common syllable's
+    letters are many words there (``tn mt bac`` read ``bao``, but bắc, bác and bạc are all
+    common).
 
     Issue 16 asks for no correction of the 1,000 most frequent syllables; a syllable in more
     than ``COMMON_SHARE`` of the documents is common here, which on 10,000 news articles is
     2,001 syllables as written (a syllable written in 111 of them, ``nộ``, is ranked 1,926th;
     the 1,000th is in 487). Outside the ``COMMONEST``, written beside neither neighbour, such a
-    syllable is a slip often enough (``sự tồn tạ của``: tại; ``sản xuất ôm của``: tôm):
-    bench/typos.py, seeds 7 / 11 / 3, accented, read right: dropped letters 0.673 / 0.719 /
-    0.647 -> 0.701 / 0.740 / 0.698, neighbouring keys 0.899 / 0.902 / 0.921 -> 0.910 / 0.905 /
-    0.946, swapped letters (seed 3) 0.964 -> 0.968; found the same; titles typed right that
-    the index does not hold, with no suggestion: 0.987 -> 0.983 (seed 7, ``tài xế xâm``: tâm),
-    0.990 -> 0.987 (seed 3, ``b thống trị``: bị). Without the rarer-word rule, three more read
-    right and ``nhiều người tháo`` read thán."""
-    if not any(map(has_diacritics, syllables)):
-        return _letters_replaceable(vocabulary, syllables, at, folded)
+    syllable is a slip often enough (``sự tồn tạ của``: tại; ``gam vao oc``: hốc, as ốc and óc
+    together are held less often than the 1,000th). bench/typos.py, seeds 7 / 11 / 3, read
+    right: dropped letters accented 0.673 / 0.719 / 0.647 -> 0.701 / 0.740 / 0.698, unaccented
+    0.337 / 0.345 / 0.389 -> 0.388 / 0.367 / 0.421; neighbouring keys accented 0.899 / 0.902 /
+    0.921 -> 0.910 / 0.905 / 0.946, unaccented 0.822 / 0.829 / 0.800 -> 0.837 / 0.833 / 0.818;
+    swapped letters accented (seed 3) 0.964 -> 0.968, unaccented (seed 11) 0.940 -> 0.950;
+    found the same but one dropped letter (seed 11, ``xe may ngui`` read nguy: 0.808 -> 0.804);
+    titles typed right that the index does not hold, with no suggestion: accented 0.987 ->
+    0.983 (seed 7, ``tài xế xâm``: tâm), 0.990 -> 0.987 (seed 3, ``b thống trị``: bị),
+    unaccented 0.983 / 0.973 / 0.983 -> 0.980 / 0.967 / 0.980 (``tin don tha``: thất; ``kon
+    tum rac``: đác). Without the rarer-word rule, three more read right and ``nhiều người
+    tháo`` read thán; typed without accents, asking whether any one syllable the letters spell
+    is among the commonest read three more right and replaced ``nhi`` (nhi, nhì, nhĩ...: none
+    among them, 6.7% of the documents together) in ``nhi gianh ngoi``."""
     typed = syllables[at]
-    form = with_accents(vocabulary, typed, [folded])[0]
-    held = vocabulary.accented([typed, form])
+    accented = any(map(has_diacritics, syllables))
+    if accented:
+        form = with_accents(vocabulary, typed, [folded])[0]
+        held = vocabulary.accented([typed, form])
+    else:
+        typed, form = fold(typed), folded
+        held = vocabulary.folded([typed, form])
     if held[form] <= held[typed]:
         return False
-    if not all(is_common(vocabulary, s, True) for s in syllables):
+    if accented and not all(is_common(vocabulary, s, True) for s in syllables):
         return True
-    return not _among_commonest(vocabulary, typed) and not _written_beside_neighbours(
+    return held[typed] < vocabulary.written_floor(COMMONEST) and not _written_beside_neighbours(
         vocabulary, syllables, at
     )
-
-
-def _letters_replaceable(
-    vocabulary: Vocabulary, syllables: list[str], at: int, folded: str
-) -> bool:
-    """Whether, in a query typed without accents, the common letters at ``at`` may be replaced
-    by ``folded``: only when the documents hold them, with any accents, less often than the
-    last of the ``COMMONEST`` syllables as written (``tn mt bac`` is not read ``bao``: bắc,
-    bác and bạc are all common; ``gam vao oc`` is read ``hoc``, hốc, as ốc and óc together are
-    not), by commoner letters, and where no document holds them beside their neighbours.
-    bench/typos.py, seeds 7 / 11 / 3, unaccented, read right: dropped letters 0.337 / 0.345 /
-    0.389 -> 0.388 / 0.367 / 0.421, neighbouring keys 0.822 / 0.829 / 0.800 -> 0.837 / 0.833 /
-    0.818, swapped letters (seed 11) 0.940 -> 0.950; found the same but one dropped letter
-    (seed 11, ``xe may ngui`` read nguy: 0.808 -> 0.804); titles typed right that the index
-    does not hold, with no suggestion, 0.983 / 0.973 / 0.983 -> 0.980 / 0.967 / 0.980 (``tin
-    don tha``: thất; ``kon tum rac``: đác). Asking instead whether any one syllable the letters
-    spell is among the commonest read three more right and replaced ``nhi`` (nhi, nhì, nhĩ...:
-    none among them, 6.7% of the documents together) in ``nhi gianh ngoi``."""
-    letters = fold(syllables[at])
-    held = vocabulary.folded([letters, folded])
-    if held[letters] >= vocabulary.written_floor(COMMONEST):
-        return False
-    return held[folded] > held[letters] and not _written_beside_neighbours(
-        vocabulary, syllables, at
-    )
-
-
-def _among_commonest(vocabulary: Vocabulary, typed: str) -> bool:
-    """Whether ``typed`` (lowercase, as written) is among the ``COMMONEST`` syllables the
-    documents write most (``Vocabulary.written_floor``)."""
-    return vocabulary.accented([typed])[typed] >= vocabulary.written_floor(COMMONEST)
 
 
 def documents_holding(
