@@ -1366,3 +1366,51 @@ def test_letters_held_less_than_the_commonest_syllables_are_read_whole(
 ):
     found = search(commonest_indexes[name], "do ha no").suggestion
     assert (found and fold(found)) == suggestion
+
+
+@pytest.fixture(scope="module")
+def unwritten_pair_indexes(tmp_path_factory):
+    """Titles where a pair typed with accents is written by no document though its letters
+    are: ``tự sát`` in 40, ``từ sa`` in 3 (``tu sa`` held, ``tự sá`` never written), ``sá`` in
+    5 (``đường sá``); ``ăn tự`` in 300, ``án tự`` in 40, ``ẩn`` held but never before ``tự``.
+    And, by the number of titles writing ``tay cởi trói`` and ``tay cỏ trói``, where ``cỏi``
+    (held in ``cứng cỏi``) is a wrong mark on cởi, or cởi not written at all."""
+    sa = titled("sat", "Tự sát", 40) + titled("sa", "Từ sa mạc", 3) + titled("dg", "Đường sá", 5)
+    sa += titled("an", "Ăn tự chọn", 300) + titled("an1", "Án tự do", 40)
+    sa += titled("an2", "Ẩn sĩ", 3) + titled("tin", "Tin vắn", 900)
+
+    def co(coi: int, co_: int) -> list[dict]:
+        rows = titled("coi", "Tay cởi trói", coi) + titled("co", "Tay cỏ trói", co_)
+        rows += titled("cung", "Cứng cỏi", 3) + titled("bai", "Bãi cỏ xanh", 20)
+        rows += titled("co2", "Tay có việc", 30) + titled("co3", "Có trói buộc", 10)
+        return rows + titled("tin", "Tin vắn", 600)
+
+    yield from opened_indexes(
+        tmp_path_factory, {"sa": sa, "cởi written": co(4, 2), "cởi unwritten": co(0, 4)}
+    )
+
+
+def test_a_pair_nobody_writes_with_the_accents_typed_is_suggested_away(unwritten_pair_indexes):
+    # Three titles hold "tu sa", so the pair's letters are held; none writes tự sá as typed,
+    # and 40 write tự sát: one letter left out.
+    index = unwritten_pair_indexes["sa"]
+    assert search(index, "tự sá").suggestion == "tự sát"
+    assert search(index, "án tự sá").suggestion == "án tự sát"
+    assert search(index, "từ sa").suggestion is None  # written as typed
+
+
+def test_the_rest_of_the_query_must_be_written_with_its_accents(unwritten_pair_indexes):
+    # "ẩn tự" has the letters of 340 titles' ăn tự and án tự, and is written by none: the
+    # slip may as well be there, so tự sá is not read tự sát.
+    assert search(unwritten_pair_indexes["sa"], "ẩn tự sá").suggestion is None
+
+
+def test_a_pair_unwritten_with_its_accents_may_be_a_wrong_mark_on_the_same_letters(
+    unwritten_pair_indexes,
+):
+    # No title writes tay cỏi or cỏi trói; two write tay cỏ trói, four tay cởi trói: a wrong
+    # mark on cởi is as much one typo as an i typed too many, and likelier.
+    assert search(unwritten_pair_indexes["cởi written"], "tay cỏi trói").suggestion is None
+    assert search(unwritten_pair_indexes["cởi unwritten"], "tay cỏi trói").suggestion == (
+        "tay cỏ trói"
+    )

@@ -80,6 +80,22 @@ seeds 7 / 11 / 3, dropped letters found (accented) 0.860 / 0.863 / 0.881 -> 0.86
 0.888, no row lower. So does a syllable beside letters that are no syllable (``donald trum``:
 trùm, or Trump): there, names are what is typed. Looked up for every syllable, those words
 made no row better and short queries typed right 11% slower at p95 (bench/typos_speed.py).
+
+Beside a neighbour typed with accents, a pair whose letters some documents hold but none writes
+with the accents typed (``_unwritten``: ``tự sá``, where 3 of 10,000 news articles hold ``tu
+sa``, none as typed, and 36 write tự sát) counts as a pair nobody wrote, so a reading may be
+suggested, if it is likelier than the same letters with whichever accents the documents write
+there (``_with_any_accents``: a wrong mark is one typo too, ``tay cỏi trói`` is cởi, not cỏ),
+and the rest of the query is written with its accents (``corrections.WRITTEN_SHARE``: ``xây
+dụng rủ phu`` is a wrong mark on dựng, not rủ read tủ). bench/typos.py, seeds 7 / 11 / 3,
+accented, read right: dropped letters 0.701 / 0.740 / 0.698 -> 0.712 / 0.744 / 0.698,
+neighbouring keys (seed 7) 0.910 -> 0.917, swapped letters (seed 7) 0.975 -> 0.978; titles
+typed right that the index does not hold, with no suggestion (seed 3) 0.987 -> 0.990; a
+misplaced mark (seed 11) 1.000 -> 0.988 (``chứng trỏ``: tỏ, which 143 articles write after
+chứng, one trở). Found and every unaccented row the same. Without the last guard: seed 3's
+dropped letters one more right, but its titles typed right one less, and seed 7's wrong tones
+and misplaced marks one less each; without the one before (the syllable as typed against the
+readings, as written), wrong tones and misplaced marks 1 to 3 fewer right on each seed.
 """
 
 from __future__ import annotations
@@ -233,6 +249,20 @@ def _slips_fix(
         exact, suggested = _gains(folded, likeliest, written, own, common)
         if has_diacritics(typed):
             exact, _ = _gains(folded, _second_typo(typed, likeliest, spelt), written, own, common)
+            commoner = any(own[c] >= COMMONER_BY * own[folded] for c in likeliest)
+            if (
+                support[folded][1]
+                and commoner
+                and not common
+                and _unwritten(vocabulary, typed, before, after)
+            ):
+                suggested = _gains(
+                    folded,
+                    likeliest,
+                    _with_any_accents(vocabulary, typed, before, after, written),
+                    own,
+                    common,
+                )[1]
         floor = min(exact.values(), default=math.inf)
         matched = {c: min(g, floor) for c, g in matched.items() if c not in likeliest} | exact
     ranked = sorted((c for c in matched if matched[c] > MATCH_GAIN), key=lambda c: -matched[c])
@@ -329,6 +359,39 @@ def _gains(folded: str, slips: dict[str, float], support: dict, own: dict, commo
         if typed_weakest == 0 and own[c] >= COMMONER_BY * own[folded] and not common:
             suggested[c] = context - typed_support - SURE_COST_SCALE * cost
     return matched, suggested
+
+
+def _unwritten(vocabulary: Vocabulary, typed: str, before: str, after: str) -> bool:
+    """Whether no document writes ``typed`` (with its accents) beside some neighbour typed
+    with accents, as both are typed: a sample of the pair's documents first (``written_beside``:
+    a syllable typed right is mostly found there), then every document holding the pair and
+    ``typed`` (``written_exactly``: a pair of common syllables took 64 ms read whole)."""
+    for neighbour, first in ((before, True), (after, False)):
+        if not (neighbour and neighbour.isalpha() and has_diacritics(neighbour)):
+            continue
+        neighbour = neighbour.lower()
+        pair = (fold(neighbour), fold(typed)) if first else (fold(typed), fold(neighbour))
+        held = vocabulary.pairs([pair])[pair]
+        if written_beside(vocabulary, neighbour, {typed: held}, first, exactly=True)[typed]:
+            continue
+        if not written_exactly(vocabulary, neighbour, typed, first):
+            return True
+    return False
+
+
+def _with_any_accents(
+    vocabulary: Vocabulary, typed: str, before: str, after: str, written: dict
+) -> dict:
+    """``written`` (``pair_support`` as the documents write each reading beside the accents
+    typed) with the syllable as typed counted as its letters with whichever accents the
+    documents write most beside each neighbour, and its rarest pair as written with the accents
+    typed (by none, ``_unwritten``): a reading suggested for a pair nobody wrote with the
+    accents typed must be likelier than a wrong tone or mark on the same letters (``tay cỏi
+    trói``: cởi, not cỏ), which is one typo too."""
+    folded = fold(typed)
+    forms = accented_forms(folded) or (folded,)
+    letters = pair_support(vocabulary, [folded], before, after, checked={folded: forms})
+    return {**written, folded: (letters[folded][0], 0)}
 
 
 def _against_accents_typed(
