@@ -1414,3 +1414,22 @@ def test_a_pair_unwritten_with_its_accents_may_be_a_wrong_mark_on_the_same_lette
     assert search(unwritten_pair_indexes["cởi unwritten"], "tay cỏi trói").suggestion == (
         "tay cỏ trói"
     )
+
+
+@pytest.fixture(scope="module")
+def many_readings_index(tmp_path_factory):
+    """Fourteen syllables one slip from ``ca`` each written before ``bị`` in 20 titles (đã bị,
+    và bị, của bị...), never before ``bị khởi tố``; ``cầu bị khởi tố`` in 3; ``cầ`` held once."""
+    rows = []
+    slips = ["Đã", "Và", "Xa", "Chà", "Của", "Các", "Cái", "Cam", "Cần", "Cao", "Cấp", "Cát"]
+    for k, word in enumerate([*slips, "Cây", "Cua"]):
+        rows += titled(f"slip{k}", f"{word} bị phạt", 20)
+    rows += titled("cau", "Cầu bị khởi tố", 3) + titled("ca", "Ca Cầ hát", 1)
+    yield from opened_index(tmp_path_factory, "many_readings", rows + titled("tin", "Tin vắn", 600))
+
+
+def test_the_reading_a_document_writes_is_looked_up_behind_commoner_pairs(many_readings_index):
+    # By its pair with bị alone, cầu comes after fourteen commoner readings: only the whole
+    # query, looked up for each of the first CHECKED, tells that documents write cầu bị khởi tố.
+    assert search(many_readings_index, "cầ bị khởi tố").suggestion == "cầu bị khởi tố"
+    assert search(many_readings_index, "ca bi khoi to").suggestion == "cầu bị khởi tố"
