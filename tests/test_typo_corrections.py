@@ -1339,7 +1339,9 @@ def test_the_written_floor_is_the_documents_of_the_nth_commonest_syllable(common
         # Every syllable of "đô hà nộ" is in more than 1% of the 116 documents, but nộ (5) is
         # outside the 1,000 commonest (10 at least) and no document writes "hà nộ".
         ("apart", "đô hà nội"),
-        ("beside", None),  # one document writes "hà nộ": typed as meant
+        # One document writes "hà nộ", none "đô hà nộ", three "đô hà nội": the whole query
+        # tells (a rule that kept a syllable written beside a neighbour was taken out).
+        ("beside", "đô hà nội"),
         ("among the commonest", None),  # nộ in 12: issue 16's common syllables stay
         ("rarer reading", None),  # never a rarer word (nội in 4, nộ in 5)
     ],
@@ -1356,7 +1358,7 @@ def test_a_syllable_outside_the_commonest_written_apart_is_read_whole(
         # Typed without accents: the letters no (nộ, 5 documents) are held less often than the
         # 1,000th commonest syllable as written (10), and no document holds "ha no".
         ("apart", "do ha noi"),
-        ("beside", None),
+        ("beside", "do ha noi"),
         ("among the commonest", None),  # no in 12 documents
         ("rarer reading", None),
     ],
