@@ -1435,3 +1435,28 @@ def test_the_reading_a_document_writes_is_looked_up_behind_commoner_pairs(many_r
     # query, looked up for each of the first CHECKED, tells that documents write cầu bị khởi tố.
     assert search(many_readings_index, "cầ bị khởi tố").suggestion == "cầu bị khởi tố"
     assert search(many_readings_index, "ca bi khoi to").suggestion == "cầu bị khởi tố"
+
+
+@pytest.fixture(scope="module")
+def beside_one_indexes(tmp_path_factory):
+    """One title writes ``năm tuổi trên đất``; three write ``năm túi xách`` (``nam tui``); and,
+    in the second index, three more ``túi trên vai`` (``tui tren``)."""
+    rows = titled("reading", "Năm tuổi trên đất", 1) + titled("tui", "Năm túi xách", 3)
+    rows += titled("tin", "Tin vắn", 400)
+    yield from opened_indexes(
+        tmp_path_factory,
+        {"beside one": rows, "beside each": rows + titled("tren", "Túi trên vai", 3)},
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"), [("beside one", "nam tuoi tren dat"), ("beside each", None)]
+)
+def test_one_document_is_enough_for_a_syllable_not_written_beside_each_neighbour(
+    beside_one_indexes, name, suggestion
+):
+    # No document holds "nam tui tren dat"; one writes năm tuổi trên đất. tui is written after
+    # nam, not before tren: a slip as likely as not, and one document is enough. Written
+    # beside both, it may be a query typed right: three are needed.
+    found = search(beside_one_indexes[name], "nam tui tren dat").suggestion
+    assert (found and fold(found)) == suggestion

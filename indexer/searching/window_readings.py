@@ -19,7 +19,7 @@ Readings are looked for when the typed query's pairs are held together by fewer 
 reading must be held more often than the letters as typed, which other accents may fix). The
 best reading is sure enough for a "did you mean" only with strong evidence: the typed query held
 by no document, the reading by ``SURE_DOCUMENTS`` (one, for letters with no vowel or a syllable
-no document writes beside its neighbours), no other reading within ``SURE_MARGIN``, the
+the documents do not write beside each neighbour), no other reading within ``SURE_MARGIN``, the
 syllable it replaces not common (or held less often than the last of the ``COMMONEST``
 syllables as written, and replaced by a commoner word), and the accents typed kept.
 """
@@ -83,7 +83,7 @@ VOWELLESS_SURE_DOCUMENTS = 1
 # unaccented 0.895 / 0.929 / 0.929 -> 0.899 / 0.940 / 0.932; found unchanged; titles typed
 # right that get no suggestion 0.987 -> 0.983 (seed 7, unaccented: ``dao nha nghet``,
 # nghèo), 0.977 / 0.977 -> 0.970 / 0.973 (seed 11: ``là ghiền từ``, thiền; and ``xả xúng
-# kinh``, súng, a title typed wrong).
+# kinh``, súng, a title typed wrong). Since, beside each neighbour (``_written_beside_each``).
 APART_SURE_DOCUMENTS = 1
 SURE_MARGIN = math.log(3)
 # Issue 16's common syllables: a syllable written outside this many of the commonest may be
@@ -200,20 +200,24 @@ def _accents_changed(vocabulary: Vocabulary, typed: str, folded: str) -> float:
 def _enough_documents(vocabulary: Vocabulary, syllables: list[str], at: int, held: int) -> bool:
     """Whether ``held`` documents writing a reading that replaces the syllable at ``at`` are
     enough for a suggestion: ``SURE_DOCUMENTS``, or one when the syllable typed is letters with
-    no vowel or is written beside neither of its neighbours (``_written_beside_neighbours``)."""
+    no vowel or is not written beside each of its neighbours (``_written_beside_each``)."""
     if held >= SURE_DOCUMENTS:
         return True
     if not has_vowel(fold(syllables[at])):
         return held >= VOWELLESS_SURE_DOCUMENTS
-    return held >= APART_SURE_DOCUMENTS and not _written_beside_neighbours(
-        vocabulary, syllables, at
-    )
+    return held >= APART_SURE_DOCUMENTS and not _written_beside_each(vocabulary, syllables, at)
 
 
-def _written_beside_neighbours(vocabulary: Vocabulary, syllables: list[str], at: int) -> bool:
-    """Whether some document writes the syllable at ``at`` right after the one before it or
-    right before the one after it: as typed, accents included, when the query has any (a
-    syllable typed without them is the one with none), else by their letters."""
+def _written_beside_each(vocabulary: Vocabulary, syllables: list[str], at: int) -> bool:
+    """Whether documents write the syllable at ``at`` right after the one before it and right
+    before the one after it (each pair, not all three together): as typed, accents included,
+    when the query has any (a syllable typed without them is the one with none), else by their
+    letters. Beside one neighbour only, a typo is as likely (``nam tui tren dat``: ``nam tui``
+    is written, ``tui tren`` is not, and the one title writing nam tuổi trên đất was meant).
+    bench/typos.py, seeds 7 / 11 / 3, against beside either: dropped letters read right
+    unaccented 0.388 / 0.381 / 0.429 -> 0.402 / 0.388 / 0.436, accented (seed 7) 0.719 ->
+    0.727; neighbouring keys unaccented (seeds 7 / 11) 0.837 / 0.840 -> 0.841 / 0.843, accented
+    (seed 3) 0.950 -> 0.953; titles typed right (indexed or not) unchanged."""
     folded = [fold(s) for s in syllables]
     accented = any(map(has_diacritics, syllables))
     typed = syllables[at]
@@ -223,15 +227,15 @@ def _written_beside_neighbours(vocabulary: Vocabulary, syllables: list[str], at:
         first = near < at  # the neighbour first
         pair = (folded[near], folded[at]) if first else (folded[at], folded[near])
         held = vocabulary.pairs([pair])[pair]
-        if held and not accented:
-            return True
-        if held:
+        if not held:
+            return False
+        if accented:
             written = written_beside(
                 vocabulary, syllables[near], {typed: held}, first, exactly=not has_diacritics(typed)
             )
-            if written[typed]:
-                return True
-    return False
+            if not written[typed]:
+                return False
+    return True
 
 
 def _replaceable(
