@@ -1440,23 +1440,34 @@ def test_the_reading_a_document_writes_is_looked_up_behind_commoner_pairs(many_r
 @pytest.fixture(scope="module")
 def beside_one_indexes(tmp_path_factory):
     """One title writes ``năm tuổi trên đất``; three write ``năm túi xách`` (``nam tui``); and,
-    in the second index, three more ``túi trên vai`` (``tui tren``)."""
+    in the others, three more ``túi trên vai`` (``tui tren``), and a second ``năm tuổi trên
+    đất``."""
     rows = titled("reading", "Năm tuổi trên đất", 1) + titled("tui", "Năm túi xách", 3)
-    rows += titled("tin", "Tin vắn", 400)
+    rows += titled("tin", "Tin vắn", 700)  # túi in under 1% of the documents: not common
+    each = rows + titled("tren", "Túi trên vai", 3)
     yield from opened_indexes(
         tmp_path_factory,
-        {"beside one": rows, "beside each": rows + titled("tren", "Túi trên vai", 3)},
+        {
+            "beside one": rows,
+            "beside each": each,
+            "beside each, two documents": each + titled("again", "Năm tuổi trên đất", 1),
+        },
     )
 
 
 @pytest.mark.parametrize(
-    ("name", "suggestion"), [("beside one", "nam tuoi tren dat"), ("beside each", None)]
+    ("name", "suggestion"),
+    [
+        ("beside one", "nam tuoi tren dat"),
+        ("beside each", None),
+        ("beside each, two documents", "nam tuoi tren dat"),
+    ],
 )
 def test_one_document_is_enough_for_a_syllable_not_written_beside_each_neighbour(
     beside_one_indexes, name, suggestion
 ):
     # No document holds "nam tui tren dat"; one writes năm tuổi trên đất. tui is written after
     # nam, not before tren: a slip as likely as not, and one document is enough. Written
-    # beside both, it may be a query typed right: three are needed.
+    # beside both, it may be a query typed right: two are needed (SURE_DOCUMENTS).
     found = search(beside_one_indexes[name], "nam tui tren dat").suggestion
     assert (found and fold(found)) == suggestion
