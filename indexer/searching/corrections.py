@@ -276,12 +276,13 @@ class Corrector:
         is there, not at ``at``)."""
         apart = [p for j, p in enumerate(itertools.pairwise(syllables)) if j not in (at - 1, at)]
         folded = self.vocabulary.pairs((fold(a), fold(b)) for a, b in apart)
-        if not all(folded.values()):
+        held = [folded[fold(a), fold(b)] for a, b in apart]
+        if not all(held):
             return False
         return all(
-            written_beside(self.vocabulary, a, {b: folded[fold(a), fold(b)]}, True, exactly=True)[b]
-            >= max(1.0, WRITTEN_SHARE * folded[fold(a), fold(b)])
-            for a, b in apart
+            written_beside(self.vocabulary, a, {b: n}, True, exactly=True)[b]
+            >= max(1.0, WRITTEN_SHARE * n)
+            for (a, b), n in zip(apart, held, strict=True)
             if a.isalpha() and b.isalpha() and has_diacritics(a) and has_diacritics(b)
         )
 

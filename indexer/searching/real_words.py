@@ -249,6 +249,8 @@ def _slips_fix(
         exact, suggested = _gains(folded, likeliest, written, own, common)
         if has_diacritics(typed):
             exact, _ = _gains(folded, _second_typo(typed, likeliest, spelt), written, own, common)
+            # Positions are read (``_unwritten``) only where a suggestion could follow: a
+            # commoner reading, the syllable typed not common (``_gains``).
             commoner = any(own[c] >= COMMONER_BY * own[folded] for c in likeliest)
             if (
                 support[folded][1]
