@@ -113,7 +113,7 @@ from indexer.language.syllables import (
     tone_of,
     without_tone,
 )
-from indexer.searching.accented_pairs import written_beside, written_exactly
+from indexer.searching.accented_pairs import written_at_all, written_beside
 from indexer.searching.candidates import MIN_EDIT_LETTERS, accents_cost, keeps_accents
 from indexer.searching.vocabulary import Vocabulary
 
@@ -291,7 +291,7 @@ def _other_accents(
     """The same letters as ``typed`` with other accents, suggested, with its gain when deciding
     how much it matches, where the documents make a wrong tone or mark clear: every neighbour
     typed with accents; ``typed`` not common, and written beside none of them (counted
-    exactly, ``accented_pairs.written_exactly``); the form written beside each by
+    exactly, ``accented_pairs.written_at_all``); the form written beside each by
     ``OTHER_ACCENTS_DOCUMENTS`` at least, ``OTHER_ACCENTS_COMMONER_BY`` times as common as
     ``typed``, whose gain at ``SURE_COST_SCALE`` is positive and ``OTHER_ACCENTS_MARGIN`` ahead
     of the next form's. Pairs are folded, so the slips of the letters never saw ``sợ nhất thệ
@@ -305,7 +305,7 @@ def _other_accents(
     forms = [f for f in accented_forms(folded) if f != typed and has_diacritics(f)]
     held = vocabulary.accented([typed, *forms])
     forms = [f for f in forms if held[f] >= OTHER_ACCENTS_COMMONER_BY * max(held[typed], 1)]
-    if not forms or any(written_exactly(vocabulary, n, typed, first) for n, first in sides):
+    if not forms or any(written_at_all(vocabulary, n, typed, first) for n, first in sides):
         return None
     written: dict[str, list[float]] = {f: [] for f in forms}
     for neighbour, first in sides:
@@ -365,20 +365,12 @@ def _gains(folded: str, slips: dict[str, float], support: dict, own: dict, commo
 
 def _unwritten(vocabulary: Vocabulary, typed: str, before: str, after: str) -> bool:
     """Whether no document writes ``typed`` (with its accents) beside some neighbour typed
-    with accents, as both are typed: a sample of the pair's documents first (``written_beside``:
-    a syllable typed right is mostly found there), then every document holding the pair and
-    ``typed`` (``written_exactly``: a pair of common syllables took 64 ms read whole)."""
-    for neighbour, first in ((before, True), (after, False)):
-        if not (neighbour and neighbour.isalpha() and has_diacritics(neighbour)):
-            continue
-        neighbour = neighbour.lower()
-        pair = (fold(neighbour), fold(typed)) if first else (fold(typed), fold(neighbour))
-        held = vocabulary.pairs([pair])[pair]
-        if written_beside(vocabulary, neighbour, {typed: held}, first, exactly=True)[typed]:
-            continue
-        if not written_exactly(vocabulary, neighbour, typed, first):
-            return True
-    return False
+    with accents, as both are typed (``accented_pairs.written_at_all``)."""
+    return any(
+        not written_at_all(vocabulary, neighbour.lower(), typed, first)
+        for neighbour, first in ((before, True), (after, False))
+        if neighbour and neighbour.isalpha() and has_diacritics(neighbour)
+    )
 
 
 def _with_any_accents(
