@@ -16,7 +16,7 @@ from indexer.searching.corrections import (
     context_weight,
     corrector,
 )
-from indexer.searching.real_words import real_word_fix
+from indexer.searching.real_words import held_slips, real_word_fix
 from indexer.searching.searchers import open_index
 from indexer.searching.typo_terms import FOLDED_PAIR_LIFT, corrected_pairs
 from indexer.searching.vocabulary import Vocabulary
@@ -1471,3 +1471,51 @@ def test_one_document_is_enough_for_a_syllable_not_written_beside_each_neighbour
     # beside both, it may be a query typed right: two are needed (SURE_DOCUMENTS).
     found = search(beside_one_indexes[name], "nam tui tren dat").suggestion
     assert (found and fold(found)) == suggestion
+
+
+@pytest.fixture(scope="module")
+def vowel_left_out_indexes(tmp_path_factory):
+    """One title writes ``lây lan dễ mắc bệnh`` and one ``là dễ mắc bệnh`` (``la``: the vowel
+    typed as a far consonant, ``n``); in ``len too``, one more writes ``lên dễ mắc bệnh``
+    (``len``: a letter put back, like ``lan``, and as common). One document holds ``ln`` (letters a search
+    for a word the index lacks would spell out), beside none of the query's syllables; 20 more
+    hold ``lan`` (so that it is far commoner than those letters: ``NON_SYLLABLE_RARER_BY``) and
+    20 ``là dễ`` (so that the pair alone, ``ln de``, says la as much as lan)."""
+    rows = titled("lan", "Lây lan dễ mắc bệnh", 1) + titled("la", "Trẻ là dễ mắc bệnh", 1)
+    rows += titled("ln", "Ký hiệu LN", 1) + titled("lan tỏa", "Lan tỏa", 20)
+    rows += titled("la de", "Nó là dễ", 20)
+    rows += titled("tin", "Tin vắn", 400)
+    more = titled("len", "Trời lên dễ mắc bệnh", 1) + titled("lên cao", "Lên cao", 20)
+    yield from opened_indexes(tmp_path_factory, {"lan and la": rows, "len too": rows + more})
+
+
+@pytest.mark.parametrize(
+    ("which", "suggestion"), [("lan and la", "lan de mac benh"), ("len too", None)]
+)
+def test_letters_with_no_vowel_are_read_with_a_vowel_put_back_over_a_far_key(
+    vowel_left_out_indexes, which, suggestion
+):
+    # One document writes each reading: by the slips alone (a letter put back, 0.6, against
+    # another letter, 1.2) lan is not SURE_MARGIN ahead of la, but ``ln`` is far likelier a
+    # vowel left out than one typed as n. Another vowel put back (len) is a rival still.
+    found = search(vowel_left_out_indexes[which], "ln de mac benh").suggestion
+    assert (found and fold(found)) == suggestion
+
+
+@pytest.fixture(scope="module")
+def cut_short_index(tmp_path_factory):
+    """Two titles write ``sở y tế tp hcm``; ``hcm`` and ``tv``, letters that are no syllable,
+    are in no other document but one about TV."""
+    rows = titled("hcm", "Sở y tế TP HCM", 2) + titled("tv", "Xem TV", 1)
+    rows += titled("tin", "Tin vắn", 400)
+    yield from opened_index(tmp_path_factory, "cut short", rows)
+
+
+def test_an_abbreviation_cut_short_is_read_whole(cut_short_index):
+    # Two letters with no vowel are matched to held words with a letter put back (hcm), not
+    # to every word one other slip away (ha, hồ...): those are too many.
+    vocabulary = Vocabulary(cut_short_index.searcher().reader())
+    assert "hcm" in dict(held_slips(vocabulary, "hc"))
+    assert "tv" not in dict(held_slips(vocabulary, "tc"))  # a neighbouring key: not looked for
+    assert "tv" in dict(held_slips(vocabulary, "tcv"))  # three letters: every slip
+    assert fold(search(cut_short_index, "y te tp hc").suggestion) == "y te tp hcm"
