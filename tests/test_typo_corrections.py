@@ -1543,3 +1543,36 @@ def test_letters_with_no_vowel_beside_one_neighbour_are_suggested_a_vowel_put_ba
     # bị makes the commoner pair by far, but only as c typed for i, a far key: bc is a vowel
     # left out (bác), not one typed as a consonant.
     assert search(vowel_left_out_pairs_index, typed).suggestion == "tiên bác"
+
+
+@pytest.fixture(scope="module")
+def far_key_indexes(tmp_path_factory):
+    """One title writes ``cổ phiếu thuận lên sàn``, one ``cổ phiếu thực lên sàn`` (``thuc``:
+    a far key, c for n, from ``thun``), one holds ``thun`` (beside neither neighbour); in
+    ``near key too``, one more writes ``cổ phiếu thìn lên sàn`` (``thin``: u typed for its
+    neighbour i); in ``far keys only``, no title writes thuận, and one writes ``cổ phiếu thụp
+    lên sàn`` (``thup``: p for n, another far key)."""
+    rest = titled("thuc", "Cổ phiếu thực lên sàn", 1) + titled("thun", "Áo thun", 1)
+    rest += titled("tin", "Tin vắn", 400)
+    rows = titled("thuan", "Cổ phiếu thuận lên sàn", 1) + rest
+    near = titled("thin", "Cổ phiếu thìn lên sàn", 1)
+    far = titled("thup", "Cổ phiếu thụp lên sàn", 1)
+    yield from opened_indexes(
+        tmp_path_factory,
+        {"far key": rows, "near key too": rows + near, "far keys only": rest + far},
+    )
+
+
+@pytest.mark.parametrize(
+    ("which", "sure"), [("far key", True), ("near key too", False), ("far keys only", False)]
+)
+@pytest.mark.parametrize("typed", [["thun", "len", "san"], ["thun", "lên", "sàn"]])
+def test_a_reading_a_far_key_away_is_no_rival_to_a_letter_put_back(
+    far_key_indexes, which, sure, typed
+):
+    # One document writes each reading: a letter put back (thuan, 0.6) is not SURE_MARGIN
+    # ahead of a far key (thuc, 1.2) by the slips' costs, but is far likelier; a neighbouring
+    # key (thin, 0.6) is as likely, a rival still, and so is one far key to another.
+    vocabulary = Vocabulary(far_key_indexes[which].searcher().reader())
+    suggested = [r.folded for r in window_readings(vocabulary, typed) if r.sure]
+    assert suggested == (["thuan"] if sure else [])

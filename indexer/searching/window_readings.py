@@ -166,7 +166,7 @@ def window_readings(
         # slip may also have changed an accent, but none is suggested.
         return _best_first([r for r in by_letters if r.score > floor])
     best = readings[0]
-    runner_up = _runner_up(readings, folded[best.at])
+    runner_up = _runner_up(readings)
     sure = (
         typed_documents == 0
         and best.score - runner_up >= SURE_MARGIN
@@ -176,19 +176,24 @@ def window_readings(
     return (replace(best, sure=sure), *readings[1:])
 
 
-def _runner_up(readings: tuple[WindowReading, ...], typed: str) -> float:
+def _runner_up(readings: tuple[WindowReading, ...]) -> float:
     """The score of the best reading after the first, which must be ``SURE_MARGIN`` behind
-    for the first to be suggested. For letters with no vowel (``ln de mac benh``, ``typed``
-    folded), a reading of the same syllable that costs more than a letter put back (``la``,
-    a vowel typed as a far consonant, against ``lan``) is no rival: those letters are most
-    often a syllable whose vowel was left out, and when one document writes each reading,
-    the slips' costs alone (0.6 against 1.2) never part them by the margin. bench/typos.py,
-    seeds 7 / 11 / 3, dropped letters read right: unaccented (seed 7) 0.406 -> 0.417 (0.420
-    with ``held_slips``' abbreviations cut short, which keep ``y tế tp hc`` from reading hồ
-    over hcm), accented (seed 7) 0.727 -> 0.730; no row lower."""
+    for the first to be suggested. A reading of the same syllable that costs more than the
+    first and than a letter put back (``DROPPED_COST``: a far key, ``thuc`` for ``thun``,
+    against ``thuan``) is no rival: when one document writes each, the slips' costs alone (0.6
+    against 1.2) never part them by the margin, though a letter left out or a neighbouring key
+    is a far commoner slip. First for letters with no vowel (``ln de mac benh``: lan, not la),
+    bench/typos.py, seeds 7 / 11 / 3, dropped letters read right: unaccented (seed 7) 0.406 ->
+    0.417 (0.420 with ``held_slips``' abbreviations cut short, which keep ``y tế tp hc`` from
+    reading hồ over hcm), accented (seed 7) 0.727 -> 0.730; then for every syllable: dropped
+    letters accented 0.730 / 0.768 / 0.716 -> 0.734 / 0.772 / 0.719, unaccented 0.420 / 0.388
+    / 0.443 -> 0.424 / 0.391 / 0.450; neighbouring keys unaccented (seed 3) 0.818 -> 0.821,
+    swapped letters unaccented (seed 3) 0.932 -> 0.936; no row lower. (Dropping such rivals
+    whatever the first costs gave two titles typed right a suggestion: ``nhi giành ngôi``,
+    khi, itself a far key.)"""
     best, *others = readings
-    if not has_vowel(typed):
-        others = [r for r in others if r.at != best.at or r.cost <= DROPPED_COST]
+    costlier = max(DROPPED_COST, best.cost)
+    others = [r for r in others if r.at != best.at or r.cost <= costlier]
     return others[0].score if others else -math.inf
 
 
