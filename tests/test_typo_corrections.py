@@ -1576,3 +1576,21 @@ def test_a_reading_a_far_key_away_is_no_rival_to_a_letter_put_back(
     vocabulary = Vocabulary(far_key_indexes[which].searcher().reader())
     suggested = [r.folded for r in window_readings(vocabulary, typed) if r.sure]
     assert suggested == (["thuan"] if sure else [])
+
+
+@pytest.fixture(scope="module")
+def far_key_only_index(tmp_path_factory):
+    """Three titles write ``ung thư đã lan``; one holds ``dn`` (beside neither neighbour),
+    twenty more ``đã`` (so that it is far commoner than those letters)."""
+    rows = titled("da", "Ung thư đã lan", 3) + titled("dn", "Mã DN", 1)
+    rows += titled("da xong", "Đã xong", 20) + titled("tin", "Tin vắn", 400)
+    yield from opened_index(tmp_path_factory, "far key only", rows)
+
+
+def test_letters_with_no_vowel_are_not_suggested_a_reading_a_far_key_away(far_key_only_index):
+    # đã is the only reading three titles write, but only as n typed for a, a far key: dn is
+    # a vowel left out (đến, đón...) far more often. It still matches; it is not suggested.
+    vocabulary = Vocabulary(far_key_only_index.searcher().reader())
+    (best,) = window_readings(vocabulary, ["ung", "thu", "dn"])
+    assert (best.folded, best.sure) == ("da", False)
+    assert search(far_key_only_index, "ung thu dn").suggestion is None
