@@ -1594,3 +1594,20 @@ def test_letters_with_no_vowel_are_not_suggested_a_reading_a_far_key_away(far_ke
     (best,) = window_readings(vocabulary, ["ung", "thu", "dn"])
     assert (best.folded, best.sure) == ("da", False)
     assert search(far_key_only_index, "ung thu dn").suggestion is None
+
+
+@pytest.fixture(scope="module")
+def far_key_pair_index(tmp_path_factory):
+    """Two titles write ``gia cơ``, a hundred ``là cơ`` (``la``: l typed for i, a far key,
+    from ``ia``); one holds ``ia``, beside neither neighbour."""
+    rows = titled("gia", "Gia cơ nghiệp", 2) + titled("la", "Đó là cơ hội", 100)
+    rows += titled("ia", "Chữ IA", 1) + titled("tin", "Tin vắn", 400)
+    yield from opened_index(tmp_path_factory, "far key pair", rows)
+
+
+@pytest.mark.parametrize("typed", ["ia cơ", "ia co"])
+def test_beside_one_neighbour_a_reading_a_far_key_away_gives_way_to_a_letter_put_back(
+    far_key_pair_index, typed
+):
+    # là cơ is fifty times the commoner pair, but only as a far key; gia puts a letter back.
+    assert search(far_key_pair_index, typed).suggestion == "gia cơ"
