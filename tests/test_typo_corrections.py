@@ -7,6 +7,7 @@ import pytest
 from indexer import delete_documents, search
 from indexer.language.normalize import fold
 from indexer.language.syllables import accented_syllables
+from indexer.searching.candidates import scored_candidates
 from indexer.searching.corrections import (
     CONTEXT_WEIGHT_MAX,
     CORRECTION_WEIGHT,
@@ -1611,3 +1612,22 @@ def test_beside_one_neighbour_a_reading_a_far_key_away_gives_way_to_a_letter_put
 ):
     # là cơ is fifty times the commoner pair, but only as a far key; gia puts a letter back.
     assert search(far_key_pair_index, typed).suggestion == "gia cơ"
+
+
+@pytest.fixture(scope="module")
+def two_marks_indexes(tmp_path_factory):
+    """Titles write ``có`` (hundreds) and ``cơ``; in ``chợ too``, some write ``chợ``. No title
+    holds ``cợ``."""
+    rows = titled("co", "Có người", 300) + titled("co2", "Cơ hội", 20)
+    rows += titled("tin", "Tin vắn", 400)
+    more = titled("cho", "Chợ Bến Thành", 5)
+    yield from opened_indexes(tmp_path_factory, {"co only": rows, "chợ too": rows + more})
+
+
+@pytest.mark.parametrize(("which", "has_co"), [("co only", True), ("chợ too", False)])
+def test_two_marks_wrong_give_way_to_a_letter_put_back(two_marks_indexes, which, has_co):
+    # cợ -> có changes the horn and the tone (two typos); cợ -> cơ the tone only (one), and
+    # cợ -> chợ puts a letter back, keeping both: có is no candidate where chợ is held.
+    vocabulary = Vocabulary(two_marks_indexes[which].searcher().reader())
+    found = scored_candidates(vocabulary, "cợ")
+    assert ("có" in found, "cơ" in found) == (has_co, True)
