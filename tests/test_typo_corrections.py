@@ -1631,3 +1631,20 @@ def test_two_marks_wrong_give_way_to_a_letter_put_back(two_marks_indexes, which,
     vocabulary = Vocabulary(two_marks_indexes[which].searcher().reader())
     found = scored_candidates(vocabulary, "cợ")
     assert ("có" in found, "cơ" in found) == (has_co, True)
+
+
+@pytest.fixture(scope="module")
+def far_key_spellings_indexes(tmp_path_factory):
+    """Titles write ``trí`` (hundreds: ``tri`` is a far key, r for s, from ``tsi``); in ``tài
+    too``, a few write ``tài`` (``tai``: a for s, a neighbouring key). No title holds ``tsi``."""
+    rows = titled("tri", "Trí tuệ", 300) + titled("tin", "Tin vắn", 400)
+    more = titled("tai", "Phát tài", 5)
+    yield from opened_indexes(tmp_path_factory, {"trí only": rows, "tài too": rows + more})
+
+
+@pytest.mark.parametrize(("which", "spellings"), [("trí only", {"tri"}), ("tài too", {"tai"})])
+def test_a_spelling_a_far_key_away_gives_way_to_a_neighbouring_key(
+    far_key_spellings_indexes, which, spellings
+):
+    vocabulary = Vocabulary(far_key_spellings_indexes[which].searcher().reader())
+    assert set(scored_candidates(vocabulary, "tsi")) & {"tri", "tai"} == spellings
