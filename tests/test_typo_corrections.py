@@ -1528,22 +1528,28 @@ def test_an_abbreviation_cut_short_is_read_whole(cut_short_index):
 
 
 @pytest.fixture(scope="module")
-def vowel_left_out_pairs_index(tmp_path_factory):
-    """Two titles write ``tiên bác``, a hundred ``tiên bị``; one holds ``bc`` (beside neither),
-    twenty more ``bác`` (so that it is far commoner than those letters)."""
+def far_key_pairs_index(tmp_path_factory):
+    """Two titles write ``tiên bác``, a hundred ``tiên bị`` (``bi``: i for c, a far key, from
+    ``bc``); two write ``gia cơ``, a hundred ``là cơ`` (``la``: l for i, a far key, from
+    ``ia``). One holds ``bc``, one ``ia``, beside neither neighbour; twenty more ``bác`` (so
+    that it is far commoner than those letters)."""
     rows = titled("bac", "Tiên bác học", 2) + titled("bi", "Tiên bị đày", 100)
     rows += titled("bc", "Số BC", 1) + titled("bac si", "Bác sĩ", 20)
-    rows += titled("tin", "Tin vắn", 400)
-    yield from opened_index(tmp_path_factory, "vowel left out pairs", rows)
+    rows += titled("gia", "Gia cơ nghiệp", 2) + titled("la", "Đó là cơ hội", 100)
+    rows += titled("ia", "Chữ IA", 1) + titled("tin", "Tin vắn", 400)
+    yield from opened_index(tmp_path_factory, "far key pairs", rows)
 
 
-@pytest.mark.parametrize("typed", ["tiên bc", "tien bc"])
-def test_letters_with_no_vowel_beside_one_neighbour_are_suggested_a_vowel_put_back(
-    vowel_left_out_pairs_index, typed
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("tiên bc", "tiên bác"), ("tien bc", "tiên bác"), ("ia cơ", "gia cơ"), ("ia co", "gia cơ")],
+)
+def test_beside_one_neighbour_a_reading_a_far_key_away_gives_way_to_a_letter_put_back(
+    far_key_pairs_index, typed, meant
 ):
-    # bị makes the commoner pair by far, but only as c typed for i, a far key: bc is a vowel
-    # left out (bác), not one typed as a consonant.
-    assert search(vowel_left_out_pairs_index, typed).suggestion == "tiên bác"
+    # bị and là make the commoner pairs by fifty times, but only as a far key: bc is a vowel
+    # left out (bác), ia a letter left out (gia). Letters with no vowel never get a far key.
+    assert search(far_key_pairs_index, typed).suggestion == meant
 
 
 @pytest.fixture(scope="module")
@@ -1595,23 +1601,6 @@ def test_letters_with_no_vowel_are_not_suggested_a_reading_a_far_key_away(far_ke
     (best,) = window_readings(vocabulary, ["ung", "thu", "dn"])
     assert (best.folded, best.sure) == ("da", False)
     assert search(far_key_only_index, "ung thu dn").suggestion is None
-
-
-@pytest.fixture(scope="module")
-def far_key_pair_index(tmp_path_factory):
-    """Two titles write ``gia cơ``, a hundred ``là cơ`` (``la``: l typed for i, a far key,
-    from ``ia``); one holds ``ia``, beside neither neighbour."""
-    rows = titled("gia", "Gia cơ nghiệp", 2) + titled("la", "Đó là cơ hội", 100)
-    rows += titled("ia", "Chữ IA", 1) + titled("tin", "Tin vắn", 400)
-    yield from opened_index(tmp_path_factory, "far key pair", rows)
-
-
-@pytest.mark.parametrize("typed", ["ia cơ", "ia co"])
-def test_beside_one_neighbour_a_reading_a_far_key_away_gives_way_to_a_letter_put_back(
-    far_key_pair_index, typed
-):
-    # là cơ is fifty times the commoner pair, but only as a far key; gia puts a letter back.
-    assert search(far_key_pair_index, typed).suggestion == "gia cơ"
 
 
 @pytest.fixture(scope="module")
