@@ -86,12 +86,11 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
                     for f, c in _other_accents(typed, candidate, cost)
                 ]
         frequencies = vocabulary.accented(text for text, _, _ in options)
-        options = _two_marks_give_way(options, frequencies)
     else:
         options += [(e, c, "edit") for e, c in edits.items() if len(e) > 1]
         frequencies = vocabulary.folded(text for text, _, _ in options)
         frequencies.update(vocabulary.accented(t for t, _, k in options if k == "ime"))
-    options = _far_keys_give_way(options, edits, frequencies)
+    options = _costlier_slips_give_way(options, edits, frequencies)
     scored: Scored = {}
     for text, cost, kind in options:
         _keep(scored, text, frequencies.get(text, 0), cost, kind)
@@ -104,48 +103,41 @@ def scored_candidates(vocabulary: Vocabulary, typed: str) -> Scored:
     return scored
 
 
-def _two_marks_give_way(options: list, frequencies: dict) -> list:
-    """``options`` without the other accents of the letters typed that cost more than a letter
-    put back (``DROPPED_COST``: two marks wrong, ``cợ`` read ``có``), where the index holds a
-    spelling as cheap that keeps them (``chợ``): one typo changes a mark or a letter, and two
-    marks are two typos. bench/typos.py, seeds 7 / 11 / 3: dropped letters accented read right
-    (seed 11) 0.772 -> 0.775; every other row the same, wrong tones and misplaced marks
-    included."""
-    cheap = any(
-        kind == "edit" and cost <= DROPPED_COST and frequencies.get(text)
-        for text, cost, kind in options
-    )
-    if not cheap:
-        return options
-    return [
-        (t, cost, kind) for t, cost, kind in options if kind != "accents" or cost <= DROPPED_COST
+def _costlier_slips_give_way(options: list, edits: dict[str, float], frequencies: dict) -> list:
+    """``options`` without those that cost more than a letter put back (``DROPPED_COST``),
+    where the index holds an edit as cheap: one typo changes a mark or a letter.
+
+    Other accents of the letters typed that change two marks (``cợ`` read ``có``, the horn and
+    the tone: two typos) give way to an edit that keeps them (``chợ``). bench/typos.py, seeds
+    7 / 11 / 3: dropped letters accented read right (seed 11) 0.772 -> 0.775; every other row
+    the same, wrong tones and misplaced marks included.
+
+    Edits whose slip (``edits``, by their letters) is a far key or another letter give way to
+    an edit whose slip is a letter left out, doubled, swapped or a neighbouring key (``tsi``:
+    tài, not trí), as in the readings of held syllables (``window_readings._runner_up``,
+    ``real_words._gains``). By the slip alone: counted with the marks the spelling changes
+    (``_other_accents``), a letter put back that also brings a tone (``đli``: đời) gave way to
+    the toneless one (đôi). bench/typos.py, seeds 7 / 11 / 3, read right: neighbouring keys
+    accented (seed 11) 0.909 -> 0.912, unaccented 0.841 / 0.854 / 0.821 -> 0.851 / 0.858 /
+    0.829 (found, seed 7, 0.935 -> 0.942); swapped letters accented (seed 7) 0.978 -> 0.982,
+    unaccented (seeds 7 / 11) 0.906 / 0.954 -> 0.909 / 0.957 (found, seed 7, 0.960 -> 0.964);
+    with the title's accents, neighbouring keys accented (seed 7) 0.899 -> 0.896 (``phát
+    tsi``: tại, not tài) and swapped letters unaccented (seed 11) 0.897 -> 0.893; every other
+    row the same."""
+
+    def slip(text: str, cost: float) -> float:
+        return edits.get(fold(text), cost)
+
+    held = [
+        (text, cost) for text, cost, kind in options if kind == "edit" and frequencies.get(text)
     ]
-
-
-def _far_keys_give_way(options: list, edits: dict[str, float], frequencies: dict) -> list:
-    """``options`` without the edits whose slip (``edits``, by their letters) costs more than a
-    letter put back (``DROPPED_COST``: a far key, another letter), where the index holds an
-    edit whose slip costs no more: a far key is no rival to a letter left out, doubled,
-    swapped or a neighbouring key, as in the readings of held syllables
-    (``window_readings._runner_up``, ``real_words._gains``). By the slip alone, counted with the
-    marks the spelling changes (``_other_accents``), a letter put back that also brings a tone
-    (``đli``: đời) would give way to the toneless one (đôi). bench/typos.py, seeds 7 / 11 / 3,
-    read right: neighbouring keys accented (seed 11) 0.909 -> 0.912, unaccented 0.841 / 0.854
-    / 0.821 -> 0.851 / 0.858 / 0.829 (found, seed 7, 0.935 -> 0.942); swapped letters accented
-    (seed 7) 0.978 -> 0.982, unaccented (seeds 7 / 11) 0.906 / 0.954 -> 0.909 / 0.957 (found,
-    seed 7, 0.960 -> 0.964); with the title's accents, neighbouring keys accented (seed 7)
-    0.899 -> 0.896 (``phát tsi``: tại, not tài) and swapped letters unaccented (seed 11) 0.897
-    -> 0.893; every other row the same."""
-    cheap = any(
-        kind == "edit" and edits.get(fold(text), cost) <= DROPPED_COST and frequencies.get(text)
-        for text, cost, kind in options
-    )
-    if not cheap:
-        return options
+    marks_cheap = any(cost <= DROPPED_COST for _, cost in held)
+    slip_cheap = any(slip(text, cost) <= DROPPED_COST for text, cost in held)
     return [
         (text, cost, kind)
         for text, cost, kind in options
-        if kind != "edit" or edits.get(fold(text), cost) <= DROPPED_COST
+        if not (kind == "accents" and marks_cheap and cost > DROPPED_COST)
+        and not (kind == "edit" and slip_cheap and slip(text, cost) > DROPPED_COST)
     ]
 
 
