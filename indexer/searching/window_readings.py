@@ -48,6 +48,7 @@ from indexer.searching.real_words import (
     SECOND_TYPO_COST,
     held_slips,
     is_common,
+    suggestable_slip,
     with_accents,
 )
 from indexer.searching.vocabulary import Vocabulary
@@ -170,22 +171,11 @@ def window_readings(
     sure = (
         typed_documents == 0
         and best.score - runner_up >= SURE_MARGIN
-        and _as_likely_as_a_letter_put_back(folded[best.at], best)
+        and suggestable_slip(folded[best.at], best.cost)
         and _replaceable(vocabulary, syllables, best.at, best.folded, best.written)
         and _enough_documents(vocabulary, syllables, best.at, best.documents)
     )
     return (replace(best, sure=sure), *readings[1:])
-
-
-def _as_likely_as_a_letter_put_back(typed: str, reading: WindowReading) -> bool:
-    """Whether ``reading`` of ``typed`` (folded) may be suggested by what its slip costs: for
-    letters with no vowel, only when it costs no more than a letter put back
-    (``DROPPED_COST``), as in the pairs path (``real_words._gains``): they are a syllable whose
-    vowel was left out far more often than one whose vowel was typed as a far consonant
-    (``ung thu dn``: đã, n for a, where đến was meant). bench/typos.py, seeds 7 / 11 / 3:
-    dropped letters unaccented, a wrong suggestion for 2 / 3 / 0 fewer queries (shown 0.486 /
-    0.470 -> 0.478 / 0.459), every other row the same."""
-    return has_vowel(typed) or reading.cost <= DROPPED_COST
 
 
 def _runner_up(readings: tuple[WindowReading, ...]) -> float:
