@@ -1637,3 +1637,28 @@ def test_a_spelling_a_far_key_away_gives_way_to_a_neighbouring_key(
 ):
     vocabulary = Vocabulary(far_key_spellings_indexes[which].searcher().reader())
     assert set(scored_candidates(vocabulary, "tsi")) & {"tri", "tai"} == spellings
+
+
+@pytest.fixture(scope="module")
+def vowelless_abbreviation_indexes(tmp_path_factory):
+    """Two titles write ``thả thính`` and twenty more ``thả`` (22 documents hold it: under ten
+    times the letters ``th`` below); ``th`` is in 5 documents about a milk (``TH``) in ``a
+    fifth``, in 15 in ``two thirds`` (both under ``COMMON_SHARE`` of the documents: never a
+    common syllable); ``thính`` is beside neither."""
+    rows = titled("tha", "Thả thính", 2) + titled("tha ca", "Thả cá", 20)
+    rows += titled("tin", "Tin vắn", 3000)
+    milk = {"a fifth": 5, "two thirds": 15}
+    yield from opened_indexes(
+        tmp_path_factory,
+        {name: rows + titled("th", "Sữa TH", count) for name, count in milk.items()},
+    )
+
+
+@pytest.mark.parametrize(("which", "expected"), [("a fifth", "thả thính"), ("two thirds", None)])
+def test_letters_with_no_vowel_give_way_to_a_reading_twice_as_common(
+    vowelless_abbreviation_indexes, which, expected
+):
+    # Letters with a vowel that are no syllable (big) are suggested away only for a reading ten
+    # times as common; with no vowel they are as often a syllable whose vowel was left out.
+    found = search(vowelless_abbreviation_indexes[which], "th thính").suggestion
+    assert found == expected

@@ -49,6 +49,7 @@ from indexer.searching.real_words import (
     COMMON_SHARE,
     NON_SYLLABLE_RARER_BY,
     RealWordFix,
+    commoner_than_letters,
     pair_support,
     real_word_fix,
     with_accents,
@@ -260,10 +261,11 @@ class Corrector:
         typed = fold(syllables[best].lower())
         if not is_folded_syllable(typed):
             # Letters that are no syllable (vs, big) are abbreviations and loan words, not
-            # slips, unless the reading is far commoner (hn: 18 documents, hơn: 5,591).
+            # slips, unless the reading is far commoner (hn: 18 documents, hơn: 5,591), or
+            # commoner for letters with no vowel (th: 67, thả: 414).
             reading = fold(fixes[best].texts[0])
             held = self.vocabulary.folded([typed, reading])
-            sure = sure and held[reading] >= NON_SYLLABLE_RARER_BY * held[typed]
+            sure = sure and commoner_than_letters(typed, held[typed], held[reading])
         sure = sure and self._attested_apart(neighbours, best)
         ranked = sorted(fixes, key=lambda i: -max(fixes[i].gains))[:MAX_REAL_WORDS]
         return {syllables[i]: _readings(fixes[i], sure and i == best) for i in ranked}

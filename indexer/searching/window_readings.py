@@ -44,8 +44,8 @@ from indexer.language.syllables import (
 from indexer.searching.accented_pairs import SAMPLED, written_beside
 from indexer.searching.candidates import accents_cost, keeps_accents
 from indexer.searching.real_words import (
-    NON_SYLLABLE_RARER_BY,
     SECOND_TYPO_COST,
+    commoner_than_letters,
     held_slips,
     is_common,
     suggestable_slip,
@@ -278,16 +278,16 @@ def _replaceable(
     a common one only by a commoner reading (``_common_replaceable``; a query of real words
     nobody wrote together is more often typed right than not), an accented one only by a
     reading shown with its accents kept (``keeps_accents``), and letters that are no syllable
-    only by a far commoner reading."""
+    only by a commoner reading, far commoner where they have a vowel
+    (``real_words.commoner_than_letters``)."""
     typed, accented = syllables[at], any(map(has_diacritics, syllables))
     held = vocabulary.folded([fold(typed), folded])
     if is_common(vocabulary, typed, accented) and not _common_replaceable(
         vocabulary, syllables, at, folded
     ):
         return False
-    if (
-        not is_folded_syllable(fold(typed))
-        and held[folded] < NON_SYLLABLE_RARER_BY * held[fold(typed)]
+    if not is_folded_syllable(fold(typed)) and not commoner_than_letters(
+        fold(typed), held[fold(typed)], held[folded]
     ):
         return False  # letters that are no syllable (vs, big): abbreviations and loan words
     if has_diacritics(typed):
