@@ -1682,3 +1682,18 @@ def test_a_sure_reading_by_the_pairs_stands_where_the_whole_query_reads_nothing_
     # The whole query, read one slip away, finds only bà cỗ uống (not sure); the pair bả đồ,
     # written by no document where twenty write bản đồ, still says bản.
     assert search(broken_title_index, typed).suggestion == "bản đồ uống"
+
+
+@pytest.fixture(scope="module")
+def stroke_left_out_index(tmp_path_factory):
+    """Twenty titles write ``đối tác``; thirty ``nói dối`` (dối: the form of ``doi`` nearest
+    the accents of ``ối``, which has no stroke); five hold ``ối``, beside neither."""
+    rows = titled("doi tac", "Đối tác chiến lược", 20) + titled("noi doi", "Nói dối", 30)
+    rows += titled("oi", "Ối giời ơi", 5) + titled("tin", "Tin vắn", 600)
+    yield from opened_index(tmp_path_factory, "stroke left out", rows)
+
+
+def test_a_letter_put_back_may_bring_its_own_mark(stroke_left_out_index):
+    # ``đ`` left out of đối leaves ối: the d put back is read with its stroke too, as the
+    # documents write it beside tác, not only as the form nearest the accents typed (dối).
+    assert search(stroke_left_out_index, "ối tác").suggestion == "đối tác"
