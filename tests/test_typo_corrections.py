@@ -1665,23 +1665,35 @@ def test_letters_with_no_vowel_give_way_to_a_reading_twice_as_common(
 
 
 @pytest.fixture(scope="module")
-def broken_title_index(tmp_path_factory):
-    """Twenty titles write ``bản đồ``, twenty ``đồ uống``, none ``bản đồ uống``; one writes
-    ``bà cỗ uống`` (a reading of ``đồ`` one neighbouring key away, rarer than that common
-    syllable: never suggested); two hold ``bả``, beside neither neighbour."""
+def broken_title_indexes(tmp_path_factory):
+    """Twenty titles write ``bản đồ``, twenty ``đồ uống``, none ``bản đồ uống``; one title
+    (``one``) or two (``two``) write ``bà cỗ uống`` (a reading of ``đồ`` one neighbouring key
+    away, rarer than that common syllable: never suggested); two hold ``bả``, beside neither
+    neighbour."""
     rows = titled("ban do", "Bản đồ thế giới", 20) + titled("do uong", "Đồ uống lạnh", 20)
-    rows += titled("co", "Bà cỗ uống", 1) + titled("ba", "Thuốc bả chuột", 2)
-    rows += titled("tin", "Tin vắn", 400)
-    yield from opened_index(tmp_path_factory, "broken title", rows)
+    rows += titled("ba", "Thuốc bả chuột", 2) + titled("tin", "Tin vắn", 400)
+    yield from opened_indexes(
+        tmp_path_factory,
+        {name: rows + titled("co", "Bà cỗ uống", n) for name, n in (("one", 1), ("two", 2))},
+    )
 
 
-@pytest.mark.parametrize("typed", ["bả đồ uống", "ba do uong"])
-def test_a_sure_reading_by_the_pairs_stands_where_the_whole_query_reads_nothing_sure(
-    broken_title_index, typed
+@pytest.mark.parametrize(
+    ("which", "typed", "expected"),
+    [
+        ("one", "bả đồ uống", "bản đồ uống"),
+        ("one", "ba do uong", "bản đồ uống"),
+        ("two", "bả đồ uống", None),
+        ("two", "ba do uong", None),
+    ],
+)
+def test_a_sure_reading_by_the_pairs_stands_where_the_whole_query_reads_nothing_clear(
+    broken_title_indexes, which, typed, expected
 ):
-    # The whole query, read one slip away, finds only bà cỗ uống (not sure); the pair bả đồ,
-    # written by no document where twenty write bản đồ, still says bản.
-    assert search(broken_title_index, typed).suggestion == "bản đồ uống"
+    # The whole query, read one slip away, finds only bà cỗ uống, not sure; the pair bả đồ,
+    # written by no document where twenty write bản đồ, still says bản. Written by two
+    # documents (SURE_DOCUMENTS) and alone, bà cỗ uống is a clear reading: the slip is there.
+    assert search(broken_title_indexes[which], typed).suggestion == expected
 
 
 @pytest.fixture(scope="module")

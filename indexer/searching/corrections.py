@@ -175,15 +175,17 @@ class Corrector:
         (``indexer.searching.window_readings``) first among the corrections of the syllable
         they change, when the typed query is held by no document or the one syllable corrected
         so far is held rarely; else, when nothing was corrected, likelier readings of each
-        syllable beside its neighbours (``real_words``). Where no whole-query reading is sure,
-        a sure reading by the pairs of a syllable they leave alone is kept: a title breaks the
-        words the query was cut from (``bả đồ uống bia``: bản, from ``bản đồ… uống bia``, which
-        no document writes word for word). bench/typos.py, seeds 7 / 11 / 3, accented: dropped
-        letters read right (seed 7) 0.745 -> 0.748; suggestions with the title's accents (typos'
-        ``exact``), wrong tones 0.570 / 0.530 / 0.529 -> 0.574 / 0.537 / 0.533, misplaced marks
-        (seed 3) 0.534 -> 0.545; one title typed right that the index does not hold gets one
-        (seed 3: ``tế đi vòi``, với); found the same. (Keeping the pairs' readings that are not
-        sure as well: found, dropped letters unaccented, 1 to 3 queries fewer on each seed.)"""
+        syllable beside its neighbours (``real_words``). Where no whole-query reading is sure
+        or clear (``_clear_best``), a sure reading by the pairs of a syllable they leave alone
+        is kept: a title breaks the words the query was cut from (``bả đồ uống bia``: bản, from
+        ``bản đồ… uống bia``, which no document writes word for word). bench/typos.py, seeds 7
+        / 11 / 3, accented: dropped letters read right (seed 7) 0.745 -> 0.748; suggestions with
+        the title's accents (typos' ``exact``), wrong tones 0.530 / 0.529 -> 0.534 / 0.533
+        (seeds 11 / 3), misplaced marks (seed 3) 0.534 -> 0.545; found the same. Where the whole
+        query's best reading is clear, it was the slip (``đèn đom đó``: đóm, not đom read đo),
+        and without that condition a title typed right got one (``tế đi vòi``: với).
+        (Keeping the pairs' readings that are not sure as well: found, dropped letters
+        unaccented, 1 to 3 queries fewer on each seed.)"""
         only = None
         if found:
             (typed,) = found
@@ -203,7 +205,9 @@ class Corrector:
                 merged[typed] = _appended(found[typed], fixes)
             else:  # held, or lacking and with no spelling (ã, ứ): the readings lead
                 merged[typed] = _merged(fixes, found.get(typed) or by_pairs.get(typed, ()))
-        if not any(c.sure for fixes in merged.values() for c in fixes[:1]):
+        if _clear_best(readings) is None and not any(
+            c.sure for f in merged.values() for c in f[:1]
+        ):
             for typed, fixes in by_pairs.items():
                 if fixes[0].sure:
                     merged.setdefault(typed, fixes)
