@@ -466,8 +466,10 @@ def common_syllable_indexes(tmp_path_factory):
     ("which", "typed", "sure"),
     [
         ("commoner", ["sedan", "hoàn", "tàn", "mới"], True),
-        # Typed without accents, tan is the letters of many common words.
-        ("commoner", ["sedan", "hoan", "tan", "moi"], False),
+        # Typed without accents, tan is the letters of many common words: replaced only beside
+        # a name few documents hold (sedan, in three), not beside a common one.
+        ("commoner", ["sedan", "hoan", "tan", "moi"], True),
+        ("all common", ["sedan", "hoan", "tan", "moi"], False),
         # Never a rarer word for a common one, never in a query of common syllables.
         ("rarer", ["sedan", "hoàn", "tàn", "mới"], False),
         ("all common", ["sedan", "hoàn", "tàn", "mới"], False),
@@ -1709,3 +1711,23 @@ def test_a_letter_put_back_may_bring_its_own_mark(stroke_left_out_index):
     # ``đ`` left out of đối leaves ối: the d put back is read with its stroke too, as the
     # documents write it beside tác, not only as the form nearest the accents typed (dối).
     assert search(stroke_left_out_index, "ối tác").suggestion == "đối tác"
+
+
+@pytest.fixture(scope="module")
+def rare_name_indexes(tmp_path_factory):
+    """Two titles write ``Nicholson tái xuất sau``; ``tỉ`` is in 40 more (a common syllable,
+    among the thousand commonest of this small index), ``tài`` in 50 (``tai`` is commoner than
+    ``ti``); in ``common name``, thirty more write ``Nicholson``."""
+    rows = titled("tai xuat", "Nicholson tái xuất sau", 2) + titled("ti", "Tỉ giá tăng", 40)
+    rows += titled("tai", "Tài chính", 50) + titled("tin", "Tin vắn", 400)
+    named = rows + titled("nic", "Nicholson nói", 30)
+    yield from opened_indexes(tmp_path_factory, {"rare name": rows, "common name": named})
+
+
+@pytest.mark.parametrize(
+    ("which", "expected"), [("rare name", "nicholson tái xuất sau"), ("common name", None)]
+)
+def test_a_common_syllable_beside_a_rare_name_may_be_read_whole(rare_name_indexes, which, expected):
+    # A query holding a name few documents hold is no query of known, common syllables (issue
+    # 16), so a common syllable in it may be read otherwise; beside a common name, never.
+    assert search(rare_name_indexes[which], "nicholson ti xuat sau").suggestion == expected
