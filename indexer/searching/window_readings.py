@@ -304,10 +304,11 @@ def _common_replaceable(vocabulary: Vocabulary, syllables: list[str], at: int, f
     any query, when the syllable is held less often than the last of the ``COMMONEST`` syllables
     as written (its letters with any accents, typed without). bench/typos.py, seeds 7 / 11 / 3,
     for the rule of names, typed without accents: dropped letters read right 0.424 / 0.395 /
-    0.450 -> 0.446 / 0.409 / 0.454 (``arirang se cho san``: chào; ``nafta se hien nguoi``:
-    khiến); no row lower, titles typed right unchanged. (Counting abbreviations too, ``tn mt
-    bac`` read bảo, ``hcm co tan`` gần, two titles typed right; counting common names as well,
-    one query more on seed 7.) bench/typos.py, seeds 7 / 11 / 3, accented, read
+    0.450 -> 0.446 / 0.409 / 0.454 (seed 7: ``tien ao lyon ngo``, tiền đạo; ``than dia
+    maracana hoang``, thánh địa; ``coupe ca ha vi``, của); no row lower, titles typed right
+    unchanged. (Counting abbreviations too, ``tn mt bac`` read bảo, ``hcm co tan`` gần, two
+    titles typed right; counting common names as well, one query more on seed 7.)
+    bench/typos.py, seeds 7 / 11 / 3, accented, read
     right, for the first rule: dropped letters 0.629 / 0.674 / 0.604 -> 0.640 / 0.695 / 0.608,
     neighbouring keys 0.896 / 0.895 -> 0.899 / 0.898 (seeds 7 / 11), swapped letters 0.982 ->
     0.986 (seed 11); partial accents 1.000 -> 0.996 (seed 7: ``diem trong thất`` read nhất);
