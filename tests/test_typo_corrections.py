@@ -1668,33 +1668,42 @@ def test_letters_with_no_vowel_give_way_to_a_reading_twice_as_common(
 
 @pytest.fixture(scope="module")
 def broken_title_indexes(tmp_path_factory):
-    """Twenty titles write ``bản đồ``, twenty ``đồ uống``, none ``bản đồ uống``; one title
-    (``one``) or two (``two``) write ``bà cỗ uống`` (a reading of ``đồ`` one neighbouring key
-    away, rarer than that common syllable: never suggested); two hold ``bả``, beside neither
-    neighbour."""
+    """Twenty titles write ``bản đồ``, twenty ``đồ uống``, none ``bản đồ uống``; two hold
+    ``bả``, beside neither neighbour. A rival reading of ``đồ``, rarer than that common
+    syllable (never suggested): ``bà mồ uống`` (m for d, a far key) in one title (``far
+    key``) or two (``two far keys``), or ``bà cỗ uống`` (c, a neighbouring key) in one."""
     rows = titled("ban do", "Bản đồ thế giới", 20) + titled("do uong", "Đồ uống lạnh", 20)
     rows += titled("ba", "Thuốc bả chuột", 2) + titled("tin", "Tin vắn", 400)
+    rivals = {
+        "far key": titled("mo", "Bà mồ uống", 1),
+        "two far keys": titled("mo", "Bà mồ uống", 2),
+        "neighbouring key": titled("co", "Bà cỗ uống", 1),
+    }
     yield from opened_indexes(
-        tmp_path_factory,
-        {name: rows + titled("co", "Bà cỗ uống", n) for name, n in (("one", 1), ("two", 2))},
+        tmp_path_factory, {name: rows + rival for name, rival in rivals.items()}
     )
 
 
 @pytest.mark.parametrize(
     ("which", "typed", "expected"),
     [
-        ("one", "bả đồ uống", "bản đồ uống"),
-        ("one", "ba do uong", "bản đồ uống"),
-        ("two", "bả đồ uống", None),
-        ("two", "ba do uong", None),
+        ("far key", "bả đồ uống", "bản đồ uống"),
+        ("far key", "ba do uong", "bản đồ uống"),
+        # Two documents (SURE_DOCUMENTS), and no other reading: a clear reading.
+        ("two far keys", "bả đồ uống", None),
+        ("two far keys", "ba do uong", None),
+        # Typed without accents, cỗ is a neighbouring key away, as cheap as a letter put back.
+        ("neighbouring key", "ba do uong", None),
+        # Typed with them, it changes the accents too.
+        ("neighbouring key", "bả đồ uống", "bản đồ uống"),
     ],
 )
 def test_a_sure_reading_by_the_pairs_stands_where_the_whole_query_reads_nothing_clear(
     broken_title_indexes, which, typed, expected
 ):
-    # The whole query, read one slip away, finds only bà cỗ uống, not sure; the pair bả đồ,
-    # written by no document where twenty write bản đồ, still says bản. Written by two
-    # documents (SURE_DOCUMENTS) and alone, bà cỗ uống is a clear reading: the slip is there.
+    # The whole query, read one slip away, finds only a rival reading of đồ, not sure; the pair
+    # bả đồ, written by no document where twenty write bản đồ, still says bản, unless that
+    # reading is clear or as cheap a slip: it makes a text some document writes, bản does not.
     assert search(broken_title_indexes[which], typed).suggestion == expected
 
 

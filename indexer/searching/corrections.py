@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
 from indexer.language import input_methods
+from indexer.language.misspellings import DROPPED_COST
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import is_folded_syllable, tone_of, without_tone
 from indexer.searching.accented_pairs import written_beside
@@ -183,9 +184,13 @@ class Corrector:
         the title's accents (typos' ``exact``), wrong tones 0.530 / 0.529 -> 0.534 / 0.533
         (seeds 11 / 3), misplaced marks (seed 3) 0.534 -> 0.545; found the same. Where the whole
         query's best reading is clear, it was the slip (``đèn đom đó``: đóm, not đom read đo),
-        and without that condition a title typed right got one (``tế đi vòi``: với).
-        (Keeping the pairs' readings that are not sure as well: found, dropped letters
-        unaccented, 1 to 3 queries fewer on each seed.)"""
+        and without that condition a title typed right got one (``tế đi vòi``: với). So it
+        was where that reading is as cheap a slip as a letter put back (``DROPPED_COST``): it
+        makes a text some document writes, the pairs' reading none (``chanh choe dai``: xai,
+        not choe read cho; ``xây dựng rủ phi``: phu, not rủ read tủ); without that condition,
+        three more wrong suggestions (seeds 7 / 11, neighbouring keys and dropped letters,
+        none of them right before). (Keeping the pairs' readings that are not sure as well:
+        found, dropped letters unaccented, 1 to 3 queries fewer on each seed.)"""
         only = None
         if found:
             (typed,) = found
@@ -205,8 +210,10 @@ class Corrector:
                 merged[typed] = _appended(found[typed], fixes)
             else:  # held, or lacking and with no spelling (ã, ứ): the readings lead
                 merged[typed] = _merged(fixes, found.get(typed) or by_pairs.get(typed, ()))
-        if _clear_best(readings) is None and not any(
-            c.sure for f in merged.values() for c in f[:1]
+        if (
+            _clear_best(readings) is None
+            and readings[0].cost > DROPPED_COST
+            and not any(c.sure for f in merged.values() for c in f[:1])
         ):
             for typed, fixes in by_pairs.items():
                 if fixes[0].sure:
