@@ -477,11 +477,13 @@ def _written_forms(vocabulary: Vocabulary, typed: str, folded: list[str]) -> dic
     if not has_diacritics(typed):
         return {c: (c,) for c in folded}
     nearest = with_accents(vocabulary, typed, folded)
-    forms = {c: accented_forms(c) or (c,) for c in folded}
+    # Only a candidate that puts a letter back has forms beyond the nearest to look up.
+    longer = [c for c in folded if len(c) > len(fold(typed))]
+    forms = {c: accented_forms(c) or (c,) for c in longer}
     held = vocabulary.accented(f for options in forms.values() for f in options)
     found = {}
     for c, near in zip(folded, nearest, strict=True):
-        if len(c) <= len(fold(typed)):  # no letter put back: no tone went with it
+        if c not in forms:  # no letter put back: no tone or mark went with it
             found[c] = (near,)
             continue
         if tone_of(typed):
