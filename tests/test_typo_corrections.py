@@ -1301,11 +1301,14 @@ def test_the_pair_a_correction_makes_ranks_it_above_the_syllables_typed_apart(fo
     assert search(folded_pair_index, "to pham", typos=False).hits[0].id.startswith("apart-")
 
 
-def _commonest_rows(typo_docs: int, beside: int = 0, reading_commoner: bool = True) -> list[dict]:
+def _commonest_rows(
+    typo_docs: int, beside: int = 0, reading_commoner: bool = True, typo: str = "nộ"
+) -> list[dict]:
     """A thousand syllables written in exactly ten documents each (the 1,000 commonest: a
-    syllable in fewer is outside them), ``đô hà nội`` written by three documents, ``nộ`` by
-    ``typo_docs`` (``beside`` of them after ``hà``), and ``nội`` by more (or fewer) than it."""
-    test = {"đô", "hà", "nội", "nộ", "thất", "bài", "phẫn"}
+    syllable in fewer is outside them), ``đô hà nội`` written by three documents, ``typo``
+    (``nộ``, a letter left out of nội; or ``lội``, a far key) by ``typo_docs`` (``beside`` of
+    them after ``hà``), and ``nội`` by more (or fewer) than it."""
+    test = {"đô", "hà", "nội", "nộ", "lội", "thất", "bài", "phẫn"}
     pool = [s for s in sorted(accented_syllables()) if s not in test][:1000]
     rows = [
         {"id": f"pool-{i}", "title": "bài", "body": " ".join(pool[i * 100 % 1000 :][:100])}
@@ -1313,7 +1316,8 @@ def _commonest_rows(typo_docs: int, beside: int = 0, reading_commoner: bool = Tr
     ]
     rows += titled("reading", "đô hà nội", 3)
     rows += titled("noi", "nội thất", typo_docs + 3 if reading_commoner else 1)
-    return rows + titled("no", "phẫn nộ", typo_docs - beside) + titled("beside", "hà nộ", beside)
+    rows += titled("no", f"phẫn {typo}", typo_docs - beside)
+    return rows + titled("beside", f"hà {typo}", beside)
 
 
 @pytest.fixture(scope="module")
@@ -1325,6 +1329,7 @@ def commonest_indexes(tmp_path_factory):
             "beside": _commonest_rows(5, beside=1),
             "among the commonest": _commonest_rows(12),
             "rarer reading": _commonest_rows(5, reading_commoner=False),
+            "rarer reading, far key": _commonest_rows(5, reading_commoner=False, typo="lội"),
         },
     )
 
@@ -1337,39 +1342,43 @@ def test_the_written_floor_is_the_documents_of_the_nth_commonest_syllable(common
 
 
 @pytest.mark.parametrize(
-    ("name", "suggestion"),
+    ("name", "typed", "suggestion"),
     [
         # Every syllable of "đô hà nộ" is in more than 1% of the 116 documents, but nộ (5) is
         # outside the 1,000 commonest (10 at least) and no document writes "hà nộ".
-        ("apart", "đô hà nội"),
+        ("apart", "đô hà nộ", "đô hà nội"),
         # One document writes "hà nộ", none "đô hà nộ", three "đô hà nội": the whole query
         # tells (a rule that kept a syllable written beside a neighbour was taken out).
-        ("beside", "đô hà nội"),
-        ("among the commonest", None),  # nộ in 12: issue 16's common syllables stay
-        ("rarer reading", None),  # never a rarer word (nội in 4, nộ in 5)
+        ("beside", "đô hà nộ", "đô hà nội"),
+        ("among the commonest", "đô hà nộ", None),  # nộ in 12: issue 16's common syllables stay
+        # Outside the commonest, a rarer word (nội in 4, nộ in 5) through a letter left out,
+        # the commonest slip, as for any syllable that is not common; never through a far key.
+        ("rarer reading", "đô hà nộ", "đô hà nội"),
+        ("rarer reading, far key", "đô hà lội", None),
     ],
 )
 def test_a_syllable_outside_the_commonest_written_apart_is_read_whole(
-    commonest_indexes, name, suggestion
+    commonest_indexes, name, typed, suggestion
 ):
-    assert search(commonest_indexes[name], "đô hà nộ").suggestion == suggestion
+    assert search(commonest_indexes[name], typed).suggestion == suggestion
 
 
 @pytest.mark.parametrize(
-    ("name", "suggestion"),
+    ("name", "typed", "suggestion"),
     [
         # Typed without accents: the letters no (nộ, 5 documents) are held less often than the
         # 1,000th commonest syllable as written (10), and no document holds "ha no".
-        ("apart", "do ha noi"),
-        ("beside", "do ha noi"),
-        ("among the commonest", None),  # no in 12 documents
-        ("rarer reading", None),
+        ("apart", "do ha no", "do ha noi"),
+        ("beside", "do ha no", "do ha noi"),
+        ("among the commonest", "do ha no", None),  # no in 12 documents
+        ("rarer reading", "do ha no", "do ha noi"),  # a letter left out
+        ("rarer reading, far key", "do ha loi", None),
     ],
 )
 def test_letters_held_less_than_the_commonest_syllables_are_read_whole(
-    commonest_indexes, name, suggestion
+    commonest_indexes, name, typed, suggestion
 ):
-    found = search(commonest_indexes[name], "do ha no").suggestion
+    found = search(commonest_indexes[name], typed).suggestion
     assert (found and fold(found)) == suggestion
 
 
