@@ -161,9 +161,8 @@ def window_readings(
                 # 0.647; no row lower (at 1, the first two only).
                 cost += SECOND_TYPO_COST
         readings.append(_reading(at, candidate, cost, documents, written))
-    readings = _best_first(
-        [r for r in _near_slips_for_letters(readings, folded) if r.score > floor]
-    )
+    readings = _near_slips_first(vocabulary, readings, syllables)
+    readings = _best_first([r for r in readings if r.score > floor])
     if not readings:
         # None written with the accents typed: the readings of the letters still match, as a
         # slip may also have changed an accent, but none is suggested.
@@ -180,24 +179,34 @@ def window_readings(
     return (replace(best, sure=sure), *readings[1:])
 
 
-def _near_slips_for_letters(
-    readings: list[WindowReading], folded: list[str]
+def _near_slips_first(
+    vocabulary: Vocabulary, readings: list[WindowReading], syllables: list[str]
 ) -> list[WindowReading]:
-    """``readings`` without those of letters that are no syllable a slip dearer than a letter
-    put back (``DROPPED_COST``: a far key) away, where one as cheap is written by some
-    document: such letters are a syllable short of a letter, or typed with a neighbouring key,
-    far more often than typed with a far key (``qa phu nu``: qua, which one of 10,000 news
-    articles writes, not la, which 39 write one far key away; ``bộ phim của cnh``: cnn).
-    bench/typos.py, seeds 7 / 11 / 3, read right: dropped letters unaccented 0.449 / 0.413 /
-    0.454 -> 0.457 / 0.416 / 0.457 (found, seed 3, 0.846 -> 0.850), neighbouring keys
-    unaccented (seed 7) 0.851 -> 0.855, accented (seed 11) 0.916 -> 0.919, swapped letters
-    unaccented (seed 11) 0.957 -> 0.961; no row lower. (For every syllable, eight queries more
-    read right, but a title typed right got a suggestion, ``của công ty ma``: may, and seed 3
-    found one dropped letter fewer.)"""
+    """``readings`` without those a slip dearer than a letter put back (``DROPPED_COST``: a
+    far key) away from letters that are no syllable or from a syllable that is not common
+    (``real_words.is_common``), where one as cheap is written by some document: such a
+    syllable is a letter short, or typed with a neighbouring key, far more often than typed
+    with a far key (``qa phu nu``: qua, which one of 10,000 news articles writes, not la, which
+    39 write one far key away; ``uà phụ nữ``: quà, not là; ``thống putin na``: nga, not la or
+    va; ``bộ phim của cnh``: cnn). bench/typos.py, seeds 7 / 11 / 3, read right, for letters
+    that are no syllable: dropped letters unaccented 0.449 / 0.413 / 0.454 -> 0.457 / 0.416 /
+    0.457 (found, seed 3, 0.846 -> 0.850), neighbouring keys unaccented (seed 7) 0.851 ->
+    0.855, accented (seed 11) 0.916 -> 0.919, swapped letters unaccented (seed 11) 0.957 ->
+    0.961; then for syllables that are not common: dropped letters accented 0.752 / 0.737 ->
+    0.755 / 0.741 (seeds 7 / 3), unaccented (seed 11) 0.416 -> 0.420, swapped letters
+    unaccented (seed 11) 0.961 -> 0.964; no row lower. (For common syllables too, more read
+    right, but a title typed right got a suggestion, ``của công ty ma``: may, and seed 3 found
+    one dropped letter fewer.)"""
+    accented = any(map(has_diacritics, syllables))
     cheap = {
         r.at
         for r in readings
-        if r.documents and r.cost <= DROPPED_COST and not is_folded_syllable(folded[r.at])
+        if r.documents
+        and r.cost <= DROPPED_COST
+        and (
+            not is_folded_syllable(fold(syllables[r.at]))
+            or not is_common(vocabulary, syllables[r.at], accented)
+        )
     }
     return [r for r in readings if r.at not in cheap or r.cost <= DROPPED_COST]
 
