@@ -308,8 +308,8 @@ def _replaceable(
     syllables: list[str],
     at: int,
     folded: str,
-    written: str = "",
-    cost: float = math.inf,
+    written: str,
+    cost: float,
 ) -> bool:
     """Whether a suggestion may replace the syllable at ``at`` by ``folded`` (shown as
     ``written`` when the documents write it so, else in the form nearest the accents typed):
@@ -335,7 +335,7 @@ def _replaceable(
 
 
 def _common_replaceable(
-    vocabulary: Vocabulary, syllables: list[str], at: int, folded: str, cost: float = math.inf
+    vocabulary: Vocabulary, syllables: list[str], at: int, folded: str, cost: float
 ) -> bool:
     """Whether the common syllable at ``at`` may be replaced by ``folded``: never by a rarer
     word (issue 16), counted as written in a query typed with accents, else by letters, unless
