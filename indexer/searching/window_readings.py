@@ -198,17 +198,14 @@ def _near_slips_first(
     right, but a title typed right got a suggestion, ``của công ty ma``: may, and seed 3 found
     one dropped letter fewer.)"""
     accented = any(map(has_diacritics, syllables))
-    cheap = {
-        r.at
-        for r in readings
-        if r.documents
-        and r.cost <= DROPPED_COST
-        and (
-            not is_folded_syllable(fold(syllables[r.at]))
-            or not is_common(vocabulary, syllables[r.at], accented)
-        )
+    written_near = {r.at for r in readings if r.documents and r.cost <= DROPPED_COST}
+    near_only = {
+        at
+        for at in written_near
+        if not is_folded_syllable(fold(syllables[at]))
+        or not is_common(vocabulary, syllables[at], accented)
     }
-    return [r for r in readings if r.at not in cheap or r.cost <= DROPPED_COST]
+    return [r for r in readings if r.at not in near_only or r.cost <= DROPPED_COST]
 
 
 def _runner_up(readings: tuple[WindowReading, ...]) -> float:
@@ -411,15 +408,14 @@ def _common_replaceable(
     else:
         typed, form = fold(typed), folded
         held = vocabulary.folded([typed, form])
-    if held[form] <= held[typed] and (
-        cost > DROPPED_COST or held[typed] >= vocabulary.written_floor(COMMONEST)
-    ):
+    among_commonest = held[typed] >= vocabulary.written_floor(COMMONEST)
+    if held[form] <= held[typed] and (cost > DROPPED_COST or among_commonest):
         return False
     if accented and not all(is_common(vocabulary, s, True) for s in syllables):
         return True
     if any(_a_rare_name(vocabulary, fold(s)) for k, s in enumerate(syllables) if k != at):
         return True
-    return held[typed] < vocabulary.written_floor(COMMONEST)
+    return not among_commonest
 
 
 def _a_rare_name(vocabulary: Vocabulary, letters: str) -> bool:
