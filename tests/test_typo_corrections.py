@@ -7,7 +7,7 @@ import pytest
 from indexer import delete_documents, search
 from indexer.language.normalize import fold
 from indexer.language.syllables import accented_syllables
-from indexer.searching.candidates import scored_candidates
+from indexer.searching.candidates import accents_on_the_slip, scored_candidates
 from indexer.searching.corrections import (
     CONTEXT_WEIGHT_MAX,
     CORRECTION_WEIGHT,
@@ -1836,3 +1836,38 @@ def test_a_reading_beside_accents_need_only_be_commoner_than_the_syllable_as_wri
     # chây (one title) is far rarer than châu (twenty), though its letters, chay, are commoner
     # (chạy): a slip of a rare word is suggested away as that word, not as its letters.
     assert search(commoner_as_written_index, "ở chây").suggestion == "ở châu"
+
+
+@pytest.mark.parametrize(
+    ("typed", "form", "kept"),
+    [
+        ("ti", "tội", True),  # ộ left out, its marks with it
+        ("hia", "hứa", True),  # ư mistyped i, its marks with it
+        ("cang", "đang", True),  # đ mistyped c
+        ("hoo", "ho", True),  # a letter doubled
+        ("mo", "một", False),  # t put back, but ô is on the o typed
+        ("mo", "mò", False),  # a tone on a letter typed
+        ("hoo", "hồ", False),
+    ],
+)
+def test_a_syllable_typed_bare_keeps_its_accents_where_the_slip_is_not(typed, form, kept):
+    assert accents_on_the_slip(typed, form) is kept
+
+
+@pytest.fixture(scope="module")
+def bare_reading_index(tmp_path_factory):
+    """Ten titles write ``một diện đồ``, two ``mẹo diện đồ``; five ``mò`` (so that the index
+    holds the letters ``mo``, never without accents)."""
+    rows = titled("mot", "Một diện đồ", 10) + titled("meo", "Mẹo diện đồ", 2)
+    rows += titled("mo", "Mò cua", 5)
+    rows += titled("tin", "Tin vắn", 400)
+    yield from opened_index(tmp_path_factory, "bare reading", rows)
+
+
+def test_a_whole_query_reading_of_a_syllable_typed_bare_keeps_it_bare_but_where_the_slip_is(
+    bare_reading_index,
+):
+    # mo typed without accents beside diện đồ: một puts t back and a mark on the o typed (two
+    # typos); mẹo puts back ẹ with its own. Five times fewer titles write it, but it is the one
+    # slip.
+    assert search(bare_reading_index, "mo diện đồ").suggestion == "mẹo diện đồ"

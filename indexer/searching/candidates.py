@@ -218,6 +218,22 @@ def keeps_accents(typed: str, form: str) -> bool:
     return accents_cost(typed, form if tone_of(typed) else without_tone(form)) == 0
 
 
+def accents_on_the_slip(typed: str, form: str) -> bool:
+    """Whether ``form``, one slip of the letters from ``typed`` (lowercase, no accents), has
+    accents only on the letters the slip changes or puts back: a syllable typed without accents
+    among others typed with theirs is the one with none, unless they went with a letter left
+    out or mistyped (``ti``: tội; ``hia``: hứa; not ``mo``: một, where ô is on a letter typed)."""
+    if len(form) == len(typed):
+        return all(
+            f == t for f, t, letter in zip(form, typed, fold(form), strict=True) if letter == t
+        )
+    if len(form) == len(typed) + 1:
+        return any(form[:i] + form[i + 1 :] == typed for i in range(len(form)))
+    if len(form) + 1 == len(typed):
+        return any(typed[:i] + typed[i + 1 :] == form for i in range(len(typed)))
+    return False
+
+
 def _bare_except(form: str, letters: set[str], tone: bool) -> str:
     """``form`` without the vowel marks and the stroke of đ on letters not among ``letters``,
     and without its tone unless ``tone``."""

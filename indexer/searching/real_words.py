@@ -114,7 +114,12 @@ from indexer.language.syllables import (
     without_tone,
 )
 from indexer.searching.accented_pairs import written_at_all, written_beside
-from indexer.searching.candidates import MIN_EDIT_LETTERS, accents_cost, keeps_accents
+from indexer.searching.candidates import (
+    MIN_EDIT_LETTERS,
+    accents_cost,
+    accents_on_the_slip,
+    keeps_accents,
+)
 from indexer.searching.vocabulary import Vocabulary
 
 # How many documents' worth of a syllable's own frequency a pair is credited with before the
@@ -469,9 +474,7 @@ def _accents_put_back(
         if len(c) != len(typed) + 1:
             continue
         forms = [
-            f
-            for f in accented_forms(c)
-            if has_diacritics(f) and any(f[:i] + f[i + 1 :] == typed for i in range(len(f)))
+            f for f in accented_forms(c) if has_diacritics(f) and accents_on_the_slip(typed, f)
         ]
         held = vocabulary.accented(forms)
         forms = [f for f in forms if held[f]]
