@@ -1871,3 +1871,23 @@ def test_a_whole_query_reading_of_a_syllable_typed_bare_keeps_it_bare_but_where_
     # typos); mẹo puts back ẹ with its own. Five times fewer titles write it, but it is the one
     # slip.
     assert search(bare_reading_index, "mo diện đồ").suggestion == "mẹo diện đồ"
+
+
+@pytest.fixture(scope="module")
+def written_reading_index(tmp_path_factory):
+    """Thirty titles write ``giá dấu``, thirty ``dấu thô``, two ``giá dầu thô``; none ``dẩu``."""
+    rows = titled("gd", "Giá dấu hiệu", 30) + titled("dt", "Dấu thô sơ", 30)
+    rows += titled("gdt", "Giá dầu thô", 2) + titled("tin", "Tin vắn", 300)
+    yield from opened_index(tmp_path_factory, "written reading", rows)
+
+
+def test_the_spelling_whose_whole_query_is_written_with_the_accents_typed_leads(
+    written_reading_index,
+):
+    # dẩu, a wrong tone: beside each neighbour dấu is far likelier, and the letters of
+    # "giá dấu thô" are written (as giá dầu thô); only dầu is written with the accents typed.
+    fixer = corrector(written_reading_index.searcher())
+    assert fixer.corrections("dẩu", "giá", "thô")[0].text == "dấu"
+    found = fixer.correct_text(["giá", "dẩu", "thô"])["dẩu"]
+    assert (found[0].text, found[0].share) == ("dầu", 1.0)
+    assert search(written_reading_index, "giá dẩu thô").suggestion == "giá dầu thô"

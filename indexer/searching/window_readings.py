@@ -467,6 +467,27 @@ def documents_writing(vocabulary: Vocabulary, words: list[str], read: dict | Non
     return _in_a_row(vocabulary, held, [(False, (w,)) for w in words])[0]
 
 
+def written_as_typed(
+    vocabulary: Vocabulary, syllables: list[str], exact: int, read: dict | None = None
+) -> int:
+    """About how many documents write ``syllables`` (lowercase) one after another with the
+    accents typed: those with accents as typed, the one at ``exact`` as typed whether or not it
+    has any, the others by their letters (sampled as ``_written_as_typed`` is)."""
+    folded = [fold(s) for s in syllables]
+    held = _holding(vocabulary, list(itertools.pairwise(folded)), read)
+    if not len(held):
+        return 0
+    sample = held
+    if len(held) > SAMPLED:
+        sample = held[np.linspace(0, len(held) - 1, SAMPLED).astype(np.int64)]
+    words = [
+        (k == exact or has_diacritics(s), (s if k == exact or has_diacritics(s) else f,))
+        for k, (s, f) in enumerate(zip(syllables, folded, strict=True))
+    ]
+    written, _ = _in_a_row(vocabulary, sample, words)
+    return round(written * len(held) / len(sample))
+
+
 def _written_as_typed(
     vocabulary: Vocabulary, syllables: list[str], at: int, window: list[str], read: dict
 ) -> tuple[int, str]:
