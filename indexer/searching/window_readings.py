@@ -477,9 +477,7 @@ def written_as_typed(
     held = _holding(vocabulary, list(itertools.pairwise(folded)), read)
     if not len(held):
         return 0
-    sample = held
-    if len(held) > SAMPLED:
-        sample = held[np.linspace(0, len(held) - 1, SAMPLED).astype(np.int64)]
+    sample = _even_sample(held)
     words = [
         (k == exact or has_diacritics(s), (s if k == exact or has_diacritics(s) else f,))
         for k, (s, f) in enumerate(zip(syllables, folded, strict=True))
@@ -508,9 +506,7 @@ def _written_as_typed(
     held = _holding(vocabulary, list(itertools.pairwise(window)), read)
     if not len(held):
         return 0, ""
-    sample = held
-    if len(held) > SAMPLED:
-        sample = held[np.linspace(0, len(held) - 1, SAMPLED).astype(np.int64)]
+    sample = _even_sample(held)
     words = []
     for k, (typed, letters) in enumerate(zip(syllables, window, strict=True)):
         if k == at and not has_diacritics(typed) and is_folded_syllable(typed):
@@ -524,6 +520,13 @@ def _written_as_typed(
     written, forms = _in_a_row(vocabulary, sample, words, at)
     shown = max(forms, key=forms.get) if forms and has_diacritics(syllables[at]) else ""
     return round(written * len(held) / len(sample)), shown
+
+
+def _even_sample(documents: np.ndarray) -> np.ndarray:
+    """At most ``SAMPLED`` of ``documents``, evenly spread."""
+    if len(documents) <= SAMPLED:
+        return documents
+    return documents[np.linspace(0, len(documents) - 1, SAMPLED).astype(np.int64)]
 
 
 def _forms_kept(vocabulary: Vocabulary, typed: str, letters: str) -> tuple[str, ...]:
@@ -544,8 +547,8 @@ def _bare_forms_kept(vocabulary: Vocabulary, typed: str, letters: str) -> tuple[
     """The written forms of the folded reading ``letters`` of ``typed`` (a syllable without
     accents, in a query typed with some: the syllable with none; letters that are no syllable,
     ``qa phụ nữ``, are counted by their letters) with accents only where the slip is
-    (``candidates.accents_on_the_slip``: ``mo diện đồ`` is mẹo, not một, which ten times as
-    many news articles write, but with ô on the o typed). Counted by its letters, with any
+    (``candidates.accents_on_the_slip``: ``mo diện đồ`` is mẹo, not một, though more
+    documents may write một diện đồ, with ô on the o typed). Counted by its letters, with any
     accents, as before: bench/typos.py, seeds 7 / 11 / 3, partial accents read right (seed
     11) 0.996 -> 1.000; a wrong suggestion fewer for a dropped letter (seed 7); no row lower.
     With no accents at all but those a letter put back brings, neighbouring keys lost one or
