@@ -232,10 +232,22 @@ def _wrong_tone_rows(typed_beside: int) -> list[dict]:
     return rows + titled("nhat", "Nhất thệ", typed_beside) + titled("tin", "Tin vắn", 600)
 
 
+def _bare_neighbour_rows() -> list[dict]:
+    """``rút khỏi khu vực`` written by 200 documents (khu has no accents to type), ``vục`` held
+    by 4 others."""
+    rows = titled("vuc", "Rút khỏi khu vực", 200) + titled("vục", "Vục nước", 4)
+    return rows + titled("tin", "Tin vắn", 600)
+
+
 @pytest.fixture(scope="module")
 def wrong_tone_indexes(tmp_path_factory):
     yield from opened_indexes(
-        tmp_path_factory, {"unwritten": _wrong_tone_rows(0), "written": _wrong_tone_rows(1)}
+        tmp_path_factory,
+        {
+            "unwritten": _wrong_tone_rows(0),
+            "written": _wrong_tone_rows(1),
+            "bare neighbour": _bare_neighbour_rows(),
+        },
     )
 
 
@@ -248,7 +260,8 @@ def wrong_tone_indexes(tmp_path_factory):
         # One document of the 201 holding "nhat the" writes "nhất thệ": it may be meant (a
         # sample of them would miss it).
         ("written", "nhất", None),
-        # A neighbour typed without accents tells nothing of the accents.
+        # Beside accents typed, a neighbour typed without them is the syllable with none,
+        # which no document writes before thệ's letters: nothing to go by.
         ("unwritten", "nhat", None),
     ],
 )
@@ -260,6 +273,14 @@ def test_a_wrong_tone_the_neighbours_make_clear_is_suggested(
     assert (fix.texts[0] if fix.sure else None) == suggested
     expected = None if suggested is None else f"{before} {suggested} giới"
     assert search(opened, f"{before} thệ giới").suggestion == expected
+
+
+def test_a_neighbour_with_no_accents_to_type_makes_a_wrong_tone_clear(wrong_tone_indexes):
+    # khu is written without accents: 200 documents write khu vực, none khu vục.
+    opened = wrong_tone_indexes["bare neighbour"]
+    fix = real_word_fix(Vocabulary(opened.searcher().reader()), "vục", "khu", "")
+    assert fix.sure and fix.texts[0] == "vực"
+    assert search(opened, "rút khỏi khu vục").suggestion == "rút khỏi khu vực"
 
 
 @pytest.mark.parametrize("typed", [["viet", "nam"], ["dau", "tien"], ["đầu", "tiên"]])
