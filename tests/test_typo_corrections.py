@@ -236,6 +236,7 @@ def _bare_neighbour_rows() -> list[dict]:
     """``rút khỏi khu vực`` written by 200 documents (khu has no accents to type), ``vục`` held
     by 4 others."""
     rows = titled("vuc", "Rút khỏi khu vực", 200) + titled("vục", "Vục nước", 4)
+    rows += titled("noi", "Tin Hà Nội", 200) + titled("cho", "Quà cho bạn", 50)
     return rows + titled("tin", "Tin vắn", 600)
 
 
@@ -281,6 +282,25 @@ def test_a_neighbour_with_no_accents_to_type_makes_a_wrong_tone_clear(wrong_tone
     fix = real_word_fix(Vocabulary(opened.searcher().reader()), "vục", "khu", "")
     assert fix.sure and fix.texts[0] == "vực"
     assert search(opened, "rút khỏi khu vục").suggestion == "rút khỏi khu vực"
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        # Beside accents typed, noi is the syllable with none, which no document writes
+        # after hà: 200 write hà nội.
+        ("hà noi", "hà nội"),
+        ("tin hà noi", "tin hà nội"),
+        # cho is written without accents beside quà and bạn: the word meant.
+        ("quà cho bạn", None),
+        # Typed without accents throughout: nothing says which were meant.
+        ("ha noi", None),
+    ],
+)
+def test_a_syllable_typed_without_its_accents_among_accents_gets_them_back(
+    wrong_tone_indexes, typed, suggested
+):
+    assert search(wrong_tone_indexes["bare neighbour"], typed).suggestion == suggested
 
 
 @pytest.mark.parametrize("typed", [["viet", "nam"], ["dau", "tien"], ["đầu", "tiên"]])
