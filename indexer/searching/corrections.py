@@ -272,10 +272,12 @@ class Corrector:
         that gains the most may be suggested (a short query holds one typo far more often than
         two), and only when the rest of the query is attested."""
         fixes = {}
+        accented = any(map(has_diacritics, syllables))
         for i, syllable in enumerate(syllables):
             typed = syllable.lower()
             if syllable in which and typed.isalpha() and 1 < len(typed) <= MAX_LETTERS:
-                fix = self._cached(("real", typed, *_beside(neighbours, i)), self._fix)
+                key = ("real", typed, *_beside(neighbours, i), accented)
+                fix = self._cached(key, self._fix)
                 if fix.texts:
                     fixes[i] = fix
         if not fixes:

@@ -218,14 +218,18 @@ def held_slips(
     return slips + tuple((c, cost) for c, cost in others.items() if held[c])
 
 
-def real_word_fix(vocabulary: Vocabulary, typed: str, before: str, after: str) -> RealWordFix:
+def real_word_fix(
+    vocabulary: Vocabulary, typed: str, before: str, after: str, accented: bool = False
+) -> RealWordFix:
     """The syllables ``typed`` (lowercase, held by the index) may be a slip of, between the
-    syllables ``before`` and ``after`` (either may be empty); none when it fits best."""
+    syllables ``before`` and ``after`` (either may be empty); none when it fits best.
+    ``accented``: the query around them is typed with accents (else, where they are)."""
     neighbours = [fold(n) for n in (before, after) if n]
     fits = _fits(vocabulary, typed, fold(before), fold(after)) if neighbours else FITS
     # Beside accents typed, a syllable typed without any is the syllable with none: its letters
     # may fit where it does not, as a syllable typed with the wrong accents (``hà noi``).
-    bare = not has_diacritics(typed) and (has_diacritics(before) or has_diacritics(after))
+    accented = accented or has_diacritics(before) or has_diacritics(after)
+    bare = not has_diacritics(typed) and accented
     if fits == FITS and not bare:
         return RealWordFix((), (), False)
     fix = _slips_fix(vocabulary, typed, before, after, fits) if fits != FITS else _NO_FIX
@@ -357,7 +361,13 @@ def _other_accents(
     bơi); partial found 0.989 -> 0.993 (seed 3); no row lower, titles typed right (indexed or
     not) given no suggestion more. Partial queries on 38,084 articles take some 15% longer at
     p50 (the forms' pairs read as written); bench/typos_speed.py's queries typed right or with
-    one typo 0.99x."""
+    one typo 0.99x.
+
+    The query typed with accents anywhere, not only beside it, says so (``rút khỏi khu vuc``:
+    khu has no accents to type): partial 0.370 / 0.352 / 0.307 -> 0.396 / 0.384 / 0.354, wrong
+    tones 0.611 / 0.587 -> 0.615 / 0.594 (seeds 7 / 11), no row lower. The form written beside
+    one neighbour, not each, read 11 to 14 more partial queries a seed, but gave a title typed
+    right a suggestion (``tưởng nho ninh``: nhớ, as in tưởng nhớ)."""
     sides = [(n, at == 0) for at, n in enumerate((before, after)) if n]
     if not all(n.isalpha() for n, _ in sides):
         return None
