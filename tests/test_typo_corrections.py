@@ -248,6 +248,11 @@ def wrong_tone_indexes(tmp_path_factory):
             "unwritten": _wrong_tone_rows(0),
             "written": _wrong_tone_rows(1),
             "bare neighbour": _bare_neighbour_rows(),
+            # one document writes bệnh viện nạn, 20 bệnh viện này: nạn read này is a whole-query
+            # reading far clearer than any other, though a slip and other accents away
+            "clear reading": titled("nay", "Bệnh viện này", 20)
+            + titled("nan", "Bệnh viện nạn nhân", 1)
+            + titled("tin", "Tin vắn", 600),
         },
     )
 
@@ -303,6 +308,13 @@ def test_a_syllable_typed_without_its_accents_among_accents_gets_them_back(
     wrong_tone_indexes, typed, suggested
 ):
     assert search(wrong_tone_indexes["bare neighbour"], typed).suggestion == suggested
+
+
+def test_accents_put_back_lead_a_costlier_reading_of_the_whole_query(wrong_tone_indexes):
+    # benh typed without its accents is one slip; nạn read này is a letter and a tone.
+    assert search(wrong_tone_indexes["clear reading"], "benh viện nạn").suggestion == (
+        "bệnh viện nạn"
+    )
 
 
 @pytest.mark.parametrize("typed", [["viet", "nam"], ["dau", "tien"], ["đầu", "tiên"]])
