@@ -237,6 +237,8 @@ def _bare_neighbour_rows() -> list[dict]:
     by 4 others."""
     rows = titled("vuc", "Rút khỏi khu vực", 200) + titled("vục", "Vục nước", 4)
     rows += titled("noi", "Tin Hà Nội", 200) + titled("cho", "Quà cho bạn", 50)
+    rows += titled("dia", "Địa chỉ mới", 50) + titled("lo", "Tiết lộ địa chỉ", 1)
+    rows += titled("bm", "Bí mật", 20)
     return rows + titled("tin", "Tin vắn", 600)
 
 
@@ -298,6 +300,10 @@ def test_a_neighbour_with_no_accents_to_type_makes_a_wrong_tone_clear(wrong_tone
         ("tin hà noi", "tin hà nội"),
         # khu has no accents to type, but the query has: vuc is the syllable with none too.
         ("rút khỏi khu vuc", "rút khỏi khu vực"),
+        # địa is written beside chỉ by 51 documents and beside lộ by one: enough for a
+        # syllable typed without accents; beside mật, by none.
+        ("tiết lộ dia chỉ", "tiết lộ địa chỉ"),
+        ("bí mật dia chỉ", None),
         # cho is written without accents beside quà and bạn: the word meant.
         ("quà cho bạn", None),
         # Typed without accents throughout: nothing says which were meant.
