@@ -175,6 +175,9 @@ class RealWordFix:
     sure: bool
 
 
+NO_FIX = RealWordFix((), (), False)  # the syllable fits: no likelier reading
+
+
 @lru_cache(maxsize=20_000)
 def _slips(letters: str) -> tuple[tuple[str, float, bool], ...]:
     """Everything one slip away from ``letters`` (``misspellings.typed_edits``), each with the
@@ -231,8 +234,8 @@ def real_word_fix(
     accented = accented or has_diacritics(before) or has_diacritics(after)
     bare = not has_diacritics(typed) and accented
     if fits == FITS and not bare:
-        return RealWordFix((), (), False)
-    fix = _slips_fix(vocabulary, typed, before, after, fits) if fits != FITS else _NO_FIX
+        return NO_FIX
+    fix = _slips_fix(vocabulary, typed, before, after, fits) if fits != FITS else NO_FIX
     if (fits == LETTERS_FIT and has_diacritics(typed)) or bare:
         other = _other_accents(vocabulary, typed, before, after)
         if other and other[1] >= max(fix.gains, default=-math.inf):
@@ -240,9 +243,6 @@ def real_word_fix(
             rest = [(t, g) for t, g in zip(fix.texts, fix.gains, strict=True) if t != form]
             return RealWordFix((form, *(t for t, _ in rest)), (gain, *(g for _, g in rest)), True)
     return fix
-
-
-_NO_FIX = RealWordFix((), (), False)
 
 
 def _slips_fix(
@@ -253,7 +253,7 @@ def _slips_fix(
     names = not all(map(is_folded_syllable, neighbours))
     slips = dict(held_slips(vocabulary, strip_diacritics(typed), names))
     if not slips:
-        return RealWordFix((), (), False)
+        return NO_FIX
     own = vocabulary.folded([folded, *slips])
     accented = any(map(has_diacritics, (typed, before, after)))
     common = is_common(vocabulary, typed, accented)
@@ -313,7 +313,7 @@ def _slips_fix(
         matched = {c: min(g, floor) for c, g in matched.items() if c not in likeliest} | exact
     ranked = sorted((c for c in matched if matched[c] > MATCH_GAIN), key=lambda c: -matched[c])
     if not ranked:
-        return RealWordFix((), (), False)
+        return NO_FIX
     best = max(ranked, key=lambda c: suggested.get(c, -math.inf))
     ranked = [best] + [c for c in ranked[:MAX_MATCHED] if c != best]
     sure = suggested.get(best, -math.inf) >= SURE_GAIN
