@@ -241,3 +241,32 @@ def test_a_short_query_is_read_whole_with_its_question_words(
     page = search(question_words_index, query)
     assert page.suggestion == suggestion
     assert page.hits and page.hits[0].id.startswith(f"{meant}-")
+
+
+@pytest.fixture(scope="module")
+def held_reading_index(tmp_path_factory):
+    """``vua`` and ``mục`` in one document, a sentence apart; 5 documents write ``và mục`` (so
+    vua, beside mục, reads và), 30 more hold mục in a short title and và elsewhere, and và is
+    in nearly every document: its idf is nearly nothing. Each body repeats its title."""
+    rows = [{"id": "cup", "title": "Chung kết cúp nhà vua. Mục tiêu mới", "body": ""}]
+    rows += titled("king", "Vua bóng đá", 20)
+    rows += titled("pair", "Lời hứa và mục đích", 5)
+    rows += [
+        {"id": f"goal-{n}", "title": f"Ngoạn mục {n}", "body": "Trận đấu và chiến thắng"}
+        for n in range(30)
+    ]
+    rows += titled("tin", "Tin vắn và bình luận", 600)
+    for row in rows:
+        row["body"] = f"{row['title']}. {row['body']}" if row["body"] else row["title"]
+    yield from opened_index(tmp_path_factory, "held_reading", rows)
+
+
+@pytest.mark.parametrize("query", ["vua mục", "vua muc"])
+def test_a_query_typed_right_keeps_its_article_first_with_typos_on(held_reading_index, query):
+    # vua matches và too, so the 30 documents holding mục in a short title match; vua itself
+    # still weighs its own (HELD_IDF_FLOOR), not và's nothing: the one document holding both
+    # leads, as with typos off.
+    on, off = (search(held_reading_index, query, typos=t) for t in (True, False))
+    assert off.total == 1 and off.hits[0].id == "cup"
+    assert on.total == 36 and on.hits[0].id == "cup"
+    assert on.suggestion is None

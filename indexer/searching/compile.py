@@ -34,6 +34,19 @@ FOLDED_BIGRAM_WEIGHT = 0.5
 # Another form of a dictionary variant (UBND, Ủy ban nhân dân) weighs this much of the form
 # typed, shared among its syllables (indexer.language.synonyms).
 SYNONYM_WEIGHT = 0.5
+# A syllable the index holds, read otherwise only in context (no reading sure: ``vua mục``,
+# typed right, reads và, whose idf is nearly nothing), keeps at least this share of its own idf:
+# else its matches weigh nothing and a query typed right loses its article to documents that
+# hold the other syllables alone (10,000 news articles: from 1st to 23rd). bench/typos.py, seeds
+# 7 / 11 / 3, found: titles typed right (seed 7) 0.996 -> 1.000 accented and unaccented, wrong
+# tones 0.948 / 0.950 / 0.974 -> 0.956 / 0.954 / 0.978, partial accents (seed 7) 0.993 ->
+# 0.996, dropped letters accented (seed 11) 0.909 -> 0.912; no row lower; seeds 5 / 13 (not
+# tuned on): dropped letters accented 0.907 -> 0.904 (seed 5), dropped letters unaccented
+# 0.789 -> 0.793, neighbouring keys unaccented 0.939 -> 0.946, wrong tones 0.953 -> 0.956
+# (seed 13). At 0.15 a title typed right is still lost (seed 7); at 0.2, 0.3 and 0.5 more is
+# found, but a slip held as typed gains too: one to five dropped letters or neighbouring keys
+# lost.
+HELD_IDF_FLOOR = 0.175
 BM25_K1 = 0.9
 BM25_B = 0.75
 IDF_EXPONENT = 0.5
@@ -256,8 +269,12 @@ class QueryCompiler:
 
     def _weights(self, syllables: list[str], fixes: dict) -> dict[str, float]:
         """Each syllable's weight: (idf / the query's highest idf) ** IDF_EXPONENT; a mistyped
-        syllable counts with its best correction's idf."""
+        syllable counts with its best correction's idf, one the index holds with corrections
+        none of them sure at least ``HELD_IDF_FLOOR`` of its own."""
         idfs = {s: self._syllable_idf(fixes[s][0].text if s in fixes else s) for s in syllables}
+        for s, corrections in fixes.items():
+            if not corrections[0].sure and self._held(s):
+                idfs[s] = max(idfs[s], HELD_IDF_FLOOR * self._syllable_idf(s))
         top = max(idfs.values(), default=1.0) or 1.0
         return {s: (idf / top) ** IDF_EXPONENT if idf > 0 else 0.0 for s, idf in idfs.items()}
 
@@ -265,9 +282,16 @@ class QueryCompiler:
         folded = fold(syllable)
         if folded not in self._idf:
             n = self.searcher.doc_count() or 1
-            df = self.searcher.doc_frequency("body_fold", folded)
+            df = self._df(folded)
             self._idf[folded] = math.log(1 + (n - df + 0.5) / (df + 0.5))
         return self._idf[folded]
+
+    def _held(self, syllable: str) -> bool:
+        """Whether the documents hold ``syllable``'s letters (as ``_syllable_idf`` counts)."""
+        return self._df(fold(syllable)) > 0
+
+    def _df(self, folded: str) -> int:
+        return self.searcher.doc_frequency("body_fold", folded)
 
     def _group(self, syllable: str, weight: float, title_only: bool) -> wq.Query:
         """Where one syllable may match, weighted so exact accents count most."""
