@@ -225,6 +225,35 @@ def test_a_slip_that_also_changes_the_accents_typed_matches_after_one_that_keeps
     assert [(r.written, r.documents) for r in readings] == [("bước", 5), ("được", 40)]
 
 
+@pytest.fixture(scope="module")
+def written_once_index(tmp_path_factory):
+    """The second typo index, and one more document writing ``lạc ước rồi`` word for word;
+    ``người lùn ở trung tâm`` written by 1 document, ``luôn ở trung tâm`` by 50."""
+    rows = titled("duoc", "Liên lạc được rồi", 40) + titled("buoc", "Lạc bước rồi", 5)
+    rows += titled("uoc", "Ước mơ", 20) + titled("tin", "Tin vắn", 600)
+    rows += titled("typed", "Lạc ước rồi", 1)
+    rows += titled("lun", "Người lùn ở trung tâm", 1) + titled("luon", "Luôn ở trung tâm", 50)
+    yield from opened_index(tmp_path_factory, "written_once", rows)
+
+
+def test_a_query_one_document_writes_word_for_word_is_taken_as_typed(written_once_index):
+    # Without that document, lạc ước rồi reads bước and được (above); with it, the query is
+    # some text's, and reading it whole again cost queries typed right nearly a fifth of their p95.
+    vocabulary = Vocabulary(written_once_index.searcher().reader())
+    assert window_readings(vocabulary, ["lạc", "ước", "rồi"]) == ()
+
+
+def test_no_suggestion_changes_the_letters_of_a_query_some_document_writes(written_once_index):
+    # lun, bare beside ở typed with its accent, reads luôn by its pairs (50 documents against
+    # 1); but one document writes the letters lun ở trung, as lùn ở trung: no suggestion
+    # changes them, and that document leads.
+    page = search(written_once_index, "lun ở trung")
+    assert page.suggestion is None
+    assert page.hits[0].id == "lun-0"
+    first = corrector(written_once_index.searcher()).correct_text(["lun", "ở", "trung"])["lun"][0]
+    assert (first.text, first.sure) == ("luon", False)  # still matched
+
+
 def _wrong_tone_rows(typed_beside: int) -> list[dict]:
     """``nhất thế giới`` written by 200 documents, ``thệ`` held by 4 others, and written after
     ``nhất`` by ``typed_beside``."""

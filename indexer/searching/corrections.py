@@ -57,6 +57,7 @@ from indexer.searching.real_words import (
 )
 from indexer.searching.vocabulary import Vocabulary
 from indexer.searching.window_readings import (
+    ATTESTED,
     MAX_SYLLABLES,
     MIN_SYLLABLES,
     SURE_DOCUMENTS,
@@ -211,7 +212,9 @@ class Corrector:
                 return found
         readings = self._cached(("window", only, *lowered), self._window_readings)
         if not readings:
-            return found or self._real_word(syllables, set(syllables), best)
+            return found or self._letters_kept_where_written(
+                lowered, self._real_word(syllables, set(syllables), best)
+            )
         by_pairs = self._real_word(syllables, set(syllables), best) if not found else {}
         merged = dict(found)
         for typed, fixes in _window_corrections(syllables, readings, self.vocabulary).items():
@@ -226,6 +229,28 @@ class Corrector:
                 if fixes[0].sure and (unclear or _accents_restored(typed, fixes[0].text)):
                     merged.setdefault(typed, fixes)
         return merged
+
+    def _letters_kept_where_written(self, lowered: list[str], fixes: dict) -> dict:
+        """``fixes`` (the pairs' readings of a query of ``MIN_SYLLABLES`` to ``MAX_SYLLABLES``
+        syllables), a sure one that changes a syllable's letters made unsure where some document
+        writes the query's letters word for word: the whole-query readings take such a query as
+        typed (``window_readings.ATTESTED``), and so does the "did you mean", though accents
+        may still be put back (``lun ở trung``, from a title writing lùn ở trung, read luôn)."""
+        changed = {
+            t for t, found in fixes.items() if found[0].sure and fold(found[0].text) != fold(t)
+        }
+        folded = [fold(s) for s in lowered]
+        if (
+            not changed
+            or not MIN_SYLLABLES <= len(folded) <= MAX_SYLLABLES
+            or not all(map(str.isalpha, folded))
+            or documents_writing(self.vocabulary, folded) < ATTESTED
+        ):
+            return fixes
+        return {
+            typed: (replace(found[0], sure=False), *found[1:]) if typed in changed else found
+            for typed, found in fixes.items()
+        }
 
     def _held_spelling_first(self, lowered: list[str], at: int, spellings: tuple) -> tuple:
         """``spellings`` of the lacking syllable at ``at``, led by the first whose reading of

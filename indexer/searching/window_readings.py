@@ -54,7 +54,19 @@ from indexer.searching.real_words import (
 from indexer.searching.vocabulary import Vocabulary
 
 MIN_SYLLABLES, MAX_SYLLABLES = 3, 6  # two syllables are one pair: real_words judges those
-ATTESTED = 2  # documents holding the typed pairs together, for the query to be taken as typed
+# Documents writing the typed query (its letters, word for word), for it to be taken as typed:
+# a reading is suggested only for a text nobody writes, and a query one article writes is most
+# often cut from it (and so typed right). At 1 against 2, short queries typed right p95 0.82x
+# (bench/typos_speed.py, 38,084 articles: 20.5 against 25.0 ms; p50 0.98x), and the pairs'
+# readings then decide such a query (``Corrector._letters_kept_where_written``): bench/typos.py,
+# seeds 7 / 11 / 3, exact, partial accents 0.456 / 0.441 / 0.412 -> 0.467 / 0.445 / 0.431,
+# wrong tones 0.615 / 0.594 / 0.588 -> 0.622 / 0.598 / 0.588; found, wrong tones (seed 7)
+# 0.956 -> 0.959, dropped letters unaccented 0.804 / 0.850 -> 0.801 / 0.846 (seeds 7 / 3: two
+# typos that make a text one article writes, ``me dien do``, ``nu da gia``); seeds 5 / 13, not
+# tuned on: exact partial accents +3 / +3 queries, wrong tones +0 / +1; found wrong tones and
+# partial accents +1 / +1 (seed 5), partial accents and dropped letters accented -1 / -1 (seed
+# 13); read right the same; dev nDCG unchanged.
+ATTESTED = 1
 COST_SCALE = 1.0
 # Readings (the likeliest by their pairs one at a time) looked up whole. By its pairs alone a
 # reading ranks behind every commoner pair of a syllable one slip away (``cầ bị khởi tố``: đã
