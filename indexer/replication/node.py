@@ -315,11 +315,11 @@ class ClusterNode:
             state = self.log.state(timeout=0.5)
         except (LogUnavailable, ClusterError) as exc:
             return self._unreachable(out, report, bound, exc)
-        lag = lag_seconds(self.log, applied, state.last_seq)
+        lag = _rounded(lag_seconds(self.log, applied, state.last_seq))
         if applied >= state.last_seq:  # not lag == 0: a server's clock ahead of ours says 0 too
             self._seen_caught_up = max(self._seen_caught_up, asked_at)
         out |= {"stream_seq": state.last_seq, "lag_messages": max(0, state.last_seq - applied)}
-        out["lag_seconds"] = None if lag is None else round(lag, 3)
+        out["lag_seconds"] = lag
         try:
             index = str(self.config.index)
             check_position(applied, state.first_seq, state.last_seq, self.config.stream, index)
@@ -348,8 +348,8 @@ class ClusterNode:
         # under steady writes may not have said so yet.
         reported = self._reported_caught_up(report, out["applied_seq"])[0]
         caught_up = max(reported, self._seen_caught_up)
-        lag = time.time() - caught_up if caught_up else None
-        out["lag_seconds"] = None if lag is None else round(lag, 3)
+        lag = _rounded(time.time() - caught_up) if caught_up else None
+        out["lag_seconds"] = lag
         connected = self._log is not None and self._log.connected
         exc = exc if self._log is not None else (self._problem or exc)
         if connected:  # a server answers, the stream does not: no quorum anywhere, no writes
@@ -390,3 +390,9 @@ class ClusterNode:
 def _status_of(error: Exception | str) -> str:
     name = error if isinstance(error, str) else type(error).__name__
     return "index_ahead" if name == "IndexAhead" else "out_of_retention"
+
+
+def _rounded(lag: float | None) -> float | None:
+    """``lag`` to the millisecond, as health reports it and judges it: a lag of 3.0004 s
+    reported 3.0 and judged over a 3 s bound said "lagging" with a lag within it."""
+    return None if lag is None else round(lag, 3)
