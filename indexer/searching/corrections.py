@@ -64,6 +64,7 @@ from indexer.searching.window_readings import (
     SURE_MARGIN,
     WindowReading,
     documents_writing,
+    read_whole,
     window_readings,
     written_as_typed,
 )
@@ -231,19 +232,18 @@ class Corrector:
         return merged
 
     def _letters_kept_where_written(self, lowered: list[str], fixes: dict) -> dict:
-        """``fixes`` (the pairs' readings of a query of ``MIN_SYLLABLES`` to ``MAX_SYLLABLES``
-        syllables), a sure one that changes a syllable's letters made unsure where some document
-        writes the query's letters word for word: the whole-query readings take such a query as
-        typed (``window_readings.ATTESTED``), and so does the "did you mean", though accents
-        may still be put back (``lun ở trung``, from a title writing lùn ở trung, read luôn)."""
+        """``fixes`` (the pairs' readings of a query ``window_readings.read_whole`` reads), a
+        sure one that changes a syllable's letters made unsure where some document writes the
+        query's letters word for word: the whole-query readings take such a query as typed
+        (``window_readings.ATTESTED``), and so does the "did you mean", though accents may
+        still be put back (``lun ở trung``, from a title writing lùn ở trung, read luôn)."""
         changed = {
             t for t, found in fixes.items() if found[0].sure and fold(found[0].text) != fold(t)
         }
         folded = [fold(s) for s in lowered]
         if (
             not changed
-            or not MIN_SYLLABLES <= len(folded) <= MAX_SYLLABLES
-            or not all(map(str.isalpha, folded))
+            or not read_whole(folded)
             or documents_writing(self.vocabulary, folded) < ATTESTED
         ):
             return fixes

@@ -138,7 +138,7 @@ def window_readings(
     away, best first; none when the query is held as typed, or is too short or too long.
     ``only``: the position of a syllable held rarely with its accents; only it is read again."""
     folded = [fold(s) for s in syllables]
-    if not MIN_SYLLABLES <= len(folded) <= MAX_SYLLABLES or not all(map(str.isalpha, folded)):
+    if not read_whole(folded):
         return ()
     read: dict = {}  # documents of each pair, read once for all the readings
     typed_documents = documents_writing(vocabulary, folded, read)
@@ -189,6 +189,12 @@ def window_readings(
         and _enough_documents(vocabulary, syllables, best.at, best.documents)
     )
     return (replace(best, sure=sure), *readings[1:])
+
+
+def read_whole(folded: list[str]) -> bool:
+    """Whether a query of the ``folded`` syllables is read whole: ``MIN_SYLLABLES`` to
+    ``MAX_SYLLABLES`` of them, each only letters."""
+    return MIN_SYLLABLES <= len(folded) <= MAX_SYLLABLES and all(map(str.isalpha, folded))
 
 
 def _near_slips_first(
