@@ -67,8 +67,9 @@ def _line_count(path: Path) -> int:
 
 
 def ensure_index(articles: Path, count: int) -> Path:
-    """Build the index of ``articles`` with the CLI unless it already holds them all."""
-    index = OUT / f"news-{count}-index"
+    """Build the index of ``articles`` (``count`` of them) with the CLI unless it already holds
+    them all: bench/out/NAME-index for bench/out/NAME.jsonl (news-10000-index, say)."""
+    index = OUT / f"{articles.stem}-index"
     if documents_in(index) < count:
         print(f"building {index} from {articles.name} (python -m indexer build) ...", flush=True)
         started = time.monotonic()
