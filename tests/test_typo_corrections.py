@@ -406,6 +406,43 @@ def test_letters_that_are_no_syllable_are_suggested_away_only_for_a_far_commoner
     assert (best.text, best.kind, best.sure) == (meant, kind, sure)
 
 
+@pytest.fixture(scope="module")
+def names_and_abbreviations_index(tmp_path_factory):
+    """A small index where ``marco polo`` is written by 12 documents and ``plo`` (letters that
+    are no syllable) by 5 others; ``hít sâu khi`` by 15 and ``hiv`` by 5; among 600 others."""
+    rows = titled("polo", "Marco Polo đến Trung Hoa", 12)
+    rows += titled("plo", "Thỏa thuận với PLO", 5)
+    rows += titled("hit", "Hít sâu khi ngủ", 15)
+    rows += titled("hiv", "Phòng chống HIV", 5)
+    rows += titled("tin", "Tin vắn", 600)
+    yield from opened_index(tmp_path_factory, "names_and_abbreviations", rows)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "sure"),
+    [
+        # A letter left out of a name: polo is only 2.4 times as common as the letters typed,
+        # but a slip as likely as a letter left out needs a reading only twice as common.
+        (["marco", "plo"], "polo", True),
+        # hít is a far key away from hiv (v for t): an abbreviation typed right as often as
+        # not, replaced only by a reading ten times as common.
+        (["hiv", "sau"], "hit", False),
+        (["hiv", "sau", "khi"], "hit", False),
+    ],
+)
+def test_letters_that_are_no_syllable_give_way_to_a_reading_twice_as_common_a_cheap_slip_away(
+    names_and_abbreviations_index, typed, meant, sure
+):
+    found = corrector(names_and_abbreviations_index.searcher()).correct_text(typed)
+    (best, *_) = found[typed[1] if typed[0] == "marco" else typed[0]]
+    assert (best.text, best.sure) == (meant, sure)
+
+
+def test_a_name_with_a_letter_left_out_gets_its_suggestion(names_and_abbreviations_index):
+    assert search(names_and_abbreviations_index, "marco plo").suggestion == "marco polo"
+    assert search(names_and_abbreviations_index, "hiv sau khi").suggestion is None
+
+
 @pytest.mark.parametrize(
     ("typed", "at", "meant", "sure"),
     [

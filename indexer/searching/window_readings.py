@@ -341,7 +341,7 @@ def _replaceable(
     ):
         return False
     if not is_folded_syllable(fold(typed)) and not commoner_than_letters(
-        fold(typed), held[fold(typed)], held[folded]
+        fold(typed), held[fold(typed)], held[folded], cost
     ):
         return False  # letters that are no syllable (vs, big): abbreviations and loan words
     if has_diacritics(typed):
