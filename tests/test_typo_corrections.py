@@ -419,22 +419,22 @@ def names_and_abbreviations_index(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    ("typed", "meant", "sure"),
+    ("typed", "at", "meant", "sure"),
     [
         # A letter left out of a name: polo is only 2.4 times as common as the letters typed,
         # but a slip as likely as a letter left out needs a reading only twice as common.
-        (["marco", "plo"], "polo", True),
+        (["marco", "plo"], 1, "polo", True),
         # hít is a far key away from hiv (v for t): an abbreviation typed right as often as
         # not, replaced only by a reading ten times as common.
-        (["hiv", "sau"], "hit", False),
-        (["hiv", "sau", "khi"], "hit", False),
+        (["hiv", "sau"], 0, "hit", False),
+        (["hiv", "sau", "khi"], 0, "hit", False),
     ],
 )
 def test_letters_that_are_no_syllable_give_way_to_a_reading_twice_as_common_a_cheap_slip_away(
-    names_and_abbreviations_index, typed, meant, sure
+    names_and_abbreviations_index, typed, at, meant, sure
 ):
     found = corrector(names_and_abbreviations_index.searcher()).correct_text(typed)
-    (best, *_) = found[typed[1] if typed[0] == "marco" else typed[0]]
+    (best, *_) = found[typed[at]]
     assert (best.text, best.sure) == (meant, sure)
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
 from indexer.language import input_methods
-from indexer.language.misspellings import DROPPED_COST, typed_edits
+from indexer.language.misspellings import DROPPED_COST
 from indexer.language.normalize import fold, has_diacritics
 from indexer.language.syllables import has_vowel, is_folded_syllable, tone_of, without_tone
 from indexer.searching.accented_pairs import written_beside
@@ -53,6 +53,7 @@ from indexer.searching.real_words import (
     commoner_than_letters,
     pair_support,
     real_word_fix,
+    slip_cost,
     with_accents,
 )
 from indexer.searching.vocabulary import Vocabulary
@@ -322,7 +323,7 @@ class Corrector:
             # commoner for letters with no vowel (th: 67, thả: 414).
             reading = fold(fixes[best].texts[0])
             held = self.vocabulary.folded([typed, reading])
-            cost = typed_edits(typed).get(reading, math.inf)
+            cost = slip_cost(typed, reading)
             sure = sure and commoner_than_letters(typed, held[typed], held[reading], cost)
         sure = sure and self._attested_apart(neighbours, best)
         ranked = sorted(fixes, key=lambda i: -max(fixes[i].gains))[:MAX_REAL_WORDS]

@@ -190,6 +190,12 @@ def _slips(letters: str) -> tuple[tuple[str, float, bool], ...]:
     return tuple((c, cost, is_folded_syllable(c)) for c, cost in typed_edits(letters).items())
 
 
+def slip_cost(letters: str, reading: str) -> float:
+    """What reading ``letters`` (folded, as typed) as ``reading`` costs (``typed_edits``), or
+    infinity when it is more than one slip away."""
+    return next((cost for c, cost, _ in _slips(letters) if c == reading), math.inf)
+
+
 def syllable_slips(letters: str) -> tuple[tuple[str, float], ...]:
     """The folded syllables one slip away from ``letters`` (as typed, without accents: a final
     ``y`` kept, ``misspellings.typed_edits``), each with the slip's cost."""
