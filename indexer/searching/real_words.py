@@ -136,10 +136,10 @@ COMMONER_BY = 1.0  # a suggested syllable is held at least this many times as of
 MIN_PAIR_DOCUMENTS = 1  # every pair a candidate makes with the neighbours is held this often
 MAX_MATCHED = 8
 # Letters that are no syllable are suggested away only for a reading this many times commoner,
-# or CHEAP_SLIP_RARER_BY times (as common) through a slip as likely as a letter left out
-# (``commoner_than_letters``).
+# or, through a slip as likely as a letter left out, as much commoner as a syllable's reading
+# must be (``commoner_than_letters``).
 NON_SYLLABLE_RARER_BY = 10
-CHEAP_SLIP_RARER_BY = 1
+CHEAP_SLIP_RARER_BY = COMMONER_BY
 VOWELLESS_RARER_BY = 2  # and letters with no vowel, for a reading this many times commoner
 # A syllable the index holds beside each neighbour in this share of its documents (at least 5)
 # is taken as typed without looking further.
