@@ -1080,6 +1080,17 @@ def test_accents_found_in_the_first_text_holding_the_words():
     assert accents_found([], ["ho"]) is None
 
 
+def test_a_decode_with_no_tone_key_takes_the_tone_of_the_text_found():
+    from indexer.searching.did_you_mean import accents_found
+
+    texts = ["Bà Nguyễn Thị Tuyến phát biểu"]
+    words = ["nguyen", "thi", "tuyên"]  # tuyeen decoded: its marks typed, no tone key
+    assert accents_found(texts, words, [False, False, True]) == ["nguyễn", "thị", "tuyến"]
+    assert accents_found(texts, words) == ["nguyễn", "thị", "tuyên"]  # typed with accents
+    # Other marks in the text (tuyen, no circumflex) are not the decode's: it stays.
+    assert accents_found(["Tuyen"], ["tuyên"], [True]) == ["tuyên"]
+
+
 @pytest.fixture(scope="module")
 def loan_words_index(tmp_path_factory):
     """A small index where ``Warren Buffett muốn người kế vị`` is held by 3 documents and
