@@ -888,6 +888,31 @@ def test_a_pair_makes_an_edit_likelier_than_rare_accents_of_the_letters_typed(ac
     assert search(accents_index, "tảm họa").suggestion == "thảm họa"
 
 
+def test_the_suggestion_shows_the_correction_the_first_text_found_writes(accents_index):
+    # Of the corrections nearly as likely as the best, the one the first text found writes
+    # there, unless the documents write the best's reading more often (thảm họa: 40, tám họa:
+    # 2, so a first hit titled Tám họa sĩ does not make the suggestion tám).
+    from indexer.searching.corrections import Correction
+    from indexer.searching.did_you_mean import CHOICE_SHARE, written_choices
+
+    searcher = accents_index.searcher()
+    tham, tam = Correction("thảm", 1.0, "edit"), Correction("tám", 0.559, "accents")
+    texts = ["Tin vắn", "Thảm họa thiên nhiên 3"]
+    syllables = ["tảm", "họa"]
+    first_tam = (Correction("tám", 1.0, "accents"), Correction("thảm", 0.6, "edit"))
+    assert written_choices(searcher, texts, syllables, {"tảm": first_tam}) == {"tảm": "thảm"}
+    assert written_choices(searcher, ["Tám họa sĩ trẻ 1"], syllables, {"tảm": (tham, tam)}) == {}
+    assert written_choices(searcher, texts[:1], syllables, {"tảm": (tham, tam)}) == {}
+    # Too far behind the best to be shown, though the text writes it and so do more documents.
+    behind = (Correction("tám", 1.0, "accents"), Correction("thảm", CHOICE_SHARE / 2, "edit"))
+    assert written_choices(searcher, texts, syllables, {"tảm": behind}) == {}
+    # Unsure corrections are never shown; nor is any when the best is a split.
+    unsure = tuple(Correction(f.text, f.share, f.kind, sure=False) for f in behind)
+    assert written_choices(searcher, texts, syllables, {"tảm": unsure}) == {}
+    split = (Correction("tả m", 1.0, "split"), tham)
+    assert written_choices(searcher, texts, syllables, {"tảm": split}) == {}
+
+
 @pytest.fixture(scope="module")
 def tone_key_index(tmp_path_factory):
     """A small index where ``hứa khách`` is held by 10 documents and ``hú`` by 20, never beside

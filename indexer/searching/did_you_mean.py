@@ -11,13 +11,33 @@ thi tuyeen`` is ``nguyễn thị tuyến``, as the article writes the name, not 
 document writes beside thị (the issue's own example); a tone key typed is kept (``tuyeenf``:
 tuyền). bench/typos.py, seeds 7 / 11 / 3, suggestions equal to the clean query accents
 included: doubled letters unaccented (seeds 11 / 3) 0.925 / 0.929 -> 0.929 / 0.936 (``hoo`` is
-hô decoded), partial accents (seed 3) 0.431 -> 0.434; no other row moved. Else they come back
-from the words the index holds (the ``completions`` field: pyvi's compound words as
-``folded<TAB>as written``, with how many documents hold each): ``ha noi`` is ``Hà Nội`` in
-nearly every document that has it, so ``ha noii`` becomes ``hà nội``, when the word is a good
-share of the documents holding its syllables side by side (``trọng nam``, a name, is the only
-compound of ``trong nam``, which thousands write ``trong năm``). A syllable outside any such
-word gets its accents when one accented form holds nearly all its documents, else when one
+hô decoded), partial accents (seed 3) 0.431 -> 0.434; no other row moved.
+
+Which correction is shown comes from them too: of a syllable's sure corrections within
+``CHOICE_SHARE`` of its best, the one the first text holding a reading of the whole query word
+for word writes (``written_choices``: ``dự án thé`` is ``dự án thép``, the article's words,
+where the best guess alone was ``the``; ``ba đknh`` is ``ba đình``, not định), unless the
+documents write the best's reading of the query more often (a first hit titled ``Tám họa sĩ``
+makes no ``tám họa`` of ``tảm họa`` where 40 documents write thảm họa). The suggestion then
+agrees with the first results; it is made no more and no less often. bench/typos.py, read
+right, seeds 7 / 11 / 3: dropped letters accented 0.763 / 0.793 / 0.745 -> 0.766 / 0.796 /
+0.748, unaccented 0.457 / 0.423 -> 0.475 / 0.431 (seeds 7 / 11); neighbouring keys accented
+0.924 / 0.919 / 0.957 -> 0.928 / 0.926 / 0.960, unaccented 0.855 / 0.858 / 0.829 -> 0.866 /
+0.868 / 0.839; swapped letters unaccented 0.920 / 0.964 / 0.939 -> 0.935 / 0.968 / 0.946; seeds
+5 / 13, which nothing was tuned on: dropped letters accented 0.736 / 0.704 -> 0.754 / 0.722,
+neighbouring keys unaccented 0.802 / 0.836 -> 0.817 / 0.861; ``--corpus viwiki``, seeds 7 / 11
+/ 3: dropped letters 0.853 / 0.848 / 0.868 -> 0.860 / 0.872 / 0.881 (typed without accents
+0.863 / 0.801 / 0.875 -> 0.876 / 0.822 / 0.892); no row lower, found and shown the same.
+Without the last guard, a little more (seed 3's swapped letters unaccented 0.954); at 0.5,
+about half the gains; with every correction kept (0), seed 11's dropped letters accented one
+query fewer.
+
+Else they come back from the words the index holds (the ``completions`` field: pyvi's compound
+words as ``folded<TAB>as written``, with how many documents hold each): ``ha noi`` is ``Hà
+Nội`` in nearly every document that has it, so ``ha noii`` becomes ``hà nội``, when the word is
+a good share of the documents holding its syllables side by side (``trọng nam``, a name, is the
+only compound of ``trong nam``, which thousands write ``trong năm``). A syllable outside any
+such word gets its accents when one accented form holds nearly all its documents, else when one
 holds nearly all of those that write it beside a neighbour with accents (``accented_pairs``:
 ``gia`` beside ``xăng`` is ``giá``), or, failing that, beside a neighbour's letters (``mien``
 before ``bac`` is ``miền``, and then ``bac`` after ``miền`` is ``bắc``); the others stay as
@@ -41,6 +61,7 @@ from indexer.language.syllables import accented_forms, tone_of, without_tone
 from indexer.searching.accented_pairs import written_beside
 from indexer.searching.corrections import Correction
 from indexer.searching.vocabulary import Vocabulary
+from indexer.searching.window_readings import written_as_typed
 
 # A written form must hold this share of a word's documents (and this many) to be restored.
 CLEAR_SHARE = 0.8
@@ -56,6 +77,9 @@ MAX_WORD_SYLLABLES = 4
 # and each form reading its pair's postings again; with this bound and one read, 11.5-11.9 ms
 # and 23 ms.
 MAX_LOOKED_BESIDE = 8
+# A correction within this share of a syllable's best may be the one the suggestion shows,
+# where the first text found writes it (``written_choices``).
+CHOICE_SHARE = 0.25
 _TOKEN = re.compile(r"\w+")
 
 
@@ -66,18 +90,20 @@ def did_you_mean(
     corrections: Mapping[str, Sequence[Correction]],
     found_texts: Iterable[str] = (),
 ) -> str | None:
-    """``query`` with each corrected syllable replaced by its best correction and accents
-    restored around them, or None when no syllable of ``syllables`` (the query's free-text
-    syllables, in order) has a sure correction. ``found_texts``: the texts of what the search
-    found, best first (titles, snippets); the first that holds the suggestion's letters word
-    for word gives the accents of the syllables typed without. An index without live
-    documents suggests nothing: its terms are those of deleted documents, which no suggestion
-    could find."""
+    """``query`` with each corrected syllable replaced by its best correction (or one nearly
+    as likely that the first text found writes there) and accents restored around them, or
+    None when no syllable of ``syllables`` (the query's free-text syllables, in order) has a
+    sure correction. ``found_texts``: the texts of what the search found, best first (titles,
+    snippets); the first that holds the suggestion's letters word for word gives the accents
+    of the syllables typed without. An index without live documents suggests nothing: its
+    terms are those of deleted documents, which no suggestion could find."""
     if searcher.doc_count() == 0:
         return None
     fixed = {s.lower(): found[0].text for s, found in corrections.items() if found[0].sure}
     if not any(s.lower() in fixed for s in syllables):
         return None
+    found_texts = list(found_texts)
+    fixed.update(written_choices(searcher, found_texts, syllables, corrections))
     groups = [fixed.get(s.lower(), s.lower()).split() for s in syllables]
     words = [w for group in groups for w in group]
     # A syllable typed without accents, read as one with marks but no tone (a decode lacking
@@ -94,6 +120,85 @@ def did_you_mean(
         at += len(group)
     suggestion = _rewrite(normalize(query), replacements)
     return suggestion if suggestion != query else None
+
+
+def written_choices(
+    searcher,
+    texts: Sequence[str],
+    syllables: Sequence[str],
+    corrections: Mapping[str, Sequence[Correction]],
+) -> dict[str, str]:
+    """For each corrected syllable of ``syllables`` (the query's free-text syllables, in order),
+    the sure correction within ``CHOICE_SHARE`` of its best that the first of ``texts`` holding
+    one reading of the whole query word for word writes there, where the documents write that
+    reading of the query at least as often as the best's; empty when no text holds one, or when
+    a correction is two words (a split)."""
+    by_syllable = {typed.lower(): found for typed, found in corrections.items()}
+    options = []
+    for syllable in syllables:
+        found = by_syllable.get(syllable.lower(), ())
+        if not found or not found[0].sure:
+            options.append([])
+        elif " " in found[0].text:
+            return {}
+        else:
+            options.append(
+                [c.text for c in found if c.sure and c.share >= CHOICE_SHARE and " " not in c.text]
+            )
+    if all(len(choices) < 2 for choices in options):
+        return {}
+    written = _first_written(texts, syllables, options)
+    if written is None:
+        return {}
+    vocabulary = Vocabulary(searcher.reader())
+    chosen = {}
+    for at, (syllable, choices) in enumerate(zip(syllables, options, strict=True)):
+        if not choices:
+            continue
+        reading = [*written[:at], choices[0], *written[at + 1 :]]
+        if written[at] == choices[0] or _writing(vocabulary, written, at) >= _writing(
+            vocabulary, reading, at
+        ):
+            chosen[syllable.lower()] = written[at]
+    return chosen
+
+
+def _first_written(
+    texts: Sequence[str], syllables: Sequence[str], options: list[list[str]]
+) -> list[str] | None:
+    """The query read as the first of ``texts`` holding one of its readings writes it: each
+    syllable with ``options`` as the option written there, the others as typed (lowercase)."""
+    wanted = [
+        {fold(c) for c in choices} or {fold(syllable.lower())}
+        for syllable, choices in zip(syllables, options, strict=True)
+    ]
+    for text in texts:
+        tokens = _TOKEN.findall(normalize(text).lower())
+        folded = [fold(t) for t in tokens]
+        for start in range(len(tokens) - len(wanted) + 1):
+            if all(folded[start + i] in letters for i, letters in enumerate(wanted)):
+                return [
+                    _as_written(choices, tokens[start + i]) if choices else syllable.lower()
+                    for i, (syllable, choices) in enumerate(zip(syllables, options, strict=True))
+                ]
+    return None
+
+
+def _writing(vocabulary: Vocabulary, words: list[str], at: int) -> int:
+    """About how many documents write ``words`` (``written_as_typed``, the one at ``at`` as it
+    is), or for one word, hold it."""
+    if len(words) > 1:
+        return written_as_typed(vocabulary, words, at)
+    word = words[0]
+    if has_diacritics(word):
+        return vocabulary.accented([word])[word]
+    return vocabulary.folded([fold(word)])[fold(word)]
+
+
+def _as_written(choices: list[str], token: str) -> str:
+    """The choice written as ``token``, else the first with its letters."""
+    same = [c for c in choices if fold(c) == fold(token)]
+    return token if token in same else same[0]
 
 
 def accents_found(
