@@ -173,8 +173,7 @@ def _first_written(
         for syllable, choices in zip(syllables, options, strict=True)
     ]
     for text in texts:
-        tokens = _TOKEN.findall(normalize(text).lower())
-        folded = [fold(t) for t in tokens]
+        tokens, folded = _words(text)
         for start in range(len(tokens) - len(wanted) + 1):
             if all(folded[start + i] in letters for i, letters in enumerate(wanted)):
                 return [
@@ -182,6 +181,12 @@ def _first_written(
                     for i, (syllable, choices) in enumerate(zip(syllables, options, strict=True))
                 ]
     return None
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """The words of ``text``, lowercase, and the same folded."""
+    tokens = _TOKEN.findall(normalize(text).lower())
+    return tokens, [fold(t) for t in tokens]
 
 
 def _writing(vocabulary: Vocabulary, words: list[str], at: int) -> int:
@@ -211,8 +216,7 @@ def accents_found(
     wanted = [fold(w) for w in words]
     toneless = list(toneless) or [False] * len(words)
     for text in texts:
-        tokens = _TOKEN.findall(normalize(text).lower())
-        folded = [fold(t) for t in tokens]
+        tokens, folded = _words(text)
         for start in range(len(tokens) - len(words) + 1):
             if folded[start : start + len(words)] == wanted:
                 run = tokens[start : start + len(words)]
