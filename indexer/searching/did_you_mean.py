@@ -59,7 +59,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from indexer.language.normalize import fold, has_diacritics, normalize
 from indexer.language.syllables import accented_forms, tone_of, without_tone
 from indexer.searching.accented_pairs import written_beside
-from indexer.searching.corrections import Correction
+from indexer.searching.corrections import Correction, Corrector, corrector
 from indexer.searching.vocabulary import Vocabulary
 from indexer.searching.window_readings import written_as_typed
 
@@ -150,14 +150,14 @@ def written_choices(
     written = _first_written(texts, syllables, options)
     if written is None:
         return {}
-    vocabulary = Vocabulary(searcher.reader())
+    known = corrector(searcher)
     chosen = {}
     for at, (syllable, choices) in enumerate(zip(syllables, options, strict=True)):
         if not choices:
             continue
         reading = [*written[:at], choices[0], *written[at + 1 :]]
-        if written[at] == choices[0] or _writing(vocabulary, written, at) >= _writing(
-            vocabulary, reading, at
+        if written[at] == choices[0] or _writing(known, written, at) >= _writing(
+            known, reading, at
         ):
             chosen[syllable.lower()] = written[at]
     return chosen
@@ -189,15 +189,12 @@ def _words(text: str) -> tuple[list[str], list[str]]:
     return tokens, [fold(t) for t in tokens]
 
 
-def _writing(vocabulary: Vocabulary, words: list[str], at: int) -> int:
+def _writing(known: Corrector, words: list[str], at: int) -> int:
     """About how many documents write ``words`` (``written_as_typed``, the one at ``at`` as it
-    is), or for one word, hold it."""
+    is), or for one word, hold it as typed (``Corrector.known``)."""
     if len(words) > 1:
-        return written_as_typed(vocabulary, words, at)
-    word = words[0]
-    if has_diacritics(word):
-        return vocabulary.accented([word])[word]
-    return vocabulary.folded([fold(word)])[fold(word)]
+        return written_as_typed(known.vocabulary, words, at)
+    return known.known(words[0])
 
 
 def _as_written(choices: list[str], token: str) -> str:
