@@ -913,6 +913,56 @@ def test_the_suggestion_shows_the_correction_the_first_text_found_writes(accents
     assert written_choices(searcher, texts, syllables, {"tảm": split}) == {}
 
 
+def test_a_correction_no_evidence_made_sure_is_suggested_where_the_first_results_write_it(
+    accents_index,
+):
+    # thảm is one letter put back into tảm, keeps its accents, and the first hit writes
+    # "thảm họa": suggested, though the corrections alone were not sure of it.
+    from indexer.searching.corrections import Correction
+    from indexer.searching.did_you_mean import read_as_found
+
+    searcher = accents_index.searcher()
+    unsure = (Correction("thảm", 1.0, "edit", sure=False), Correction("tám", 0.5, "accents"))
+    syllables, found = ["tảm", "họa"], ["Tin vắn", "Thảm họa thiên nhiên 3"]
+    assert read_as_found(searcher, syllables, {"tảm": unsure}, found) == {"tảm": "thảm"}
+    # Not when a found text holds the letters typed: the query may be typed right.
+    assert read_as_found(searcher, syllables, {"tảm": unsure}, ["Tám họa sĩ trẻ 1", *found]) == {}
+    # Nor when no found text writes a reading, nor for a slip dearer than a letter left out
+    # (t for x: far keys), nor for a reading that changes the accents typed too (thám).
+    assert read_as_found(searcher, syllables, {"tảm": unsure}, ["Tin vắn"]) == {}
+    far = (Correction("xảm", 1.0, "edit", sure=False),)
+    assert read_as_found(searcher, syllables, {"tảm": far}, ["Xảm họa"]) == {}
+    retoned = (Correction("thám", 1.0, "edit", sure=False),)
+    assert read_as_found(searcher, syllables, {"tảm": retoned}, ["Thám họa"]) == {}
+    # Nor for a query of one syllable, nor where two syllables could each be read so.
+    assert read_as_found(searcher, ["tảm"], {"tảm": unsure}, found) == {}
+    two = {"tảm": unsure, "họa": (Correction("hoa", 1.0, "edit", sure=False),)}
+    assert read_as_found(searcher, syllables, two, [*found, "Tảm hoa"]) == {}
+
+
+@pytest.fixture(scope="module")
+def common_index(tmp_path_factory):
+    """A small index (fewer than 1,000 syllables: every one it holds is among issue 16's
+    commonest) where ``hạnh phúc`` is held by 30 documents and ``hạn`` by 5."""
+    rows = titled("hp", "Hạnh phúc gia đình", 30) + titled("hc", "Hạn chót nộp thuế", 5)
+    yield from opened_index(tmp_path_factory, "common", rows)
+
+
+def test_the_commonest_syllables_are_never_read_from_the_results(common_index):
+    # hạnh is a letter put back into hạn, commoner, and the first hit writes "hạnh phúc"; but
+    # hạn is among the commonest (as is every syllable here), so the query is left as typed.
+    from indexer.searching.corrections import Correction
+    from indexer.searching.did_you_mean import _first_written_reading, _words, read_as_found
+
+    searcher = common_index.searcher()
+    unsure = (Correction("hạnh", 1.0, "edit", sure=False),)
+    found = ["Hạnh phúc gia đình 1"]
+    reading = _first_written_reading([_words(t) for t in found], ["hạn", "phúc"], 0, ["hạnh"])
+    assert reading == "hạnh"  # what the results write: refused only as common
+    assert read_as_found(searcher, ["hạn", "phúc"], {"hạn": unsure}, found) == {}
+    assert read_as_found(searcher, ["han", "phuc"], {"han": unsure}, found) == {}
+
+
 @pytest.fixture(scope="module")
 def tone_key_index(tmp_path_factory):
     """A small index where ``hứa khách`` is held by 10 documents and ``hú`` by 20, never beside

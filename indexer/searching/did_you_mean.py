@@ -32,6 +32,26 @@ Without the last guard, a little more (seed 3's swapped letters unaccented 0.954
 about half the gains; with every correction kept (0), seed 11's dropped letters accented one
 query fewer.
 
+Where no correction is sure, the first results may make one so (``read_as_found``): a query
+one letter short of a text the first two hits write word for word, which neither they nor any
+document writes as typed, is that text (``gờ bị``: ngờ, from ``Facebook tại Việt Nam bất ngờ
+bị 'sập'``; ``kí chết``: khí). Only through a slip as cheap as a letter left out, accents
+kept, never for one of issue 16's commonest syllables or by a rarer word, and for one
+syllable of the query. bench/typos.py, read right, seeds 7 / 11 / 3: dropped letters accented
+0.766 / 0.796 / 0.748 -> 0.795 / 0.818 / 0.777, unaccented 0.475 / 0.431 / 0.457 -> 0.489 /
+0.438 / 0.496; neighbouring keys accented (seeds 7 / 11) 0.928 / 0.926 -> 0.932 / 0.933,
+unaccented (seeds 11 / 3) 0.868 / 0.839 -> 0.879 / 0.846; seeds 5 / 13, not tuned on: dropped
+letters accented 0.754 / 0.722 -> 0.771 / 0.750; ``--corpus viwiki``, seeds 7 / 11 / 3:
+dropped letters 0.860 / 0.872 / 0.881 -> 0.870 / 0.882 / 0.885; no row lower, found the same,
+titles typed right (indexed or not) with no suggestion the same on every seed. A first form
+that also replaced a syllable among the commonest in a query typed with accents where another
+is not (``bút ích``: tích) read 0.806 / 0.825 / 0.799, but replaced ``ông`` typed right (``ông
+trâu``: công, seed 5), which issue 16 forbids; one that read the corrections in their order
+before the texts' showed ``cam tân`` for ``cam ran`` above a first hit titled Cam Ranh.
+Short queries on 38,084 news articles (bench/typos_speed.py against the code before): typed
+right p50 1.02x, p95 1.05x (typos off against the same: 1.00x, 0.74x); it runs for 133 of 499
+such queries, 0.23 ms each, and for none with one doubled letter.
+
 Else they come back from the words the index holds (the ``completions`` field: pyvi's compound
 words as ``folded<TAB>as written``, with how many documents hold each): ``ha noi`` is ``Hà
 Nội`` in nearly every document that has it, so ``ha noii`` becomes ``hà nội``, when the word is
@@ -56,12 +76,15 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from indexer.language.misspellings import DROPPED_COST
 from indexer.language.normalize import fold, has_diacritics, normalize
-from indexer.language.syllables import accented_forms, tone_of, without_tone
+from indexer.language.syllables import accented_forms, has_vowel, tone_of, without_tone
 from indexer.searching.accented_pairs import written_beside
+from indexer.searching.candidates import accents_on_the_slip, keeps_accents
 from indexer.searching.corrections import Correction, Corrector, corrector
+from indexer.searching.real_words import slip_cost
 from indexer.searching.vocabulary import Vocabulary
-from indexer.searching.window_readings import written_as_typed
+from indexer.searching.window_readings import COMMONEST, written_as_typed
 
 # A written form must hold this share of a word's documents (and this many) to be restored.
 CLEAR_SHARE = 0.8
@@ -80,6 +103,12 @@ MAX_LOOKED_BESIDE = 8
 # A correction within this share of a syllable's best may be the one the suggestion shows,
 # where the first text found writes it (``written_choices``).
 CHOICE_SHARE = 0.25
+# The found texts that may confirm a correction no other evidence made sure (``read_as_found``):
+# the first two hits' titles and snippets. bench/typos.py, seeds 7 / 11 / 3, dropped letters
+# accented read right, against the first hit's only (2): 0.795 / 0.811 / 0.770 -> 0.795 / 0.818
+# / 0.777; with every hit's of the page (20), seed 11 one query lower, and a title typed right
+# that the index does not hold got a suggestion (seed 3).
+FIRST_TEXTS = 4
 _TOKEN = re.compile(r"\w+")
 
 
@@ -93,16 +122,21 @@ def did_you_mean(
     """``query`` with each corrected syllable replaced by its best correction (or one nearly
     as likely that the first text found writes there) and accents restored around them, or
     None when no syllable of ``syllables`` (the query's free-text syllables, in order) has a
-    sure correction. ``found_texts``: the texts of what the search found, best first (titles,
-    snippets); the first that holds the suggestion's letters word for word gives the accents
-    of the syllables typed without. An index without live documents suggests nothing: its
-    terms are those of deleted documents, which no suggestion could find."""
+    sure correction, nor one the first results write (``read_as_found``). ``found_texts``: the
+    texts of what the search found, best first (titles, snippets); the first that holds the
+    suggestion's letters word for word gives the accents of the syllables typed without. An
+    index without live documents suggests nothing: its terms are those of deleted documents,
+    which no suggestion could find."""
     if searcher.doc_count() == 0:
         return None
-    fixed = {s.lower(): found[0].text for s, found in corrections.items() if found[0].sure}
-    if not any(s.lower() in fixed for s in syllables):
+    if not corrections:
         return None
+    fixed = {s.lower(): found[0].text for s, found in corrections.items() if found[0].sure}
     found_texts = list(found_texts)
+    if not any(s.lower() in fixed for s in syllables):
+        fixed = read_as_found(searcher, syllables, corrections, found_texts[:FIRST_TEXTS])
+        if not fixed:
+            return None
     fixed.update(written_choices(searcher, found_texts, syllables, corrections))
     groups = [fixed.get(s.lower(), s.lower()).split() for s in syllables]
     words = [w for group in groups for w in group]
@@ -120,6 +154,98 @@ def did_you_mean(
         at += len(group)
     suggestion = _rewrite(normalize(query), replacements)
     return suggestion if suggestion != query else None
+
+
+def read_as_found(
+    searcher,
+    syllables: Sequence[str],
+    corrections: Mapping[str, Sequence[Correction]],
+    texts: Sequence[str],
+) -> dict[str, str]:
+    """The one syllable of ``syllables`` (a query of two or more, in order) to replace, with
+    the reading the found ``texts`` write, where none of its corrections was sure: one of them,
+    as cheap a slip as a letter left out (``DROPPED_COST``), makes a reading of the whole query
+    that one of ``texts`` writes word for word (letters compared), as written there; none of
+    ``texts`` holds the query's letters and no document writes it with the accents typed
+    (``written_as_typed``); the syllable is not one of issue 16's commonest, and the reading is
+    held more often than it (never a rarer word for a common one, ``_commonest``). Empty when
+    no syllable, or more than one, is read so."""
+    lowered = [s.lower() for s in syllables]
+    folded = [fold(s) for s in lowered]
+    cheap = {
+        typed.lower(): [c.text for c in found if _cheap_slip(fold(typed.lower()), c.text)]
+        for typed, found in corrections.items()
+    }
+    if len(lowered) < 2 or not any(cheap.values()):
+        return {}
+    words = [_words(text) for text in texts]
+    if any(_start(letters, folded) is not None for _, letters in words):
+        return {}
+    vocabulary = corrector(searcher).vocabulary
+    read = {}
+    for at, typed in enumerate(lowered):
+        written = _first_written_reading(words, lowered, at, cheap.get(typed, ()))
+        if written and not _commonest(vocabulary, lowered, typed, written):
+            read[typed] = written
+    if len(read) != 1 or written_as_typed(vocabulary, lowered, -1):
+        return {}
+    return read
+
+
+def _first_written_reading(
+    words: list[tuple[list[str], list[str]]], lowered: list[str], at: int, texts: Sequence[str]
+) -> str | None:
+    """The correction of the syllable at ``at`` of ``lowered`` as the first of ``words`` (each
+    text's words and their letters) that writes the query read with one of ``texts`` (its
+    corrections) word for word writes it, where it keeps the accents typed (``keeps_accents``;
+    for a syllable typed without accents among others typed with theirs, accents only on the
+    letter the slip changes, ``accents_on_the_slip``)."""
+    typed, query = lowered[at], [fold(w) for w in lowered]
+    readings = [[*query[:at], fold(text), *query[at + 1 :]] for text in texts]
+    accented = any(map(has_diacritics, lowered))
+    for tokens, folded in words:
+        for reading in readings:
+            start = _start(folded, reading)
+            if start is None:
+                continue
+            written = tokens[start + at]
+            if has_diacritics(typed):
+                kept = keeps_accents(typed, written)
+            else:
+                kept = not accented or accents_on_the_slip(typed, written)
+            if kept:
+                return written
+    return None
+
+
+def _cheap_slip(letters: str, text: str) -> bool:
+    """Whether ``text`` (a correction) is one syllable a slip as cheap as a letter left out from
+    ``letters`` (folded, as typed), and puts a letter back where they have no vowel (``tiên
+    bc``: bác, a vowel left out, rather than a neighbouring key)."""
+    if " " in text or slip_cost(letters, fold(text)) > DROPPED_COST:
+        return False
+    return has_vowel(letters) or len(fold(text)) > len(letters)
+
+
+def _commonest(vocabulary: Vocabulary, lowered: list[str], typed: str, written: str) -> bool:
+    """Whether ``typed`` (a syllable of the query ``lowered``) is one of issue 16's commonest,
+    which are never corrected (the ``COMMONEST``: as written in a query typed with accents, else
+    by its letters), or ``written`` would be a rarer word than it."""
+    if any(map(has_diacritics, lowered)):
+        held = vocabulary.accented([typed, written])
+        typed_held, written_held = held[typed], held[written]
+    else:
+        held = vocabulary.folded([fold(typed), fold(written)])
+        typed_held, written_held = held[fold(typed)], held[fold(written)]
+    return typed_held >= vocabulary.written_floor(COMMONEST) or written_held <= typed_held
+
+
+def _start(folded: list[str], wanted: list[str]) -> int | None:
+    """Where ``wanted`` begins in ``folded``, word for word, or None."""
+    for start in range(len(folded) - len(wanted) + 1):
+        if folded[start : start + len(wanted)] == wanted:
+            return start
+    return None
 
 
 def written_choices(
