@@ -940,6 +940,26 @@ def test_a_correction_no_evidence_made_sure_is_suggested_where_the_first_results
     assert read_as_found(searcher, syllables, two, [*found, "Tảm hoa"]) == {}
 
 
+def test_a_sure_correction_gives_way_to_one_the_first_results_write(accents_index):
+    # tám is the suggestion's correction of tảm; the first hits write "Thảm họa", a letter put
+    # back with the accents kept, and neither "tám họa" nor the letters typed: thảm is shown.
+    from indexer.searching.corrections import Correction
+    from indexer.searching.did_you_mean import found_instead
+
+    searcher = accents_index.searcher()
+    both = (Correction("tám", 1.0, "accents"), Correction("thảm", 0.5, "edit"))
+    syllables, fixed = ["tảm", "họa"], {"tảm": "tám"}
+    found = ["Tin vắn", "Thảm họa thiên nhiên 3"]
+    assert found_instead(searcher, syllables, {"tảm": both}, found, fixed) == {"tảm": "thảm"}
+    # Not where a first text writes the suggestion's reading or the letters typed, nor when
+    # the suggestion corrects two syllables.
+    assert (
+        found_instead(searcher, syllables, {"tảm": both}, ["Tám họa sĩ trẻ 1", *found], fixed) == {}
+    )
+    two = {"tảm": "tám", "họa": "hoa"}
+    assert found_instead(searcher, syllables, {"tảm": both}, found, two) == {}
+
+
 @pytest.fixture(scope="module")
 def common_index(tmp_path_factory):
     """A small index (fewer than 1,000 syllables: every one it holds is among issue 16's

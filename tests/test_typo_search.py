@@ -65,6 +65,12 @@ def index(sample_index):
         ("Ce Guevara", "Che Guevara"),
         # Letters with no vowel get a letter put back, not a neighbouring key (davis có).
         ("davis cp", "davis cup"),
+        # A sure correction gives way to another the first results write, where they write
+        # neither the query nor it (cam ảnh, án jose, đến thành, ngôi du were suggested).
+        ("cam arnh", "cam ranh"),
+        ("asn jose", "san jose"),
+        ("ến thành", "bến thành"),
+        ("giữ ngôi đu", "giữ ngôi đầu"),
     ],
 )
 def test_did_you_mean_restores_the_query(index, query, suggestion):

@@ -52,11 +52,27 @@ Short queries on 38,084 news articles (bench/typos_speed.py against the code bef
 right p50 1.02x, p95 1.05x (typos off against the same: 1.00x, 0.74x); it runs for 133 of 499
 such queries, 0.23 ms each, and for none with one doubled letter.
 
-Else they come back from the words the index holds (the ``completions`` field: pyvi's compound
-words as ``folded<TAB>as written``, with how many documents hold each): ``ha noi`` is ``Hà
-Nội`` in nearly every document that has it, so ``ha noii`` becomes ``hà nội``, when the word is
-a good share of the documents holding its syllables side by side (``trọng nam``, a name, is the
-only compound of ``trong nam``, which thousands write ``trong năm``). A syllable outside any
+So may they change a sure suggestion (``found_instead``): where it corrects one syllable and the
+first two hits write neither it nor the query but the query read with another of that
+syllable's corrections, as ``read_as_found`` would take it, that one is shown (``cam arnh``:
+cam ranh, not cam ảnh; ``ến thành``: bến thành, not đến thành). bench/typos.py, read right,
+seeds 7 / 11 / 3: dropped letters unaccented 0.489 / 0.438 / 0.496 -> 0.504 / 0.452 / 0.504,
+accented (seed 3) 0.777 -> 0.784; neighbouring keys accented 0.932 / 0.933 / 0.960 -> 0.935 /
+0.940 / 0.964; swapped letters unaccented (seeds 7 / 3) 0.935 / 0.946 -> 0.938 / 0.957; seeds 5
+/ 13: dropped letters accented 0.771 / 0.750 -> 0.779 / 0.757; ``--corpus viwiki``: dropped
+letters 0.870 / 0.882 / 0.885 -> 0.876 / 0.886 / 0.888; no row lower, and suggestions made no
+more or less often. (With ``written_choices``' guard, that the documents write the
+reading at least as often as the suggestion's, about half of it.) On 38,084 news articles it
+runs for 495 of bench/typos_speed.py's 499 short queries with a letter doubled, 0.04 ms each
+(0.27 ms before it looked for another cheap correction first); ``read_as_found`` runs for 133
+of the 499 typed right, 0.27 ms each.
+
+Accents no found text gives come back from the words the index holds (the ``completions``
+field: pyvi's compound words as ``folded<TAB>as written``, with how many documents hold each):
+``ha noi`` is ``Hà Nội`` in nearly every document that has it, so ``ha noii`` becomes ``hà
+nội``, when the word is a good share of the documents holding its syllables side by side
+(``trọng nam``, a name, is the only compound of ``trong nam``, which thousands write ``trong
+năm``). A syllable outside any
 such word gets its accents when one accented form holds nearly all its documents, else when one
 holds nearly all of those that write it beside a neighbour with accents (``accented_pairs``:
 ``gia`` beside ``xăng`` is ``giá``), or, failing that, beside a neighbour's letters (``mien``
@@ -138,6 +154,7 @@ def did_you_mean(
         if not fixed:
             return None
     fixed.update(written_choices(searcher, found_texts, syllables, corrections))
+    fixed.update(found_instead(searcher, syllables, corrections, found_texts[:FIRST_TEXTS], fixed))
     groups = [fixed.get(s.lower(), s.lower()).split() for s in syllables]
     words = [w for group in groups for w in group]
     # A syllable typed without accents, read as one with marks but no tone (a decode lacking
@@ -190,6 +207,42 @@ def read_as_found(
     if len(read) != 1 or written_as_typed(vocabulary, lowered, -1):
         return {}
     return read
+
+
+def found_instead(
+    searcher,
+    syllables: Sequence[str],
+    corrections: Mapping[str, Sequence[Correction]],
+    texts: Sequence[str],
+    fixed: Mapping[str, str],
+) -> dict[str, str]:
+    """For a query of two or more ``syllables`` whose suggestion corrects one (``fixed``: typed
+    syllable -> correction), another of its corrections where none of the found ``texts``
+    writes the query's letters or the suggestion's word for word and one writes that reading
+    (as ``read_as_found`` takes it: a cheap slip, accents kept, not one of the commonest
+    syllables, not a rarer word); empty otherwise."""
+    lowered = [s.lower() for s in syllables]
+    at_fixed = [at for at, typed in enumerate(lowered) if typed in fixed]
+    if len(lowered) < 2 or len(at_fixed) != 1 or " " in fixed[lowered[at_fixed[0]]]:
+        return {}
+    at = at_fixed[0]
+    typed, query = lowered[at], [fold(w) for w in lowered]
+    by_syllable = {t.lower(): found for t, found in corrections.items()}
+    cheap = [
+        c.text
+        for c in by_syllable.get(typed, ())
+        if fold(c.text) != fold(fixed[typed]) and _cheap_slip(query[at], c.text)
+    ]
+    if not cheap:
+        return {}
+    suggested = [*query[:at], fold(fixed[typed]), *query[at + 1 :]]
+    words = [_words(text) for text in texts]
+    if any(_start(f, query) is not None or _start(f, suggested) is not None for _, f in words):
+        return {}
+    written = _first_written_reading(words, lowered, at, cheap)
+    if written is None or _commonest(corrector(searcher).vocabulary, lowered, typed, written):
+        return {}
+    return {typed: written}
 
 
 def _first_written_reading(
