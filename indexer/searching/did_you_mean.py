@@ -50,7 +50,7 @@ trâu``: công, seed 5), which issue 16 forbids; one that read the corrections i
 before the texts' showed ``cam tân`` for ``cam ran`` above a first hit titled Cam Ranh.
 Short queries on 38,084 news articles (bench/typos_speed.py against the code before): typed
 right p50 1.02x, p95 1.05x (typos off against the same: 1.00x, 0.74x); it runs for 133 of 499
-such queries, 0.23 ms each, and for none with one doubled letter.
+such queries, 0.23-0.27 ms each (two timings), and for none with one doubled letter.
 
 So may they change a sure suggestion (``found_instead``): where it corrects one syllable and the
 first two hits write neither it nor the query but the query read with another of that
@@ -64,8 +64,7 @@ letters 0.870 / 0.882 / 0.885 -> 0.876 / 0.886 / 0.888; no row lower, and sugges
 more or less often. (With ``written_choices``' guard, that the documents write the
 reading at least as often as the suggestion's, about half of it.) On 38,084 news articles it
 runs for 495 of bench/typos_speed.py's 499 short queries with a letter doubled, 0.04 ms each
-(0.27 ms before it looked for another cheap correction first); ``read_as_found`` runs for 133
-of the 499 typed right, 0.27 ms each.
+(0.27 ms before it looked for another cheap correction first).
 
 Accents no found text gives come back from the words the index holds (the ``completions``
 field: pyvi's compound words as ``folded<TAB>as written``, with how many documents hold each):
@@ -150,12 +149,16 @@ def did_you_mean(
         return None
     fixed = {s.lower(): found[0].text for s, found in corrections.items() if found[0].sure}
     found_texts = list(found_texts)
-    if not any(s.lower() in fixed for s in syllables):
-        fixed = read_as_found(searcher, syllables, corrections, found_texts[:FIRST_TEXTS])
+    first = found_texts[:FIRST_TEXTS]
+    if any(s.lower() in fixed for s in syllables):
+        fixed.update(written_choices(searcher, found_texts, syllables, corrections))
+        fixed.update(found_instead(searcher, syllables, corrections, first, fixed))
+    else:
+        # A reading the first texts write: nothing for written_choices (no sure correction)
+        # nor found_instead (the texts hold it) to change.
+        fixed = read_as_found(searcher, syllables, corrections, first)
         if not fixed:
             return None
-    fixed.update(written_choices(searcher, found_texts, syllables, corrections))
-    fixed.update(found_instead(searcher, syllables, corrections, found_texts[:FIRST_TEXTS], fixed))
     groups = [fixed.get(s.lower(), s.lower()).split() for s in syllables]
     words = [w for group in groups for w in group]
     # A syllable typed without accents, read as one with marks but no tone (a decode lacking
