@@ -913,51 +913,64 @@ def test_the_suggestion_shows_the_correction_the_first_text_found_writes(accents
     assert written_choices(searcher, texts, syllables, {"tảm": split}) == {}
 
 
-def test_a_correction_no_evidence_made_sure_is_suggested_where_the_first_results_write_it(
-    accents_index,
-):
+def test_a_cheap_slip_the_first_results_write_is_suggested(accents_index):
     # thảm is one letter put back into tảm, keeps its accents, and the first hit writes
-    # "thảm họa": suggested, though the corrections alone were not sure of it.
-    from indexer.searching.corrections import Correction
+    # "thảm họa": suggested, with no correction of tảm needed to propose it.
     from indexer.searching.did_you_mean import read_as_found
 
     searcher = accents_index.searcher()
-    unsure = (Correction("thảm", 1.0, "edit", sure=False), Correction("tám", 0.5, "accents"))
     syllables, found = ["tảm", "họa"], ["Tin vắn", "Thảm họa thiên nhiên 3"]
-    assert read_as_found(searcher, syllables, {"tảm": unsure}, found) == {"tảm": "thảm"}
+    assert read_as_found(searcher, syllables, found) == {"tảm": "thảm"}
     # Not when a found text holds the letters typed: the query may be typed right.
-    assert read_as_found(searcher, syllables, {"tảm": unsure}, ["Tám họa sĩ trẻ 1", *found]) == {}
-    # Nor when no found text writes a reading, nor for a slip dearer than a letter left out
-    # (t for x: far keys), nor for a reading that changes the accents typed too (thám).
-    assert read_as_found(searcher, syllables, {"tảm": unsure}, ["Tin vắn"]) == {}
-    far = (Correction("xảm", 1.0, "edit", sure=False),)
-    assert read_as_found(searcher, syllables, {"tảm": far}, ["Xảm họa"]) == {}
-    retoned = (Correction("thám", 1.0, "edit", sure=False),)
-    assert read_as_found(searcher, syllables, {"tảm": retoned}, ["Thám họa"]) == {}
-    # Nor for a query of one syllable, nor where two syllables could each be read so.
-    assert read_as_found(searcher, ["tảm"], {"tảm": unsure}, found) == {}
-    two = {"tảm": unsure, "họa": (Correction("hoa", 1.0, "edit", sure=False),)}
-    assert read_as_found(searcher, syllables, two, [*found, "Tảm hoa"]) == {}
+    assert read_as_found(searcher, syllables, ["Tám họa sĩ trẻ 1", *found]) == {}
+    # Nor when no found text writes a reading, nor for a query of one syllable.
+    assert read_as_found(searcher, syllables, ["Tin vắn"]) == {}
+    assert read_as_found(searcher, ["tảm"], found) == {}
+    # Nor where two syllables could each be read so: họa is a letter put back into họ, and
+    # the first text writes "tảm họa", the second "thảm họ". Each alone is read.
+    two = ["Tảm họa 1", "Thảm họ 2"]
+    assert read_as_found(searcher, ["tảm", "họ"], two[:1]) == {"họ": "họa"}
+    assert read_as_found(searcher, ["tảm", "họ"], two[1:]) == {"tảm": "thảm"}
+    assert read_as_found(searcher, ["tảm", "họ"], two) == {}
+
+
+def test_the_results_give_a_syllable_only_a_cheap_slip_that_keeps_its_accents():
+    # What the first results write in a syllable's place, its neighbours as typed: a letter
+    # put back (thảm), not a far key (xảm: x is nowhere near t), nor one that changes the
+    # accents typed too (thám); the first text that writes one decides.
+    from indexer.searching.did_you_mean import _words, _written_slips
+
+    def written(texts, lowered):
+        return _written_slips([_words(t) for t in texts], lowered)
+
+    assert written(["Thảm họa"], ["tảm", "họa"]) == {0: "thảm"}
+    assert written(["Xảm họa"], ["tảm", "họa"]) == {}
+    assert written(["Thám họa"], ["tảm", "họa"]) == {}
+    assert written(["Tin vắn: thám họa, thảm họa"], ["tảm", "họa"]) == {0: "thảm"}
+    assert written(["Thắm họa", "Thảm họa"], ["tảm", "họa"]) == {0: "thảm"}
+    # Typed without accents among syllables typed with theirs: accents only on the letter put
+    # back (tội for ti, not tôi for to); letters with no vowel only get a letter put back
+    # (bác, not bx, a neighbouring key as cheap).
+    assert written(["Tội phạm"], ["ti", "phạm"]) == {0: "tội"}
+    assert written(["Tôi phạm"], ["to", "phạm"]) == {}
+    assert written(["Tiên bác"], ["tiên", "bc"]) == {1: "bác"}
+    assert written(["Tiên bx"], ["tiên", "bc"]) == {}
 
 
 def test_a_sure_correction_gives_way_to_one_the_first_results_write(accents_index):
     # tám is the suggestion's correction of tảm; the first hits write "Thảm họa", a letter put
     # back with the accents kept, and neither "tám họa" nor the letters typed: thảm is shown.
-    from indexer.searching.corrections import Correction
     from indexer.searching.did_you_mean import found_instead
 
     searcher = accents_index.searcher()
-    both = (Correction("tám", 1.0, "accents"), Correction("thảm", 0.5, "edit"))
     syllables, fixed = ["tảm", "họa"], {"tảm": "tám"}
     found = ["Tin vắn", "Thảm họa thiên nhiên 3"]
-    assert found_instead(searcher, syllables, {"tảm": both}, found, fixed) == {"tảm": "thảm"}
+    assert found_instead(searcher, syllables, found, fixed) == {"tảm": "thảm"}
     # Not where a first text writes the suggestion's reading or the letters typed, nor when
     # the suggestion corrects two syllables.
-    assert (
-        found_instead(searcher, syllables, {"tảm": both}, ["Tám họa sĩ trẻ 1", *found], fixed) == {}
-    )
+    assert found_instead(searcher, syllables, ["Tám họa sĩ trẻ 1", *found], fixed) == {}
     two = {"tảm": "tám", "họa": "hoa"}
-    assert found_instead(searcher, syllables, {"tảm": both}, found, two) == {}
+    assert found_instead(searcher, syllables, found, two) == {}
 
 
 @pytest.fixture(scope="module")
@@ -971,16 +984,14 @@ def common_index(tmp_path_factory):
 def test_the_commonest_syllables_are_never_read_from_the_results(common_index):
     # hạnh is a letter put back into hạn, commoner, and the first hit writes "hạnh phúc"; but
     # hạn is among the commonest (as is every syllable here), so the query is left as typed.
-    from indexer.searching.corrections import Correction
-    from indexer.searching.did_you_mean import _first_written_reading, _words, read_as_found
+    from indexer.searching.did_you_mean import _words, _written_slips, read_as_found
 
     searcher = common_index.searcher()
-    unsure = (Correction("hạnh", 1.0, "edit", sure=False),)
     found = ["Hạnh phúc gia đình 1"]
-    reading = _first_written_reading([_words(t) for t in found], ["hạn", "phúc"], 0, ["hạnh"])
-    assert reading == "hạnh"  # what the results write: refused only as common
-    assert read_as_found(searcher, ["hạn", "phúc"], {"hạn": unsure}, found) == {}
-    assert read_as_found(searcher, ["han", "phuc"], {"han": unsure}, found) == {}
+    reading = _written_slips([_words(t) for t in found], ["hạn", "phúc"])
+    assert reading == {0: "hạnh"}  # what the results write: refused only as common
+    assert read_as_found(searcher, ["hạn", "phúc"], found) == {}
+    assert read_as_found(searcher, ["han", "phuc"], found) == {}
 
 
 @pytest.fixture(scope="module")

@@ -65,6 +65,13 @@ def index(sample_index):
         ("Ce Guevara", "Che Guevara"),
         # Letters with no vowel get a letter put back, not a neighbouring key (davis có).
         ("davis cp", "davis cup"),
+        # Read from the first results where no syllable had a correction (None before), or
+        # where its corrections held no such word (khu, thu, ... for hu).
+        ("à nẵng", "đà nẵng"),
+        ("ne orleans", "new orleans"),
+        ("tị tuyến", "thị tuyến"),
+        ("ms os", "ms dos"),
+        ("hu du", "huy du"),
         # A sure correction gives way to another the first results write, where they write
         # neither the query nor it (cam ảnh, án jose, đến thành, ngôi du were suggested).
         ("cam arnh", "cam ranh"),
