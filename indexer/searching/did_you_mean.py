@@ -49,12 +49,13 @@ is not (``bút ích``: tích) read 0.806 / 0.825 / 0.799, but replaced ``ông`` 
 trâu``: công, seed 5), which issue 16 forbids; one that read the corrections in their order
 before the texts' showed ``cam tân`` for ``cam ran`` above a first hit titled Cam Ranh.
 Short queries on 38,084 news articles (bench/typos_speed.py against the code before): typed
-right p50 1.02x, p95 1.05x (typos off against the same: 1.00x, 0.74x); it runs for 133 of 499
-such queries, 0.23-0.27 ms each (two timings), and for none with one doubled letter.
+right p50 1.02x, p95 1.05x (typos off against the same: 1.00x, 0.74x); it then ran for 133 of
+499 such queries, 0.23-0.27 ms each (two timings), and for none with one doubled letter (now:
+below).
 
 So may they change a sure suggestion (``found_instead``): where it corrects one syllable and the
-first two hits write neither it nor the query but the query read with another of that
-syllable's corrections, as ``read_as_found`` would take it, that one is shown (``cam arnh``:
+first two hits write neither it nor the query but the query read with another reading of that
+syllable, as ``read_as_found`` would take it, that one is shown (``cam arnh``:
 cam ranh, not cam ảnh; ``ến thành``: bến thành, not đến thành). bench/typos.py, read right,
 seeds 7 / 11 / 3: dropped letters unaccented 0.489 / 0.438 / 0.496 -> 0.504 / 0.452 / 0.504,
 accented (seed 3) 0.777 -> 0.784; neighbouring keys accented 0.932 / 0.933 / 0.960 -> 0.935 /
@@ -63,8 +64,8 @@ accented (seed 3) 0.777 -> 0.784; neighbouring keys accented 0.932 / 0.933 / 0.9
 letters 0.870 / 0.882 / 0.885 -> 0.876 / 0.886 / 0.888; no row lower, and suggestions made no
 more or less often. (With ``written_choices``' guard, that the documents write the
 reading at least as often as the suggestion's, about half of it.) On 38,084 news articles it
-runs for 495 of bench/typos_speed.py's 499 short queries with a letter doubled, 0.04 ms each
-(0.27 ms before it looked for another cheap correction first).
+then ran for 495 of bench/typos_speed.py's 499 short queries with a letter doubled, 0.04 ms
+each (0.27 ms before it looked for another cheap correction first; now: below).
 
 Neither takes its reading from the corrections: it is the word the first texts write in the
 syllable's place, its neighbours as typed (``_written_slips``), whether or not the corrections
@@ -136,7 +137,7 @@ MAX_LOOKED_BESIDE = 8
 # A correction within this share of a syllable's best may be the one the suggestion shows,
 # where the first text found writes it (``written_choices``).
 CHOICE_SHARE = 0.25
-# The found texts that may confirm a correction no other evidence made sure (``read_as_found``):
+# The found texts that may give a reading where no correction was sure (``read_as_found``):
 # the first two hits' titles and snippets. bench/typos.py, seeds 7 / 11 / 3, dropped letters
 # accented read right, against the first hit's only (2): 0.795 / 0.811 / 0.770 -> 0.795 / 0.818
 # / 0.777; with every hit's of the page (20), seed 11 one query lower, and a title typed right
