@@ -1626,6 +1626,52 @@ def test_letters_held_less_than_the_commonest_syllables_are_read_whole(
     assert (found and fold(found)) == suggestion
 
 
+def _accents_away_rows(extra: list[dict]) -> list[dict]:
+    """The commonest thousand in ten documents each (as ``_commonest_rows``), ``tiền cô gái``
+    written by two titles, its letters ``tien co ai`` by three more as ``tiền có ai``, and
+    ``ái`` by one (``ân ái``: outside the commonest), with ``extra``."""
+    test = {"tiền", "cô", "gái", "có", "ai", "ái", "ân", "bài"}
+    pool = [s for s in sorted(accented_syllables()) if s not in test][:1000]
+    rows = [
+        {"id": f"pool-{i}", "title": "bài", "body": " ".join(pool[i * 100 % 1000 :][:100])}
+        for i in range(100)
+    ]
+    rows += titled("reading", "tiền cô gái", 2) + titled("letters", "tiền có ai", 3)
+    return rows + titled("ai", "ân ái", 1) + extra
+
+
+@pytest.fixture(scope="module")
+def accents_away_indexes(tmp_path_factory):
+    yield from opened_indexes(
+        tmp_path_factory,
+        {
+            "two accents away": _accents_away_rows([]),
+            "one accent away": _accents_away_rows(titled("tone", "tiền cô ai", 1)),
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "suggestion", "first"),
+    [
+        # Every document holding the letters writes two of the syllables with other accents
+        # (tiền có ai): two typos away, so the query is read as one whose letters none holds,
+        # and ái is gái with a letter left out (its tone gone with it).
+        ("two accents away", "tiền cô ái", "tiền cô gái", "reading-0"),
+        # One accent from tiền có ai: a wrong tone, typed right but for it.
+        ("two accents away", "tiền có ái", None, "letters-0"),
+        # One title writes tiền cô ai: the query is one accent away from it.
+        ("one accent away", "tiền cô ái", None, "tone-0"),
+    ],
+)
+def test_letters_written_only_two_accents_away_are_read_as_unwritten(
+    accents_away_indexes, name, typed, suggestion, first
+):
+    page = search(accents_away_indexes[name], typed)
+    assert page.suggestion == suggestion
+    assert page.hits[0].id == first
+
+
 @pytest.fixture(scope="module")
 def unwritten_pair_indexes(tmp_path_factory):
     """Titles where a pair typed with accents is written by no document though its letters
