@@ -2,6 +2,8 @@
 test corpus plus the bundled sample: one row per kind of typo, accents kept, and nothing
 corrected that was typed right."""
 
+import math
+
 import pytest
 
 from indexer import delete_documents, search
@@ -17,7 +19,7 @@ from indexer.searching.corrections import (
     context_weight,
     corrector,
 )
-from indexer.searching.real_words import held_slips, real_word_fix
+from indexer.searching.real_words import commoner_than_letters, held_slips, real_word_fix
 from indexer.searching.searchers import open_index
 from indexer.searching.typo_terms import FOLDED_PAIR_LIFT, corrected_pairs
 from indexer.searching.vocabulary import Vocabulary
@@ -441,6 +443,39 @@ def test_letters_that_are_no_syllable_give_way_to_a_reading_as_common_a_cheap_sl
 def test_a_name_with_a_letter_left_out_gets_its_suggestion(names_and_abbreviations_index):
     assert search(names_and_abbreviations_index, "marco plo").suggestion == "marco polo"
     assert search(names_and_abbreviations_index, "hiv sau khi").suggestion is None
+
+
+@pytest.mark.parametrize(
+    ("letters", "held", "reading", "cost", "allowed"),
+    [
+        ("plo", 4, 4, 0.6, True),  # a letter left out: a reading as common as the letters
+        ("hiv", 5, 5_000, 1.2, False),  # a far key: never, however common the reading
+        ("duos", 1, 1_000, math.inf, False),  # more than one slip
+        ("dduwowcj", 1, 10, math.inf, True),  # an input method's keys: ten times as common
+        ("dduwowcj", 1, 9, math.inf, False),
+        ("th", 67, 134, 1.2, True),  # no vowel: twice as common, whatever the slip
+    ],
+)
+def test_letters_that_are_no_syllable_are_read_otherwise_only_through_a_cheap_slip(
+    letters, held, reading, cost, allowed
+):
+    assert commoner_than_letters(letters, held, reading, cost) is allowed
+
+
+@pytest.fixture(scope="module")
+def far_readings_index(tmp_path_factory):
+    """``hít sâu khi`` written by 60 documents and ``hiv`` (no syllable; hít is a far key
+    away) by 5, twelve times fewer; ``Andy Warhol`` by 3 and ``ndy`` by 1; among 600 others."""
+    rows = titled("hit", "Hít sâu khi ngủ", 60) + titled("hiv", "Phòng chống HIV", 5)
+    rows += titled("andy", "Andy Warhol vẽ tranh", 3) + titled("ndy", "Mã NDY", 1)
+    yield from opened_index(tmp_path_factory, "far_readings", rows + titled("tin", "Tin vắn", 600))
+
+
+def test_a_far_reading_of_letters_that_are_no_syllable_is_not_suggested(far_readings_index):
+    # hít is twelve times as common as hiv, but a far key away: hiv is taken as typed.
+    assert search(far_readings_index, "hiv sau khi").suggestion is None
+    # andy is a letter put back from ndy as typed (folded, ndy is ndi: two slips from andy).
+    assert search(far_readings_index, "ndy warhol").suggestion == "andy warhol"
 
 
 @pytest.mark.parametrize(

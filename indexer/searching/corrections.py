@@ -36,7 +36,7 @@ from weakref import WeakKeyDictionary
 
 from indexer.language import input_methods
 from indexer.language.misspellings import DROPPED_COST
-from indexer.language.normalize import fold, has_diacritics
+from indexer.language.normalize import fold, has_diacritics, strip_diacritics
 from indexer.language.syllables import has_vowel, is_folded_syllable, tone_of, without_tone
 from indexer.searching.accented_pairs import written_beside
 from indexer.searching.candidates import (
@@ -323,7 +323,8 @@ class Corrector:
             # commoner for letters with no vowel (th: 67, thả: 414).
             reading = fold(fixes[best].texts[0])
             held = self.vocabulary.folded([typed, reading])
-            cost = slip_cost(typed, reading)
+            # The slip from the letters as typed: folded, ndy is ndi, two slips from andy.
+            cost = slip_cost(strip_diacritics(syllables[best].lower()), reading)
             sure = sure and commoner_than_letters(typed, held[typed], held[reading], cost)
         sure = sure and self._attested_apart(neighbours, best)
         ranked = sorted(fixes, key=lambda i: -max(fixes[i].gains))[:MAX_REAL_WORDS]
