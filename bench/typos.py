@@ -315,16 +315,17 @@ def all_common(index, query: str, accented: bool) -> bool:
     accented queries (a tone makes another syllable), else folded. Issue 16 says no suggestion
     for a query of known, common syllables, so a typo'd query like this is mostly "right" only
     by being typed right (see the module's account of ``common``)."""
+    documents = max(index.searcher().reader().doc_count_all(), 1)
+    return all(held > COMMON_SHARE * documents for held in _held_each(index, query, accented))
+
+
+def _held_each(index, query: str, accented: bool) -> list[int]:
+    """How many documents hold each syllable of ``query``, in a title or a body, whichever
+    holds it more often: as written in a query typed with accents, else by its letters."""
     reader = index.searcher().reader()
-    documents = max(reader.doc_count_all(), 1)
-    for word in normalize(query).lower().split():
-        if accented:
-            held = max(reader.doc_frequency(f, word) for f in ("title", "body"))
-        else:
-            held = max(reader.doc_frequency(f, fold(word)) for f in ("title_fold", "body_fold"))
-        if held <= COMMON_SHARE * documents:
-            return False
-    return True
+    fields = ("title", "body") if accented else ("title_fold", "body_fold")
+    words = normalize(query).lower().split()
+    return [max(reader.doc_frequency(f, w if accented else fold(w)) for f in fields) for w in words]
 
 
 def commonest_floor(index) -> int:
@@ -345,15 +346,7 @@ def all_commonest(index, query: str, accented: bool, floor: int) -> bool:
     """Whether every syllable of ``query`` is held by at least ``floor`` documents
     (``commonest_floor``): as written in a query typed with accents (one typed without them
     there is the syllable with none), else by its letters."""
-    reader = index.searcher().reader()
-    for word in normalize(query).lower().split():
-        if accented:
-            held = max(reader.doc_frequency(f, word) for f in ("title", "body"))
-        else:
-            held = max(reader.doc_frequency(f, fold(word)) for f in ("title_fold", "body_fold"))
-        if not held or held < floor:
-            return False
-    return True
+    return all(held and held >= floor for held in _held_each(index, query, accented))
 
 
 def occurs_as_text(index, query: str, accented: bool) -> bool:

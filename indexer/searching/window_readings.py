@@ -551,34 +551,25 @@ def _written_as_typed(
 def _written_but_one_accent(vocabulary: Vocabulary, syllables: list[str], read: dict) -> bool:
     """Whether some document holding the letters of ``syllables`` (lowercase, some typed with
     accents) writes them one after another with the accents typed on every syllable but one at
-    most: the query is then typed right, or one typo (a wrong tone or mark, accents left out)
-    away from a text some document writes. Where every such document writes two of them with
-    other accents, the letters are no proof the query was typed right, and its readings one
-    slip away are looked for as in a query whose letters no document holds: ``tiền cô ái``,
-    whose letters 10,000 news articles write only as ``tiền có ai``, is ``tiền cô gái``
-    (a letter left out with its accents). bench/typos.py, seeds 7 / 11 / 3, dropped letters
-    accented read right (seed 3) 0.788 -> 0.791; seeds 5 / 13 (not tuned on): found, dropped
-    letters accented (seed 13) 0.887 -> 0.891, and a title typed right that the index does not
-    hold lost a wrong suggestion (seed 5: ``cược hợp pháp``, cuộc); no other row moved, and
-    --corpus viwiki the same. Counting only
-    documents that write every accent typed, readings were also looked for where one accent
-    was the typo, and wrong tones and misplaced marks lost one to three queries a seed (read
-    right, exact) for one dropped letter gained a seed. Checked word by word on the sample
-    ``_written_as_typed`` reads; short queries typed right (bench/typos_speed.py, 38,084
+    most (``written_as_typed``, that one by its letters): the query is then typed right, or one
+    typo (a wrong tone or mark, accents left out) away from a text some document writes. Where
+    every such document writes two of them with other accents, the letters are no proof the
+    query was typed right, and its readings one slip away are looked for as in a query whose
+    letters no document holds: ``tiền cô ái``, whose letters 10,000 news articles write only as
+    ``tiền có ai``, is ``tiền cô gái`` (a letter left out with its accents). bench/typos.py,
+    seeds 7 / 11 / 3, dropped letters accented read right (seed 3) 0.788 -> 0.791; seeds 5 / 13
+    (not tuned on): found, dropped letters accented (seed 13) 0.887 -> 0.891, and a title typed
+    right that the index does not hold lost a wrong suggestion (seed 5: ``cược hợp pháp``,
+    cuộc); no other row moved, and --corpus viwiki the same. Counting only documents that write
+    every accent typed, readings were also looked for where one accent was the typo, and wrong
+    tones and misplaced marks lost one to three queries a seed (read right, exact) for one
+    dropped letter gained a seed. Short queries typed right (bench/typos_speed.py, 38,084
     articles) p50 1.02x, p95 0.98x."""
-    folded = [fold(s) for s in syllables]
-    held = _holding(vocabulary, list(itertools.pairwise(folded)), read)
-    if not len(held):
-        return False
-    sample = _even_sample(held)
-    for bare in (at for at, typed in enumerate(syllables) if has_diacritics(typed)):
-        words = [
-            (True, (typed,)) if has_diacritics(typed) and at != bare else (False, (letters,))
-            for at, (typed, letters) in enumerate(zip(syllables, folded, strict=True))
-        ]
-        if _in_a_row(vocabulary, sample, words)[0]:
-            return True
-    return False
+    return any(
+        written_as_typed(vocabulary, [*syllables[:at], fold(typed), *syllables[at + 1 :]], -1, read)
+        for at, typed in enumerate(syllables)
+        if has_diacritics(typed)
+    )
 
 
 def _even_sample(documents: np.ndarray) -> np.ndarray:
