@@ -288,6 +288,7 @@ def wait_converged(
             seen = repr(exc)
         if time.monotonic() - started > timeout:
             logs = "\n".join(f"--- {n.name}:\n{_diagnosis(n)}" for n in cluster.nodes)
+            logs += f"\n{cluster.nats.diagnosis()}"
             lacking = f"{lacking_report(cluster, history)}\n" if history is not None else ""
             raise TimeoutError(
                 f"not converged in {timeout} s; last /healthz: {seen}\n{lacking}{logs}"

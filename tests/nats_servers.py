@@ -266,6 +266,30 @@ class NatsCluster:
             named.add(found[0] if found else None)
         return named.pop() if len(named) == 1 else None
 
+    def diagnosis(self, stream: str = "vietsearch", tail: int = 15) -> str:
+        """What each server says when the cluster seems stuck: whether it runs, the meta leader
+        it names, the leader and replicas of ``stream`` it knows (current or not, how far
+        behind), and the end of its log (a node once stayed two minutes behind while every
+        JetStream call timed out, and nothing said why: CI, 2026-12-07)."""
+        lines = []
+        for s in self.servers:
+            lines.append(f"--- nats {s.name}: {'running' if s.running else 'not running'}")
+            try:
+                doc = s.jsz("?accounts=true&streams=true")
+                lines.append(f"meta: {doc.get('meta_cluster')}")
+                lines += [
+                    f"{stream}: {detail.get('cluster')} state {detail.get('state')}"
+                    for account in doc.get("account_details", [])
+                    for detail in account.get("stream_detail", [])
+                    if detail.get("name") == stream
+                ]
+            except (OSError, ValueError) as exc:
+                lines.append(f"/jsz: {exc!r}")
+            log = s.folder / "log"
+            text = log.read_text(errors="replace") if log.exists() else ""
+            lines += text.splitlines()[-tail:]
+        return "\n".join(lines)
+
     def index_of(self, name: str) -> int:
         """The position of the server called ``name``."""
         return [s.name for s in self.servers].index(name)
