@@ -257,12 +257,7 @@ class NatsCluster:
                 doc = s.jsz("?accounts=true&streams=true")
             except OSError:
                 return None
-            found = [
-                detail.get("cluster", {}).get("leader")
-                for account in doc.get("account_details", [])
-                for detail in account.get("stream_detail", [])
-                if detail["name"] == stream
-            ]
+            found = [d.get("cluster", {}).get("leader") for d in _stream_details(doc, stream)]
             named.add(found[0] if found else None)
         return named.pop() if len(named) == 1 else None
 
@@ -278,10 +273,8 @@ class NatsCluster:
                 doc = s.jsz("?accounts=true&streams=true")
                 lines.append(f"meta: {doc.get('meta_cluster')}")
                 lines += [
-                    f"{stream}: {detail.get('cluster')} state {detail.get('state')}"
-                    for account in doc.get("account_details", [])
-                    for detail in account.get("stream_detail", [])
-                    if detail.get("name") == stream
+                    f"{stream}: {d.get('cluster')} state {d.get('state')}"
+                    for d in _stream_details(doc, stream)
                 ]
             except (OSError, ValueError) as exc:
                 lines.append(f"/jsz: {exc!r}")
@@ -299,3 +292,13 @@ class NatsCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _stream_details(jsz: dict, stream: str) -> list[dict]:
+    """The details of ``stream`` in a server's /jsz document (asked with streams=true)."""
+    return [
+        detail
+        for account in jsz.get("account_details", [])
+        for detail in account.get("stream_detail", [])
+        if detail.get("name") == stream
+    ]

@@ -143,15 +143,11 @@ def window_readings(
         return ()
     read: dict = {}  # documents of each pair, read once for all the readings
     typed_documents = documents_writing(vocabulary, folded, read)
-    if (
-        only is None
-        and typed_documents >= ATTESTED
-        and any(map(has_diacritics, syllables))
-        and not _written_but_one_accent(vocabulary, syllables, read)
-    ):
-        typed_documents = 0  # its letters, but with two typos or more
+    accented = any(map(has_diacritics, syllables))
     if only is None and typed_documents >= ATTESTED:
-        return ()
+        if not accented or _written_but_one_accent(vocabulary, syllables, read):
+            return ()
+        typed_documents = 0  # its letters, but with two typos or more
     floor = math.log(typed_documents) if only is not None and typed_documents else -math.inf
     options = []  # (at, candidate, cost, the pairs it makes)
     names = not all(map(is_folded_syllable, folded))
@@ -163,7 +159,6 @@ def window_readings(
     held = vocabulary.pairs(p for *_, pairs in options for p in pairs)
     alive = [o for o in options if all(held[p] for p in o[3])]
     alive.sort(key=lambda o: -(sum(math.log(held[p]) for p in o[3]) - COST_SCALE * o[2]))
-    accented = any(map(has_diacritics, syllables))
     readings, by_letters = [], []
     for at, candidate, cost, _ in alive[:CHECKED]:
         window = [*folded[:at], candidate, *folded[at + 1 :]]
