@@ -1016,7 +1016,7 @@ def common_index(tmp_path_factory):
     yield from opened_index(tmp_path_factory, "common", rows)
 
 
-def test_the_commonest_syllables_are_never_read_from_the_results(common_index):
+def test_a_query_of_the_commonest_syllables_alone_is_never_read_from_the_results(common_index):
     # hạnh is a letter put back into hạn, commoner, and the first hit writes "hạnh phúc"; but
     # hạn is among the commonest (as is every syllable here), so the query is left as typed.
     from indexer.searching.did_you_mean import _words, _written_slips, read_as_found
@@ -1581,22 +1581,32 @@ def test_the_pair_a_correction_makes_ranks_it_above_the_syllables_typed_apart(fo
 
 
 def _commonest_rows(
-    typo_docs: int, beside: int = 0, reading_commoner: bool = True, typo: str = "nộ"
+    typo_docs: int,
+    beside: int = 0,
+    reading_commoner: bool = True,
+    typo: str = "nộ",
+    reading_docs: int = 3,
+    neighbours_alone: int = 0,
+    reading: str = "đô hà nội",
 ) -> list[dict]:
     """A thousand syllables written in exactly ten documents each (the 1,000 commonest: a
-    syllable in fewer is outside them), ``đô hà nội`` written by three documents, ``typo``
-    (``nộ``, a letter left out of nội; or ``lội``, a far key) by ``typo_docs`` (``beside`` of
-    them after ``hà``), and ``nội`` by more (or fewer) than it."""
+    syllable in fewer is outside them), ``reading`` (``đô hà nội``, or the same written
+    without accents) written by ``reading_docs`` documents, ``typo`` (``nộ``, a letter left
+    out of nội; or ``lội``, a far key) by ``typo_docs`` (``beside`` of them after ``hà``), the
+    reading's ``nội`` by more (or fewer) than it, and its ``đô`` and ``hà`` each alone by
+    ``neighbours_alone`` more (ten: among the commonest too)."""
+    first, second, last = reading.split()
     test = {"đô", "hà", "nội", "nộ", "lội", "thất", "bài", "phẫn"}
     pool = [s for s in sorted(accented_syllables()) if s not in test][:1000]
     rows = [
         {"id": f"pool-{i}", "title": "bài", "body": " ".join(pool[i * 100 % 1000 :][:100])}
         for i in range(100)
     ]
-    rows += titled("reading", "đô hà nội", 3)
-    rows += titled("noi", "nội thất", typo_docs + 3 if reading_commoner else 1)
+    rows += titled("reading", reading, reading_docs)
+    rows += titled("noi", f"{last} thất", typo_docs + 3 if reading_commoner else 1)
+    rows += titled("do", first, neighbours_alone) + titled("ha", second, neighbours_alone)
     rows += titled("no", f"phẫn {typo}", typo_docs - beside)
-    return rows + titled("beside", f"hà {typo}", beside)
+    return rows + titled("beside", f"{second} {typo}", beside)
 
 
 @pytest.fixture(scope="module")
@@ -1607,6 +1617,13 @@ def commonest_indexes(tmp_path_factory):
             "apart": _commonest_rows(5),
             "beside": _commonest_rows(5, beside=1),
             "among the commonest": _commonest_rows(12),
+            "among the commonest, written once": _commonest_rows(
+                12, reading_docs=1, neighbours_alone=3
+            ),
+            "all among the commonest": _commonest_rows(12, neighbours_alone=10),
+            "among the commonest, written without accents": _commonest_rows(
+                12, typo="no", reading="do ha noi"
+            ),
             "rarer reading": _commonest_rows(5, reading_commoner=False),
             "rarer reading, far key": _commonest_rows(5, reading_commoner=False, typo="lội"),
         },
@@ -1629,7 +1646,15 @@ def test_the_written_floor_is_the_documents_of_the_nth_commonest_syllable(common
         # One document writes "hà nộ", none "đô hà nộ", three "đô hà nội": the whole query
         # tells (a rule that kept a syllable written beside a neighbour was taken out).
         ("beside", "đô hà nộ", "đô hà nội"),
-        ("among the commonest", "đô hà nộ", None),  # nộ in 12: issue 16's common syllables stay
+        # nộ (12) is among the commonest, but đô and hà (3, 4: in more than 1% of the documents)
+        # are not, and the documents write nội (15) there: three hold "đô hà nội", none "hà nộ".
+        # Typed so, nộ was not typed right.
+        ("among the commonest", "đô hà nộ", "đô hà nội"),
+        # Issue 16's commonest stay where one document writes the reading (``ông trâu``, a title
+        # typed right, was read công trâu from one article; đô and hà in 4 and 5 here), and in
+        # a query of the commonest alone.
+        ("among the commonest, written once", "đô hà nộ", None),
+        ("all among the commonest", "đô hà nộ", None),
         # Outside the commonest, a rarer word (nội in 4, nộ in 5) through a letter left out,
         # the commonest slip, as for any syllable that is not common; never through a far key.
         ("rarer reading", "đô hà nộ", "đô hà nội"),
@@ -1649,7 +1674,13 @@ def test_a_syllable_outside_the_commonest_written_apart_is_read_whole(
         # 1,000th commonest syllable as written (10), and no document holds "ha no".
         ("apart", "do ha no", "do ha noi"),
         ("beside", "do ha no", "do ha noi"),
-        ("among the commonest", "do ha no", None),  # no in 12 documents
+        # The letters no are in 12 documents, among the commonest: typed without accents, they
+        # may be any of their forms, and a reading written with accents does not tell which
+        # was meant (``giuong vo``, giường vợ typed right, was read giường với).
+        ("among the commonest", "do ha no", None),
+        # A reading written without accents (a name, a loan word: ``xe be``, ben) does: three
+        # documents write "do ha noi", none "ha no", and do and ha are outside the commonest.
+        ("among the commonest, written without accents", "do ha no", "do ha noi"),
         ("rarer reading", "do ha no", "do ha noi"),  # a letter left out
         ("rarer reading, far key", "do ha loi", None),
     ],
