@@ -1646,12 +1646,13 @@ def test_the_written_floor_is_the_documents_of_the_nth_commonest_syllable(common
         # One document writes "hà nộ", none "đô hà nộ", three "đô hà nội": the whole query
         # tells (a rule that kept a syllable written beside a neighbour was taken out).
         ("beside", "đô hà nộ", "đô hà nội"),
-        # nộ (12) is among the commonest, but đô and hà (3, 4: in more than 1% of the documents)
-        # are not, and the documents write nội (15) there: three hold "đô hà nội", none "hà nộ".
+        # nộ (12) is among the commonest, but đô and hà (3 each: in more than 1% of the
+        # documents) are not, and the documents write nội (18) there: three hold "đô hà nội",
+        # none "hà nộ".
         # Typed so, nộ was not typed right.
         ("among the commonest", "đô hà nộ", "đô hà nội"),
         # Issue 16's commonest stay where one document writes the reading (``ông trâu``, a title
-        # typed right, was read công trâu from one article; đô and hà in 4 and 5 here), and in
+        # typed right, was read công trâu from one article; đô and hà in 4 each here), and in
         # a query of the commonest alone.
         ("among the commonest, written once", "đô hà nộ", None),
         ("all among the commonest", "đô hà nộ", None),
