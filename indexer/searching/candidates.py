@@ -147,14 +147,16 @@ def _costlier_slips_give_way(
         (text, cost) for text, cost, kind in options if kind == "edit" and frequencies.get(text)
     ]
     marks_cheap = any(cost <= DROPPED_COST for _, cost in held)
-    slip_cheap = any(slip(text, cost) <= DROPPED_COST for text, cost in held)
-    kept_cheap = any(kept(text, cost) <= DROPPED_COST for text, cost in held)
+    # The stricter measure wherever some edit is cheap by it (kept is never below slip).
+    edit_cost = next(
+        (f for f in (kept, slip) if any(f(text, cost) <= DROPPED_COST for text, cost in held)),
+        None,
+    )
     return [
         (text, cost, kind)
         for text, cost, kind in options
         if not (kind == "accents" and marks_cheap and cost > DROPPED_COST)
-        and not (kind == "edit" and slip_cheap and slip(text, cost) > DROPPED_COST)
-        and not (kind == "edit" and kept_cheap and kept(text, cost) > DROPPED_COST)
+        and not (kind == "edit" and edit_cost and edit_cost(text, cost) > DROPPED_COST)
     ]
 
 
