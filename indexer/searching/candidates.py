@@ -167,7 +167,7 @@ def _typed_marks_changed(typed: str, form: str) -> float:
     nẵng a letter)."""
     if not has_diacritics(typed):
         return 0.0
-    return mark_distance(typed, _bare_except(form, set(fold(typed)), bool(tone_of(typed))))
+    return accents_cost(typed, form if tone_of(typed) else without_tone(form))
 
 
 def _unfinished(typed: str) -> bool:
